@@ -1,0 +1,25 @@
+"""Run every benchmark in this folder (`make bench`); pass --quick for a smoke run.
+
+Usage:
+    .venv/bin/python bench/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    here = Path(__file__).resolve().parent
+    failed = 0
+    for script in sorted(here.glob("bench_*.py")):
+        print(f"\n### {script.name}\n", flush=True)
+        result = subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=False)
+        failed += result.returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

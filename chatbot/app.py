@@ -1,0 +1,62 @@
+"""`chatbot run`: start every configured platform (or the console) and stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from chatbot.config import Settings
+from chatbot.conversation import Dispatcher
+from chatbot.platforms.base import Adapter
+from chatbot.services import Services
+from handlers import build_registry
+
+log = logging.getLogger(__name__)
+
+
+def build_adapters(settings: Settings, dispatcher: Dispatcher) -> list[Adapter]:
+    """The chat adapters the configuration enables (imported lazily: SDKs are heavy)."""
+    adapters: list[Adapter] = []
+    if settings.telegram_enabled:
+        from chatbot.platforms.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(settings, dispatcher))
+    if settings.matrix_enabled:
+        from chatbot.platforms.matrix import MatrixAdapter
+
+        adapters.append(MatrixAdapter(settings, dispatcher))
+    return adapters
+
+
+async def run(settings: Settings) -> None:
+    """Run the configured platforms until SIGINT/SIGTERM; the console when none is set."""
+    services = await Services.start(settings)
+    dispatcher = Dispatcher(services, build_registry())
+    adapters = build_adapters(settings, dispatcher)
+    try:
+        if not adapters:
+            from chatbot.platforms.console import run_console
+
+            log.info("no chat platform configured: starting the console conversation")
+            await run_console(dispatcher)
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        started: list[Adapter] = []
+        try:
+            for adapter in adapters:
+                await adapter.start()
+                started.append(adapter)
+                log.info("%s is running", adapter.platform.name)
+            await stop.wait()
+        finally:
+            for adapter in reversed(started):
+                try:
+                    await adapter.stop()
+                except Exception:
+                    log.exception("error while stopping %s", adapter.platform.name)
+    finally:
+        await services.close()

@@ -1,0 +1,101 @@
+"""Streaming scans of data files by regular expression (§9.2): ids, counts, header dates.
+
+A data file is never parsed whole to get ids: a byte regex runs over 1 MiB chunks of
+the member stream. Each chunk is cut after its last ``}``: no match can contain a
+``}``, so no match is split or seen twice. The ``accountId`` key cannot appear inside
+a JSON string (quotes there are escaped), so the follow-list scan is exact.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Callable
+from typing import Protocol
+
+from chatbot.archive.model import ArchiveError, id_array
+from chatbot.archive.wrapper import HEAD_BYTES, TAIL_STRIP, Header, parse_header
+
+CHUNK = 1 << 20
+_MAX_CARRY = 8 * CHUNK  # a run this long without "}" is processed anyway
+
+ACCOUNT_ID = re.compile(rb'"accountId"[ \t\r\n]{0,16}:[ \t\r\n]{0,16}"(\d{1,19})"')
+LIKE_ID = re.compile(rb'"tweetId"[ \t\r\n]{0,16}:')
+LIST_URL = re.compile(rb'"https?://[^"\s]{1,200}/lists/[^"\s]{1,200}"')
+CREATED_AT = re.compile(rb'"created_at"[ \t\r\n]{0,16}:[ \t\r\n]{0,16}"([^"]{1,64})"')
+HEADER_ROW = re.compile(
+    rb'"tweet_id"[ \t\r\n]{0,16}:[ \t\r\n]{0,16}"(\d{1,20})"[^}]{0,512}?'
+    rb'"created_at"[ \t\r\n]{0,16}:[ \t\r\n]{0,16}"([^"]{1,64})"'
+)
+_SIGNED_MAX = 2**63 - 1
+
+
+class Readable(Protocol):
+    def read(self, n: int = ..., /) -> bytes: ...
+
+
+def scan(
+    stream: Readable,
+    file: str,
+    pattern: re.Pattern[bytes],
+    on_matches: Callable[[list[bytes] | list[tuple[bytes, ...]]], None],
+) -> Header:
+    """Run `pattern.findall` over the data part of `stream`, chunk by chunk.
+
+    Checks the wrapper (prefix, then a JSON array closed by ``]``): a file cut short or
+    not an X data file raises ``malformed``.
+    """
+    buf = stream.read(CHUNK)
+    header = parse_header(buf[:HEAD_BYTES], file)
+    buf = buf[header.offset :]
+    if not buf.startswith(b"["):
+        raise ArchiveError("malformed", file=file)
+    tail = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        buf += chunk
+        cut = buf.rfind(b"}")
+        if cut < 0:
+            if len(buf) < _MAX_CARRY:
+                continue
+            cut = len(buf) - 256
+        found = pattern.findall(buf, 0, cut + 1)
+        if found:
+            on_matches(found)
+        tail = buf[-64:]
+        buf = buf[cut + 1 :]
+    found = pattern.findall(buf)
+    if found:
+        on_matches(found)
+    end = (tail + buf).rstrip(TAIL_STRIP)
+    if not end.endswith(b"]"):
+        raise ArchiveError("malformed", file=file)
+    return header
+
+
+def extract_ids(stream: Readable, file: str) -> tuple[array[int], Header]:
+    """All ``accountId`` values of a follower/following/block/mute file, in file order."""
+    ids = id_array()
+
+    def add(found: list[bytes] | list[tuple[bytes, ...]]) -> None:
+        try:
+            ids.extend(array("q", map(int, found)))  # type: ignore[arg-type]
+        except OverflowError:  # a 19-digit value above 2**63 - 1: not an account id
+            ids.extend(v for v in map(int, found) if v <= _SIGNED_MAX)  # type: ignore[arg-type]
+
+    header = scan(stream, file, ACCOUNT_ID, add)
+    return ids, header
+
+
+def count_matches(stream: Readable, file: str, pattern: re.Pattern[bytes]) -> tuple[int, Header]:
+    """How many times `pattern` matches in the data part of a file."""
+    total = 0
+
+    def add(found: list[bytes] | list[tuple[bytes, ...]]) -> None:
+        nonlocal total
+        total += len(found)
+
+    header = scan(stream, file, pattern, add)
+    return total, header

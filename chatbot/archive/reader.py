@@ -1,0 +1,335 @@
+"""`read_archive`: the summary, the follow lists and the handle hints of an archive.
+
+Summary phase (always): manifest counts, owner, profile, tweet dates from
+tweet-headers.js, and every follow/block/mute id by streaming regex. Hints phase
+(``hints=True``): one streamed pass over the tweets for id -> handle hints, and the
+tweet dates when tweet-headers.js is absent. Warnings are locale keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from chatbot.archive import smallfiles
+from chatbot.archive.follows import (
+    CREATED_AT,
+    HEADER_ROW,
+    LIKE_ID,
+    LIST_URL,
+    count_matches,
+    extract_ids,
+    scan,
+)
+from chatbot.archive.model import ArchiveError, ParsedArchive, id_array
+from chatbot.archive.records import iter_records
+from chatbot.archive.source import ArchiveSource, open_archive
+from chatbot.archive.tweets import TWEET_TYPES, HintScan, is_superseded, parse_date, tweet_body
+from chatbot.config import ArchiveLimits
+
+log = logging.getLogger(__name__)
+
+FOLLOW_TYPES = (
+    ("following", "following"),
+    ("follower", "followers"),
+    ("block", "blocked"),
+    ("mute", "muted"),
+)
+W_CLASSIC = "archive.warning.classic_no_follows"
+W_COUNT_MISMATCH = "archive.warning.count_mismatch"
+W_MISSING_PART = "archive.warning.missing_part"
+W_NO_FOLLOWERS = "archive.warning.no_followers_file"
+W_NO_FOLLOWING = "archive.warning.no_following_file"
+W_NO_OWNER = "archive.warning.no_owner"
+W_PROTECTED = "archive.warning.was_protected"
+W_NO_TWEETS = "archive.warning.no_tweets_file"
+
+
+def read_archive(
+    paths: Sequence[Path], limits: ArchiveLimits | None = None, *, hints: bool = True
+) -> ParsedArchive:
+    """Read one zip, or one or several loose data files. Raises `ArchiveError`."""
+    with open_archive(paths, limits or ArchiveLimits()) as source:
+        parsed = ParsedArchive(era=source.era)
+        try:
+            _Reader(source, parsed, hints).run()
+        except (MemoryError, RecursionError):
+            raise ArchiveError("too_big") from None
+        parsed.files_read = list(source.files_read)
+        log.debug("read %d archive members (era %s)", len(parsed.files_read), parsed.era)
+        return parsed
+
+
+def owner_id_of(source: ArchiveSource) -> int | None:
+    """The owner's account id (manifest, else account.js), for reply classification."""
+    manifest = smallfiles.read_manifest(source)
+    owner = smallfiles.read_owner(source, manifest)
+    try:
+        return int(owner.account_id) if owner.account_id else None
+    except ValueError:
+        return None
+
+
+def _warn(parsed: ParsedArchive, key: str) -> None:
+    if key not in parsed.warnings:
+        parsed.warnings.append(key)
+
+
+class _Reader:
+    def __init__(self, source: ArchiveSource, parsed: ParsedArchive, hints: bool) -> None:
+        self.source = source
+        self.parsed = parsed
+        self.hints = hints
+        self.manifest: smallfiles.Manifest | None = None
+
+    def run(self) -> None:
+        source, parsed = self.source, self.parsed
+        if parsed.era == "classic":
+            self._classic()
+            return
+        self.manifest = smallfiles.read_manifest(source)
+        if self.manifest is not None:
+            parsed.generated_at = parse_date(self.manifest.generated_at)
+            self._check_manifest_parts()
+        parsed.owner = smallfiles.read_owner(source, self.manifest)
+        parsed.profile = smallfiles.read_profile(source)
+        if smallfiles.was_protected(source):
+            _warn(parsed, W_PROTECTED)
+        self._follows()
+        self._likes_and_lists()
+        self._tweets()
+        if parsed.era != "loose":
+            if not source.has("following"):
+                _warn(parsed, W_NO_FOLLOWING)
+            if not source.has("follower"):
+                _warn(parsed, W_NO_FOLLOWERS)
+            if not any(source.has(k) for k in TWEET_TYPES) and not source.has("tweet-headers"):
+                _warn(parsed, W_NO_TWEETS)
+        if not parsed.owner.account_id and parsed.era != "loose":
+            _warn(parsed, W_NO_OWNER)
+
+    def _manifest_count(self, kind: str, part: int) -> int | None:
+        return self.manifest.counts.get(kind, {}).get(part) if self.manifest else None
+
+    def _check_manifest_parts(self) -> None:
+        assert self.manifest is not None
+        for kind in ("follower", "following", "tweets", "tweet", "block", "mute"):
+            expected = self.manifest.counts.get(kind, {})
+            present = self.source.files.get(kind, {})
+            if any(part not in present and n > 0 for part, n in expected.items()):
+                _warn(self.parsed, W_MISSING_PART)
+
+    def _follows(self) -> None:
+        parsed, source = self.parsed, self.source
+        for kind, attr in FOLLOW_TYPES:
+            members = source.parts(kind)
+            if not members:
+                total = self.manifest.total(kind) if self.manifest else None
+                if total is not None and kind in ("block", "mute"):
+                    setattr(parsed.counts, _count_attr(kind), total)
+                continue
+            ids = id_array()
+            for part, member in members:
+                with source.open_member(member) as stream:
+                    found, _ = extract_ids(stream, member.rel)
+                parsed.parts.setdefault(kind, {})[part] = len(found)
+                expected = self._manifest_count(kind, part)
+                if expected is not None and expected != len(found):
+                    _warn(parsed, W_COUNT_MISMATCH)
+                ids.extend(found)
+            setattr(parsed, attr, ids)
+            setattr(parsed.counts, _count_attr(kind), len(ids))
+
+    def _likes_and_lists(self) -> None:
+        parsed, source = self.parsed, self.source
+        total = self.manifest.total("like") if self.manifest else None
+        if total is None and source.has("like"):
+            total = 0
+            for _, member in source.parts("like"):
+                with source.open_member(member) as stream:
+                    total += count_matches(stream, member.rel, LIKE_ID)[0]
+        parsed.counts.likes = total
+        for _, member in source.parts("lists-created"):
+            with source.open_member(member) as stream:
+                found = count_matches(stream, member.rel, LIST_URL)[0]
+            parsed.counts.lists = (parsed.counts.lists or 0) + found
+
+    def _tweets(self) -> None:
+        parsed, source = self.parsed, self.source
+        kinds = [k for k in TWEET_TYPES if source.has(k)]
+        manifest_total = None
+        if self.manifest is not None:
+            for kind in (*kinds, *TWEET_TYPES):
+                manifest_total = self.manifest.total(kind)
+                if manifest_total is not None:
+                    for part, n in self.manifest.counts[kind].items():
+                        parsed.parts.setdefault("tweets", {})[part] = n
+                    break
+        parsed.counts.tweets = manifest_total
+        have_dates = self._tweet_headers()
+        if self.hints and (kinds or source.has("community-tweet") or source.has("note-tweet")):
+            self._scan_tweets(kinds, have_dates)
+        elif kinds and manifest_total is None:
+            self._count_tweets(kinds, have_dates)
+
+    def _tweet_headers(self) -> bool:
+        members = self.source.parts("tweet-headers")
+        if not members:
+            return False
+        years: Counter[int] = Counter()
+        edges: list[tuple[int, bytes]] = []
+        count = 0
+
+        def add(found: list[bytes] | list[tuple[bytes, ...]]) -> None:
+            nonlocal count
+            count += len(found)
+            rows = [(int(t[0]), t[1]) for t in found if isinstance(t, tuple)]
+            years.update(int(created[-4:]) for _, created in rows if created[-4:].isdigit())
+            if rows:
+                edges.extend((min(rows), max(rows)))
+                edges[:] = [min(edges), max(edges)]
+
+        for _, member in members:
+            with self.source.open_member(member) as stream:
+                scan(stream, member.rel, HEADER_ROW, add)
+        self._set_dates(years, edges[0][1] if edges else None, edges[-1][1] if edges else None)
+        if self.parsed.counts.tweets is None:
+            self.parsed.counts.tweets = count
+        return True
+
+    def _set_dates(self, years: Counter[int], first: object, last: object) -> None:
+        self.parsed.first_tweet = parse_date(_text(first))
+        self.parsed.last_tweet = parse_date(_text(last))
+        self.parsed.tweets_per_year = dict(sorted(years.items()))
+
+    def _scan_tweets(self, kinds: list[str], have_dates: bool) -> None:
+        parsed, source = self.parsed, self.source
+        limit = source.limits.max_record_bytes
+        scanner = HintScan()
+        seen: set[int] | None = set() if len(kinds) > 1 else None
+        by_part: dict[int, dict[int, int]] = {}
+        part_counts: dict[int, int] = {}
+        for kind in [*kinds, "community-tweet"]:
+            own = kind in TWEET_TYPES
+            for part, member in source.parts(kind):
+                before = scanner.count
+                with source.open_member(member) as stream:
+                    for record in iter_records(stream, member.rel, limit):
+                        tweet = tweet_body(record)
+                        tweet_id = _id(tweet.get("id_str"))
+                        if tweet_id is None or is_superseded(tweet, tweet_id):
+                            continue
+                        if seen is not None and own:
+                            if tweet_id in seen:
+                                continue
+                            seen.add(tweet_id)
+                        year = scanner.add_tweet(tweet, tweet_id, count=own)
+                        if own and year is not None and kind == kinds[0]:
+                            years = by_part.setdefault(part, {})
+                            years[year] = years.get(year, 0) + 1
+                if own:
+                    part_counts[part] = part_counts.get(part, 0) + scanner.count - before
+        for _, member in source.parts("note-tweet"):
+            with source.open_member(member) as stream:
+                for record in iter_records(stream, member.rel, limit):
+                    note = record.get("noteTweet") if isinstance(record, dict) else None
+                    if isinstance(note, dict):
+                        scanner.add_note(note)
+        parsed.handles = scanner.handles
+        parsed.handles_without_id = scanner.without_id
+        if kinds:
+            if parsed.counts.tweets is None:
+                parsed.counts.tweets = scanner.count
+                parsed.parts["tweets"] = part_counts
+            elif any(
+                self._manifest_count(kinds[0], p) not in (None, n) for p, n in part_counts.items()
+            ):
+                _warn(parsed, W_COUNT_MISMATCH)
+            if not have_dates:
+                parsed.tweet_years_by_part = by_part
+                self._set_dates(scanner.years, scanner.first and scanner.first[1],
+                                scanner.last and scanner.last[1])
+
+    def _count_tweets(self, kinds: list[str], have_dates: bool) -> None:
+        """No manifest, no hints: count records and years with a streaming regex."""
+        years: Counter[int] = Counter()
+        by_part: dict[int, dict[int, int]] = {}
+        keys: list[tuple[str, str]] = []
+        part_counts: dict[int, int] = {}
+        for part, member in self.source.parts(kinds[0]):
+            part_years: Counter[int] = Counter()
+
+            def add(found: list[bytes] | list[tuple[bytes, ...]], ys: Counter[int] = part_years
+                    ) -> None:
+                dates = [v.decode("ascii", "replace") for v in found if isinstance(v, bytes)]
+                ys.update(int(d[-4:]) for d in dates if d[-4:].isdigit())
+                if dates:
+                    sortable = [(_sort_key(d), d) for d in dates]
+                    keys.extend((min(sortable), max(sortable)))
+                    keys[:] = [min(keys), max(keys)]
+
+            with self.source.open_member(member) as stream:
+                scan(stream, member.rel, CREATED_AT, add)
+            part_counts[part] = sum(part_years.values())
+            by_part[part] = dict(part_years)
+            years.update(part_years)
+        self.parsed.counts.tweets = sum(part_counts.values())
+        self.parsed.parts["tweets"] = part_counts
+        if not have_dates:
+            self.parsed.tweet_years_by_part = by_part
+            self._set_dates(years, keys[0][1] if keys else None, keys[-1][1] if keys else None)
+
+    def _classic(self) -> None:
+        parsed, source = self.parsed, self.source
+        parsed.owner, years = smallfiles.read_classic(source)
+        parsed.tweets_per_year = dict(sorted(years.items()))
+        parsed.counts.tweets = sum(years.values()) if years else None
+        _warn(parsed, W_CLASSIC)
+        if not self.hints:
+            return
+        scanner = HintScan()
+        for _, member in source.parts("classic-tweets"):
+            with source.open_member(member) as stream:
+                for record in iter_records(stream, member.rel, source.limits.max_record_bytes):
+                    tweet = tweet_body(record)
+                    tweet_id = _id(tweet.get("id_str"))
+                    if tweet_id is not None:
+                        scanner.add_tweet(tweet, tweet_id)
+        parsed.handles = scanner.handles
+        parsed.handles_without_id = scanner.without_id
+        if scanner.count:
+            parsed.first_tweet, parsed.last_tweet = scanner.dates()
+            if not years:
+                parsed.counts.tweets = scanner.count
+                parsed.tweets_per_year = dict(sorted(scanner.years.items()))
+
+
+_MONTH_NUM = {m: f"{i:02d}" for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+)}
+
+
+def _sort_key(created: str) -> str:
+    """A sortable key of a tweet date without parsing it (hot loop)."""
+    if len(created) == 30 and created[3] == " ":
+        return created[26:30] + _MONTH_NUM.get(created[4:7], "00") + created[8:19]
+    return created
+
+
+def _text(value: object) -> object:
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else value
+
+
+def _id(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 2**63 else None
+
+
+def _count_attr(kind: str) -> str:
+    return {"follower": "followers", "following": "following", "block": "blocks",
+            "mute": "mutes"}[kind]

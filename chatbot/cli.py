@@ -1,0 +1,135 @@
+"""The `chatbot` command.
+
+Usage:
+    chatbot [run]                  start the configured platforms, or the console
+    chatbot console                the conversation in this terminal (stdin/stdout)
+    chatbot summary PATH [PATH ...] [--json] [--lang fr|en]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from chatbot.archive.model import ParsedArchive
+from chatbot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, load_settings
+from chatbot.i18n import negotiate, translator
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    if command == "summary":
+        return _summary(args.paths, as_json=args.json, lang=args.lang)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"chatbot: {exc}", file=sys.stderr)
+        return 2
+    _logging(settings)
+    try:
+        if command == "console":
+            asyncio.run(_console(settings))
+        else:
+            from chatbot.app import run
+
+            asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        return 130
+    except ConfigError as exc:
+        print(f"chatbot: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatbot", description="X → Bluesky/Mastodon bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the configured platforms (the console when none is set)")
+    sub.add_parser("console", help="talk to the bot in this terminal")
+    summary = sub.add_parser("summary", help="summarise an X archive")
+    summary.add_argument("paths", nargs="+", type=Path, help="a zip, or loose .js files")
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+    summary.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="language of the text")
+    return parser
+
+
+async def _console(settings: Settings) -> None:
+    from chatbot.conversation import Dispatcher
+    from chatbot.platforms.console import run_console
+    from chatbot.services import Services
+    from handlers import build_registry
+
+    services = await Services.start(settings)
+    try:
+        await run_console(Dispatcher(services, build_registry()))
+    finally:
+        await services.close()
+
+
+def _summary(paths: Sequence[Path], *, as_json: bool, lang: str | None) -> int:
+    from chatbot.archive import ArchiveError, read_archive
+    from handlers.summary_view import render_handles, render_summary
+
+    hint = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+    t = translator(negotiate(lang, hint))
+    try:
+        parsed = read_archive(list(paths), hints=True)
+    except ArchiveError as exc:
+        print(t(f"archive.error.{exc.code}", **exc.params).replace("\n", " "), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(t("cli.cannot_open", path=str(exc.filename or paths[0])), file=sys.stderr)
+        return 2
+    if as_json:
+        sys.stdout.write(orjson.dumps(summary_json(parsed), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+    else:
+        print(render_summary(t, parsed))
+        print(render_handles(t, parsed))
+    return 0
+
+
+def summary_json(parsed: ParsedArchive) -> dict[str, object]:
+    """The machine-readable summary printed by ``chatbot summary --json``."""
+    owner, counts = parsed.owner, parsed.counts
+    return {
+        "era": parsed.era,
+        "account": {
+            "id": owner.account_id,
+            "username": owner.username,
+            "display_name": owner.display_name,
+            "created_at": owner.created_at.isoformat() if owner.created_at else None,
+        },
+        "generated_at": parsed.generated_at.isoformat() if parsed.generated_at else None,
+        "counts": vars(counts),
+        "tweets": {
+            "first": parsed.first_tweet.isoformat() if parsed.first_tweet else None,
+            "last": parsed.last_tweet.isoformat() if parsed.last_tweet else None,
+            "per_year": {str(year): n for year, n in sorted(parsed.tweets_per_year.items())},
+        },
+        "handles_recovered": parsed.handles_recovered,
+        "warnings": parsed.warnings,
+    }
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "telegram", "nio", "aiosqlite", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

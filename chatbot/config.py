@@ -1,0 +1,171 @@
+"""Typed configuration from environment variables and an optional `.env` file.
+
+Every setting is validated at start-up; a bad value stops the bot with a message that
+says which variable is wrong and how to fix it (see `ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["en", "fr"]
+SUPPORTED_LANGUAGES: tuple[Language, ...] = ("en", "fr")
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory (XDG on Linux), used when CHATBOT_DATA_DIR is unset."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "x-migration-chatbot"
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message tells the operator how to fix it."""
+
+
+class ArchiveLimits(BaseSettings):
+    """Limits that protect the bot from huge or hostile archives."""
+
+    model_config = SettingsConfigDict(env_prefix="CHATBOT_ARCHIVE_", extra="ignore")
+
+    max_upload_bytes: int = Field(4 * 1024**3, gt=0, description="largest file accepted")
+    max_total_uncompressed_bytes: int = Field(
+        64 * 1024**3, gt=0, description="sum of uncompressed sizes of the members we read"
+    )
+    max_member_uncompressed_bytes: int = Field(
+        2 * 1024**3, gt=0, description="largest single data file we read"
+    )
+    max_compression_ratio: float = Field(
+        200.0, gt=1, description="uncompressed / compressed size beyond which a member is a bomb"
+    )
+    max_entries: int = Field(500_000, gt=0, description="zip entries (real archives: ~6,400)")
+    max_nesting: int = Field(1, ge=0, description="zips inside the zip that we open")
+    max_json_file_bytes: int = Field(
+        32 * 1024**2, gt=0, description="largest small file parsed whole (manifest, account)"
+    )
+    max_record_bytes: int = Field(
+        64 * 1024**2, gt=0, description="largest single record in a streamed data file"
+    )
+    ratio_check_min_bytes: int = Field(
+        1024**2, ge=0, description="members smaller than this skip the compression-ratio check"
+    )
+
+
+class Settings(BaseSettings):
+    """All settings of the bot. Environment variables win over the `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHATBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "CHATBOT_DATABASE_URL")
+    )
+    default_language: Language = "en"
+    log_level: str = "INFO"
+    parse_workers: int = Field(2, ge=1, le=32)
+
+    telegram_token: str | None = None
+    telegram_api_url: str | None = None
+    telegram_local_mode: bool = False
+    telegram_bot_username: str | None = None
+
+    matrix_homeserver: str | None = None
+    matrix_user: str | None = None
+    matrix_password: str | None = None
+    matrix_token: str | None = None
+    matrix_device_id: str | None = None
+    matrix_store_path: Path | None = None
+    matrix_encryption: bool = True
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value and ":" not in value:
+            raise ValueError(
+                "a Telegram bot token looks like 123456:ABC-DEF...; ask @BotFather for one"
+            )
+        return value or None
+
+    @field_validator("telegram_api_url", "matrix_homeserver")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL: DATABASE_URL, or SQLite in the data directory."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{self.data_dir / 'chatbot.sqlite3'}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+        return url
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where raw uploads live for the seconds it takes to parse them."""
+        return self.data_dir / "uploads"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @property
+    def matrix_enabled(self) -> bool:
+        return bool(self.matrix_homeserver)
+
+    def check_platforms(self) -> None:
+        """Raise `ConfigError` when a platform is half configured."""
+        if self.matrix_homeserver:
+            if not self.matrix_user:
+                raise ConfigError(
+                    "CHATBOT_MATRIX_HOMESERVER is set but CHATBOT_MATRIX_USER is not: set it to "
+                    "the bot's Matrix id, for example @migrationbot:example.org"
+                )
+            if not (self.matrix_password or self.matrix_token):
+                raise ConfigError(
+                    "Matrix needs a credential: set CHATBOT_MATRIX_PASSWORD or "
+                    "CHATBOT_MATRIX_TOKEN (an access token of the bot's account)"
+                )
+        elif self.matrix_user or self.matrix_password or self.matrix_token:
+            raise ConfigError(
+                "Matrix settings are present but CHATBOT_MATRIX_HOMESERVER is not: set it to "
+                "the homeserver's URL, for example https://matrix.example.org"
+            )
+        if self.telegram_local_mode and not self.telegram_api_url:
+            raise ConfigError(
+                "CHATBOT_TELEGRAM_LOCAL_MODE needs CHATBOT_TELEGRAM_API_URL, the root of your "
+                "self-hosted Bot API server (for example http://127.0.0.1:8081)"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings, turning pydantic's errors into one clear `ConfigError`."""
+    lines: list[str] = []
+    settings: Settings | None = None
+    for model, prefix in ((Settings, "CHATBOT_"), (ArchiveLimits, "CHATBOT_ARCHIVE_")):
+        try:
+            built = model(**overrides) if model is Settings else model()  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = "_".join(str(part) for part in err["loc"]).upper()
+                name = field if field == "DATABASE_URL" else prefix + field
+                lines.append(f"{name}: {err['msg']}")
+            continue
+        if isinstance(built, Settings):
+            settings = built
+    if lines or settings is None:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    settings.check_platforms()
+    return settings

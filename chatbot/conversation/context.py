@@ -1,0 +1,140 @@
+"""What a handler receives: the event, the user's language, replies, progress, services."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chatbot.i18n import Translator
+from chatbot.platforms.base import (
+    Button,
+    ChatRef,
+    IncomingMessage,
+    Platform,
+    RateLimited,
+    Reply,
+    SentMessage,
+    Text,
+)
+
+if TYPE_CHECKING:
+    from chatbot.services import Services
+    from chatbot.storage.users import UserRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """One event being handled. Replies go back to the chat the event came from."""
+
+    message: IncomingMessage
+    platform: Platform
+    services: Services
+    user: UserRecord
+    t: Translator
+    sent: list[SentMessage] = field(default_factory=list)
+
+    @property
+    def chat(self) -> ChatRef:
+        return self.message.chat
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return self.message.args
+
+    async def reply(self, reply: Reply, chat: ChatRef | None = None) -> SentMessage:
+        """Send a reply; buttons become numbered choices where the platform has none."""
+        target = chat or self.chat
+        if isinstance(reply, Text) and reply.buttons and not self.platform.limits.buttons:
+            reply = await self._numbered_choices(target, reply)
+        for part in _split(reply, self.platform.limits.max_text_chars):
+            sent = await self.platform.send(target, part)
+            self.sent.append(sent)
+        return sent
+
+    async def say(self, key: str, /, **params: object) -> SentMessage:
+        """Reply with one translated message."""
+        return await self.reply(Text(self.t(key, **params)))
+
+    async def ask(self, text: str, choices: list[tuple[str, str]]) -> SentMessage:
+        """Ask the user to choose: `choices` are (label, callback data) pairs."""
+        rows = tuple((Button(label, data),) for label, data in choices)
+        return await self.reply(Text(text, buttons=rows))
+
+    def progress(self, interval_s: float | None = None) -> Progress:
+        """A message edited in place, no more often than the platform tolerates."""
+        return Progress(self, interval_s or self.platform.limits.min_edit_interval_s)
+
+    async def _numbered_choices(self, chat: ChatRef, reply: Text) -> Text:
+        options = [button for row in reply.buttons for button in row]
+        await self.services.chat_state.remember_choices(
+            self.platform.name,
+            chat.chat_id,
+            self.message.user.user_id,
+            [button.data for button in options],
+        )
+        lines = [reply.text, ""]
+        lines += [f"{number}. {button.label}" for number, button in enumerate(options, 1)]
+        lines.append(self.t("conversation.reply_with_number"))
+        return Text("\n".join(lines))
+
+
+class Progress:
+    """A progress message: the first update sends it, later ones edit it (throttled)."""
+
+    def __init__(self, ctx: Context, interval_s: float) -> None:
+        self._ctx = ctx
+        self._interval = interval_s
+        self._sent: SentMessage | None = None
+        self._last_text = ""
+        self._next_edit = 0.0
+
+    async def update(self, text: str, *, force: bool = False) -> None:
+        """Show `text`; skipped when unchanged or too soon after the previous edit."""
+        now = time.monotonic()
+        if text == self._last_text or (not force and now < self._next_edit):
+            return
+        try:
+            if self._sent is None:
+                self._sent = await self._ctx.reply(Text(text))
+            else:
+                await self._ctx.platform.edit(self._sent, Text(text))
+        except RateLimited as exc:
+            self._next_edit = now + exc.retry_after
+            log.info("progress edit postponed by %.1f s", exc.retry_after)
+            return
+        self._last_text = text
+        self._next_edit = now + self._interval
+
+    async def done(self, text: str) -> None:
+        """The final state: shown even when the previous edit was moments ago."""
+        await self.update(text, force=True)
+        if self._last_text != text:  # the edit was refused: send it as a new message
+            self._sent = await self._ctx.reply(Text(text))
+            self._last_text = text
+
+
+def _split(reply: Reply, limit: int) -> list[Reply]:
+    """Split a long text at line breaks so each part fits the platform's limit."""
+    if not isinstance(reply, Text) or len(reply.text) <= limit:
+        return [reply]
+    parts: list[Reply] = []
+    current = ""
+    for line in reply.text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(Text(current))
+                current = ""
+            parts.append(Text(line[:limit]))
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(Text(current))
+            current = line
+        else:
+            current = candidate
+    parts.append(Text(current, buttons=reply.buttons))
+    return parts

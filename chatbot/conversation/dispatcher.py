@@ -1,0 +1,122 @@
+"""Routes each neutral event to its handler: addressing, language, groups, errors.
+
+One rule decides whether the bot is addressed (the adapter sets `addressed`); one
+rule keeps personal data out of groups (`private_only` commands and files move to a
+private chat); one error boundary turns any failure into a translated message with a
+reference number, and never lets one user's failure reach another user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+import weakref
+
+from chatbot.conversation.context import Context
+from chatbot.conversation.registry import CommandRegistry, UserFacingError
+from chatbot.i18n import negotiate, translator
+from chatbot.platforms.base import IncomingMessage, Platform, Text
+from chatbot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Turns `IncomingMessage`s into handler calls. One instance serves every platform."""
+
+    def __init__(self, services: Services, registry: CommandRegistry) -> None:
+        self.services = services
+        self.registry = registry
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, platform: Platform, message: IncomingMessage) -> None:
+        """Handle one event. Events of one user run in order; users run concurrently."""
+        if not message.chat.is_private and not message.addressed:
+            return
+        key = (platform.name, message.user.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            await self._handle(platform, message)
+
+    async def _handle(self, platform: Platform, message: IncomingMessage) -> None:
+        user = await self.services.users.get_or_create(platform.name, message.user.user_id)
+        language = negotiate(
+            user.language, message.user.language_hint, self.services.settings.default_language
+        )
+        ctx = Context(message, platform, self.services, user, translator(language))
+        try:
+            await self._route(ctx)
+        except UserFacingError as exc:
+            await self._safe_reply(ctx, ctx.t(exc.key, **exc.params))
+        except Exception:
+            reference = secrets.token_hex(4)
+            log.exception("handler failed (reference %s, platform %s)", reference, platform.name)
+            await self._safe_reply(ctx, ctx.t("error.internal", reference=reference))
+
+    async def _route(self, ctx: Context) -> None:
+        message = ctx.message
+        if message.callback is not None:
+            await self._route_callback(ctx, message.callback)
+            return
+        if message.command is not None:
+            command = self.registry.get(message.command)
+            if command is None:
+                await ctx.say("error.unknown_command", command=message.command)
+                return
+            if command.private_only and not ctx.chat.is_private:
+                await self._move_to_private(ctx)
+                return
+            await command.handler(ctx)
+            return
+        if message.attachment is not None:
+            if not ctx.chat.is_private:
+                await self._move_to_private(ctx)
+                return
+            if self.registry.file_handler is not None:
+                await self.registry.file_handler(ctx)
+            return
+        if ctx.chat.is_private and message.text.strip():
+            data = await self.services.chat_state.pick_choice(
+                ctx.platform.name, ctx.chat.chat_id, message.user.user_id, message.text
+            )
+            if data is not None:
+                ctx.message = dataclasses.replace(message, callback=data)
+                await self._route_callback(ctx, data)
+            elif self.registry.text_handler is not None:
+                await self.registry.text_handler(ctx)
+
+    async def _route_callback(self, ctx: Context, data: str) -> None:
+        route = self.registry.callback(data)
+        if route is None:
+            await ctx.say("error.stale_button")
+            return
+        if route.private_only and not ctx.chat.is_private:
+            await self._move_to_private(ctx)
+            return
+        await route.handler(ctx)
+
+    async def _move_to_private(self, ctx: Context) -> None:
+        """Never handle personal data in a group: continue with the member privately."""
+        private = await ctx.platform.open_private_chat(ctx.message.user)
+        if private is not None:
+            await ctx.say("group.moved_to_private")
+            await ctx.reply(Text(ctx.t("group.private_hello")), chat=private)
+            return
+        link = ctx.platform.private_chat_link(ctx.message.user, "start")
+        if link:
+            await ctx.say("group.continue_in_private_link", link=link)
+        else:
+            await ctx.say("group.continue_in_private")
+
+    @staticmethod
+    async def _safe_reply(ctx: Context, text: str) -> None:
+        try:
+            await ctx.reply(Text(text))
+        except Exception:
+            log.exception("could not deliver an error message on %s", ctx.platform.name)

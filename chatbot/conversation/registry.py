@@ -1,0 +1,86 @@
+"""Commands declared once, with their metadata; `/help` is built from this registry."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatbot.conversation.context import Context
+
+Handler = Callable[["Context"], Awaitable[None]]
+
+
+class UserFacingError(Exception):
+    """An expected failure to show the user: a locale key and its parameters."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Command:
+    """One chat command.
+
+    Attributes:
+        name: what follows the slash (or ``!`` on Matrix).
+        handler: the coroutine that runs it.
+        help_key: locale key of the one-line description shown by ``/help``.
+        usage: the arguments shown by ``/help`` (not translated: command syntax).
+        private_only: personal commands; in a group the bot moves to a private chat.
+        admin_only: only group administrators may run it.
+        hidden: not listed by ``/help``.
+    """
+
+    name: str
+    handler: Handler
+    help_key: str
+    usage: str = ""
+    private_only: bool = False
+    admin_only: bool = False
+    hidden: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallbackRoute:
+    """Button presses whose data starts with ``prefix:`` go to `handler`."""
+
+    prefix: str
+    handler: Handler
+    private_only: bool = False
+
+
+class CommandRegistry:
+    """Built explicitly at start-up (no import side effects)."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+        self._ordered: list[Command] = []
+        self._callbacks: dict[str, CallbackRoute] = {}
+        self.file_handler: Handler | None = None
+        self.text_handler: Handler | None = None
+
+    def add(self, command: Command) -> None:
+        for name in (command.name, *command.aliases):
+            if name in self._commands:
+                raise ValueError(f"command /{name} registered twice")
+            self._commands[name] = command
+        self._ordered.append(command)
+
+    def add_callback(self, prefix: str, handler: Handler, *, private_only: bool = False) -> None:
+        if prefix in self._callbacks or ":" in prefix:
+            raise ValueError(f"bad or duplicate callback prefix {prefix!r}")
+        self._callbacks[prefix] = CallbackRoute(prefix, handler, private_only)
+
+    def get(self, name: str) -> Command | None:
+        return self._commands.get(name.lower())
+
+    def callback(self, data: str) -> CallbackRoute | None:
+        return self._callbacks.get(data.split(":", 1)[0])
+
+    def visible(self) -> Iterator[Command]:
+        return (c for c in self._ordered if not c.hidden)

@@ -1,0 +1,1 @@
+"""Clients of the new networks (Bluesky, Mastodon) and of X's public oEmbed endpoint."""

@@ -1,0 +1,72 @@
+"""What the matching engine reads from the networks: neutral data and reader protocols.
+
+Implementations live beside this module (public AppView, Mastodon instances, X oEmbed);
+tests and the benchmark world use in-memory ones. Readers never raise on "not found"
+(they return None or an empty list); they raise `NetworkUnavailable` when the network
+is down or keeps rate-limiting after the retries the implementation allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class NetworkUnavailable(Exception):
+    """The network did not answer (down, timeouts, or rate limits beyond our patience)."""
+
+    def __init__(self, network: str, detail: str = "") -> None:
+        super().__init__(f"{network} unavailable: {detail}" if detail else network)
+        self.network = network
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class BlueskyProfile:
+    did: str
+    handle: str
+    display_name: str | None = None
+    description: str | None = None
+    labels: tuple[str, ...] = ()  # e.g. "impersonation", "spam"
+
+
+@dataclass(frozen=True)
+class MastodonAccount:
+    acct: str  # user@domain, always with the domain
+    url: str
+    display_name: str | None = None
+    note: str | None = None  # the bio, plain text
+    moved_to: str | None = None  # acct of the account it moved to
+    locked: bool = False
+    bot: bool = False
+
+
+@dataclass(frozen=True)
+class OembedPost:
+    """What X's public oEmbed endpoint says about a post URL."""
+
+    author_name: str
+    author_url: str  # https://twitter.com/<screen_name>
+    text: str  # the post's text, from the embed HTML
+
+
+class BlueskyReader(Protocol):
+    async def get_profiles(self, actors: Sequence[str]) -> list[BlueskyProfile]:
+        """Profiles of DIDs or handles (any number; batched by 25 inside). Missing ones omitted."""
+
+    async def search_actors(self, query: str, limit: int = 10) -> list[BlueskyProfile]:
+        """Search by handle or name."""
+
+    async def resolve_handle(self, handle: str) -> str | None:
+        """The DID of a handle, or None when it does not resolve."""
+
+
+class MastodonReader(Protocol):
+    async def lookup(self, acct: str) -> MastodonAccount | None:
+        """The account `user@domain` (WebFinger or the instance's lookup), or None."""
+
+
+class XOembed(Protocol):
+    async def post(self, url: str) -> OembedPost | None:
+        """A public X post (status URL), or None when it does not exist or is not public."""

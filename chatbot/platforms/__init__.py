@@ -1,0 +1,1 @@
+"""Chat platforms. Only the adapters in this package may import a chat SDK."""

@@ -1,0 +1,126 @@
+"""Receiving an archive: size checks, download, parse off the loop, merge, store, summary.
+
+The raw upload is deleted as soon as it is parsed; only facts are stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+from chatbot.archive import ArchiveError, ParsedArchive, merge_archives
+from chatbot.config import ArchiveLimits
+from chatbot.conversation import Context, Progress
+from chatbot.platforms.base import Attachment, DownloadFailed, Image, Text, TooBigToDownload
+from handlers.summary_view import chart_labels, render_handles, render_summary
+
+log = logging.getLogger(__name__)
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+async def received(ctx: Context) -> None:
+    """A file arrived in a private chat."""
+    attachment = ctx.message.attachment
+    assert attachment is not None
+    if not await _size_ok(ctx, attachment):
+        return
+    folder = ctx.services.settings.uploads_dir / secrets.token_hex(8)
+    folder.mkdir(parents=True, mode=0o700)
+    try:
+        progress = ctx.progress()
+        await progress.update(ctx.t("upload.receiving"))
+        try:
+            path = await ctx.platform.download(attachment, folder / _safe_name(attachment.name))
+        except TooBigToDownload as exc:
+            await progress.done(ctx.t("upload.too_big_for_platform", limit=_mb(exc.limit)))
+            await ctx.say("upload.slim_guidance")
+            return
+        except DownloadFailed:
+            await progress.done(ctx.t("upload.download_failed"))
+            return
+        await progress.update(ctx.t("upload.reading"))
+        await _parse_and_reply(ctx, path, progress)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def summary(ctx: Context) -> None:
+    """`/summary`: show the stored summary again."""
+    parsed = await ctx.services.archives.load(ctx.user.id)
+    if parsed is None:
+        await ctx.say("upload.nothing_yet")
+        return
+    await _send_summary(ctx, parsed)
+
+
+async def _size_ok(ctx: Context, attachment: Attachment) -> bool:
+    size = attachment.size
+    platform_limit = ctx.platform.limits.max_download_bytes
+    if size is not None and platform_limit is not None and size > platform_limit:
+        await ctx.say("upload.too_big_for_platform", limit=_mb(platform_limit))
+        await ctx.say("upload.slim_guidance")
+        return False
+    own_limit = ArchiveLimits().max_upload_bytes
+    if size is not None and size > own_limit:
+        await ctx.say("upload.too_big", limit=_mb(own_limit))
+        await ctx.say("upload.slim_guidance")
+        return False
+    return True
+
+
+async def _parse_and_reply(ctx: Context, path: Path, progress: Progress) -> None:
+    services = ctx.services
+    previous = await services.archives.load(ctx.user.id)
+    try:
+        quick = await services.parser.read([path], hints=False)
+    except ArchiveError as exc:
+        await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
+        return
+    parsed = _combine(previous, quick)
+    await services.archives.save(ctx.user.id, parsed)
+    await progress.done(ctx.t("upload.read_done"))
+    await _send_summary(ctx, parsed)
+    if not _has_posts(quick):
+        return
+    await ctx.say("upload.looking_for_handles")
+    try:
+        full = await services.parser.read([path], hints=True)
+    except ArchiveError as exc:
+        await ctx.say(f"archive.error.{exc.code}", **exc.params)
+        return
+    parsed = _combine(previous, full)
+    await services.archives.save(ctx.user.id, parsed)
+    await ctx.reply(Text(render_handles(ctx.t, parsed)))
+
+
+def _combine(previous: ParsedArchive | None, new: ParsedArchive) -> ParsedArchive:
+    """Loose files sent one after another add up; a whole archive replaces what was there."""
+    if previous is not None and new.era == "loose":
+        return merge_archives(previous, new)
+    return new
+
+
+def _has_posts(parsed: ParsedArchive) -> bool:
+    return any(kind in parsed.parts for kind in ("tweets", "tweet")) or bool(parsed.counts.tweets)
+
+
+async def _send_summary(ctx: Context, parsed: ParsedArchive) -> None:
+    await ctx.reply(Text(render_summary(ctx.t, parsed)))
+    if parsed.tweets_per_year:
+        png = await ctx.services.parser.chart(parsed.tweets_per_year, chart_labels(ctx.t, parsed))
+        await ctx.reply(Image("posts-per-year.png", png, caption=ctx.t("summary.chart_caption")))
+
+
+def _safe_name(name: str) -> str:
+    """Keep the file's base name (the reader uses it: following.js, tweets-part1.js)."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = _SAFE_NAME.sub("_", base).lstrip(".")
+    return cleaned[:120] or "upload"
+
+
+def _mb(size: int) -> int:
+    return max(1, round(size / 1_000_000))

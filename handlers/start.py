@@ -1,0 +1,28 @@
+"""Greeting, help (generated from the command registry) and free text."""
+
+from __future__ import annotations
+
+from chatbot.conversation import Context
+
+
+async def start(ctx: Context) -> None:
+    await ctx.say("start.welcome")
+    if ctx.chat.is_private:
+        await ctx.say("start.how_to_get_archive")
+
+
+async def help_(ctx: Context) -> None:
+    from handlers import build_registry
+
+    lines = [ctx.t("help.title")]
+    prefix = "/" if ctx.platform.name != "matrix" else "!"
+    for command in build_registry().visible():
+        usage = f" {command.usage}" if command.usage else ""
+        lines.append(f"{prefix}{command.name}{usage} — {ctx.t(command.help_key)}")
+    lines.append("")
+    lines.append(ctx.t("help.send_archive"))
+    await ctx.say("help.body", commands="\n".join(lines))
+
+
+async def free_text(ctx: Context) -> None:
+    await ctx.say("start.free_text")

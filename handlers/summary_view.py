@@ -1,0 +1,73 @@
+"""The summary of a parsed archive as text in the user's language (chat and CLI)."""
+
+from __future__ import annotations
+
+from chatbot.archive.model import ParsedArchive
+from chatbot.i18n import Translator
+from chatbot.summary.chart import ChartLabels
+
+
+def render_summary(t: Translator, parsed: ParsedArchive) -> str:
+    """A short, translated summary: who, when, how many."""
+    owner = parsed.owner
+    lines = []
+    if owner.username:
+        name = owner.display_name or owner.username
+        lines.append(t("summary.title", username=owner.username, name=name))
+    else:
+        lines.append(t("summary.title_unknown"))
+    if owner.created_at:
+        lines.append(t("summary.created", date=owner.created_at))
+    if parsed.generated_at:
+        lines.append(t("summary.generated", date=parsed.generated_at))
+    counts = parsed.counts
+    if counts.tweets is not None:
+        if parsed.first_tweet and parsed.last_tweet:
+            lines.append(
+                t.plural(
+                    "summary.posts_range",
+                    counts.tweets,
+                    first=parsed.first_tweet,
+                    last=parsed.last_tweet,
+                )
+            )
+        else:
+            lines.append(t.plural("summary.posts", counts.tweets))
+    if counts.following is not None:
+        lines.append(t.plural("summary.following", counts.following))
+    if counts.followers is not None:
+        lines.append(t.plural("summary.followers", counts.followers))
+    extras = [
+        t.plural(key, value)
+        for key, value in (
+            ("summary.likes", counts.likes),
+            ("summary.blocks", counts.blocks),
+            ("summary.mutes", counts.mutes),
+            ("summary.lists", counts.lists),
+        )
+        if value is not None
+    ]
+    if extras:
+        lines.append(t("summary.extras", items=", ".join(extras)))
+    lines.extend(t(key) for key in parsed.warnings)
+    return "\n".join(lines)
+
+
+def render_handles(t: Translator, parsed: ParsedArchive) -> str:
+    """How many followed accounts and followers have a recovered screen name."""
+    following = sum(1 for x_id in parsed.following if x_id in parsed.handles)
+    followers = sum(1 for x_id in parsed.followers if x_id in parsed.handles)
+    return t(
+        "summary.handles",
+        handles=parsed.handles_recovered,
+        following=following,
+        following_total=len(parsed.following),
+        followers=followers,
+        followers_total=len(parsed.followers),
+    )
+
+
+def chart_labels(t: Translator, parsed: ParsedArchive) -> ChartLabels:
+    who = f"@{parsed.owner.username}" if parsed.owner.username else ""
+    title = t("summary.chart_title", who=who).strip()
+    return ChartLabels(title=title, y_axis=t("summary.chart_y"))

@@ -1,0 +1,86 @@
+"""Drive the real dispatcher and handlers through a recording platform, as a user would."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from chatbot.conversation import Dispatcher
+from chatbot.platforms.base import (
+    Attachment,
+    ChatRef,
+    Image,
+    IncomingMessage,
+    RecordingPlatform,
+    Reply,
+    Text,
+    UserRef,
+)
+
+SAMPLES = Path(__file__).resolve().parent.parent / "archive" / "samples"
+
+
+class Chat:
+    """One user talking to the bot in one chat; `replies()` is what that user saw."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        platform: RecordingPlatform,
+        *,
+        user: str = "alice",
+        chat: str | None = None,
+        private: bool = True,
+        language_hint: str | None = None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.platform = platform
+        self.user = UserRef(platform.name, user, language_hint=language_hint)
+        self.chat = ChatRef(platform.name, chat or f"dm-{user}", is_private=private)
+        self._seen = 0
+        self._count = 0
+
+    async def say(self, text: str, *, addressed: bool = True) -> list[Reply]:
+        command, args = None, ()
+        if text.startswith("/"):
+            words = text[1:].split()
+            command, args = words[0], tuple(words[1:])
+        return await self._send(text=text, command=command, args=args, addressed=addressed)
+
+    async def upload(self, path: Path, name: str | None = None) -> list[Reply]:
+        size = path.stat().st_size  # noqa: ASYNC240
+        attachment = Attachment(str(path), name or path.name, size)
+        return await self._send(attachment=attachment)
+
+    async def press(self, data: str) -> list[Reply]:
+        return await self._send(callback=data)
+
+    async def _send(self, **fields: object) -> list[Reply]:
+        self._count += 1
+        message = IncomingMessage(self.chat, self.user, str(self._count), **fields)  # type: ignore[arg-type]
+        await self.dispatcher.handle(self.platform, message)
+        return self.new_replies()
+
+    def new_replies(self) -> list[Reply]:
+        mine = [reply for chat, reply in self.platform.sent if chat == self.chat]
+        new, self._seen = mine[self._seen :], len(mine)
+        return new
+
+
+def texts(replies: Iterable[Reply]) -> str:
+    return "\n".join(r.text for r in replies if isinstance(r, Text))
+
+
+def images(replies: Iterable[Reply]) -> list[Image]:
+    return [r for r in replies if isinstance(r, Image)]
+
+
+def make_zip(path: Path, files: dict[str, Path | bytes | str]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            if isinstance(content, Path):
+                archive.write(content, name)
+            else:
+                archive.writestr(name, content)
+    return path
