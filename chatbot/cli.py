@@ -4,6 +4,7 @@ Usage:
     chatbot [run]                  start the configured platforms, or the console
     chatbot console                the conversation in this terminal (stdin/stdout)
     chatbot summary PATH [PATH ...] [--json] [--lang fr|en]
+    chatbot match PATH [PATH ...] [--directory CSV] [--json] [--offline] [--lang fr|en]
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     if command == "summary":
         return _summary(args.paths, as_json=args.json, lang=args.lang)
+    if command == "match":
+        from chatbot.matching.cli import run_match
+
+        return run_match(args)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -59,6 +64,22 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("paths", nargs="+", type=Path, help="a zip, or loose .js files")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
     summary.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="language of the text")
+    match = sub.add_parser("match", help="find the X contacts of an archive on Bluesky/Mastodon")
+    match.add_argument("paths", nargs="+", type=Path, help="a zip, or loose .js files")
+    match.add_argument(
+        "--directory",
+        action="append",
+        type=Path,
+        default=[],
+        help="a CSV x_id,x_username,bluesky,mastodon",
+    )
+    match.add_argument("--json", action="store_true", help="print a JSON list")
+    match.add_argument("--offline", action="store_true", help="no network: directory and guesses")
+    match.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="language of the text")
+    match.add_argument("--appview", default="https://public.api.bsky.app", help="Bluesky AppView")
+    match.add_argument(
+        "--mastodon-instance", default="https://mastodon.social", help="instance for lookups"
+    )
     return parser
 
 
@@ -127,7 +148,7 @@ def _logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "telegram", "nio", "aiosqlite", "asyncio"):
+    for noisy in ("httpx", "httpcore", "telegram", "nio", "aiosqlite", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

@@ -42,13 +42,15 @@ class ArchiveLimits(BaseSettings):
     max_compression_ratio: float = Field(
         200.0, gt=1, description="uncompressed / compressed size beyond which a member is a bomb"
     )
-    max_entries: int = Field(500_000, gt=0, description="zip entries (real archives: ~6,400)")
+    max_entries: int = Field(
+        100_000, gt=0, description="zip entries (real archives: ~6,400 plus one per media file)"
+    )
     max_nesting: int = Field(1, ge=0, description="zips inside the zip that we open")
     max_json_file_bytes: int = Field(
-        32 * 1024**2, gt=0, description="largest small file parsed whole (manifest, account)"
+        8 * 1024**2, gt=0, description="largest small file parsed whole (manifest, account)"
     )
     max_record_bytes: int = Field(
-        64 * 1024**2, gt=0, description="largest single record in a streamed data file"
+        8 * 1024**2, gt=0, description="largest run of a data file without a record boundary"
     )
     ratio_check_min_bytes: int = Field(
         1024**2, ge=0, description="members smaller than this skip the compression-ratio check"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from chatbot.conversation import Context
+from chatbot.conversation.dispatcher import FROM_GROUP
 
 
 async def start(ctx: Context) -> None:
+    if ctx.chat.is_private and ctx.args[:1] == (FROM_GROUP,):
+        await ctx.say("group.private_hello")  # arrived through the link given in a group
+        return
     await ctx.say("start.welcome")
     if ctx.chat.is_private:
         await ctx.say("start.how_to_get_archive")

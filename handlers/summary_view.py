@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel.numbers import get_group_symbol
+
 from chatbot.archive.model import ParsedArchive
 from chatbot.i18n import Translator
 from chatbot.summary.chart import ChartLabels
@@ -70,4 +72,5 @@ def render_handles(t: Translator, parsed: ParsedArchive) -> str:
 def chart_labels(t: Translator, parsed: ParsedArchive) -> ChartLabels:
     who = f"@{parsed.owner.username}" if parsed.owner.username else ""
     title = t("summary.chart_title", who=who).strip()
-    return ChartLabels(title=title, y_axis=t("summary.chart_y"))
+    separator = get_group_symbol(locale=t.locale)
+    return ChartLabels(title=title, y_axis=t("summary.chart_y"), thousands_separator=separator)

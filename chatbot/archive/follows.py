@@ -34,6 +34,17 @@ class Readable(Protocol):
     def read(self, n: int = ..., /) -> bytes: ...
 
 
+def read_head(stream: Readable) -> bytes:
+    """The first chunk, at least `HEAD_BYTES` long unless the file is shorter."""
+    buf = stream.read(CHUNK)
+    while len(buf) < HEAD_BYTES:
+        more = stream.read(CHUNK)
+        if not more:
+            break
+        buf += more
+    return buf
+
+
 def scan(
     stream: Readable,
     file: str,
@@ -45,7 +56,7 @@ def scan(
     Checks the wrapper (prefix, then a JSON array closed by ``]``): a file cut short or
     not an X data file raises ``malformed``.
     """
-    buf = stream.read(CHUNK)
+    buf = read_head(stream)
     header = parse_header(buf[:HEAD_BYTES], file)
     buf = buf[header.offset :]
     if not buf.startswith(b"["):

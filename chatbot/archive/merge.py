@@ -91,8 +91,12 @@ def merge_archives(old: ParsedArchive, new: ParsedArchive) -> ParsedArchive:
     for kind, attr in _PART_COUNTS.items():
         if kind in merged.parts:
             setattr(counts, attr, sum(merged.parts[kind].values()))
-    for kind, name in (("follower", "followers"), ("following", "following"),
-                       ("block", "blocked"), ("mute", "muted")):
+    for kind, name in (
+        ("follower", "followers"),
+        ("following", "following"),
+        ("block", "blocked"),
+        ("mute", "muted"),
+    ):
         if kind in merged.parts:  # ids are deduplicated; never report fewer than we hold
             attr = _PART_COUNTS[kind]
             setattr(counts, attr, max(getattr(counts, attr) or 0, len(getattr(merged, name))))

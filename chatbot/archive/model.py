@@ -30,6 +30,9 @@ class ArchiveError(Exception):
     ``too_many_entries``, ``nested`` (zip inside zip beyond the limit), ``no_data``
     (a zip without any X data file), ``malformed`` (a data file that is not valid
     JSON; param ``file``), ``unsupported`` (a recognised but unusable format).
+    Parameters: ``too_big`` always has ``limit`` (MB), ``too_many_entries`` always has
+    ``limit`` (entries), ``malformed`` always has ``file`` (a name inside the archive);
+    the other codes have none.
     """
 
     def __init__(self, code: str, **params: object) -> None:

@@ -14,19 +14,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chatbot.archive import smallfiles
+from chatbot.archive.dates import scan_created_at, scan_headers
 from chatbot.archive.follows import (
-    CREATED_AT,
-    HEADER_ROW,
     LIKE_ID,
     LIST_URL,
     count_matches,
     extract_ids,
-    scan,
 )
-from chatbot.archive.model import ArchiveError, ParsedArchive, id_array
+from chatbot.archive.guard import too_big
+from chatbot.archive.hints import HintScan
+from chatbot.archive.model import ParsedArchive, id_array
 from chatbot.archive.records import iter_records
 from chatbot.archive.source import ArchiveSource, open_archive
-from chatbot.archive.tweets import TWEET_TYPES, HintScan, is_superseded, parse_date, tweet_body
+from chatbot.archive.tweets import TWEET_TYPES, is_superseded, parse_date, tweet_body
 from chatbot.config import ArchiveLimits
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def read_archive(
         try:
             _Reader(source, parsed, hints).run()
         except (MemoryError, RecursionError):
-            raise ArchiveError("too_big") from None
+            raise too_big(source.limits.max_member_uncompressed_bytes) from None
         parsed.files_read = list(source.files_read)
         log.debug("read %d archive members (era %s)", len(parsed.files_read), parsed.era)
         return parsed
@@ -178,25 +178,10 @@ class _Reader:
         members = self.source.parts("tweet-headers")
         if not members:
             return False
-        years: Counter[int] = Counter()
-        edges: list[tuple[int, bytes]] = []
-        count = 0
-
-        def add(found: list[bytes] | list[tuple[bytes, ...]]) -> None:
-            nonlocal count
-            count += len(found)
-            rows = [(int(t[0]), t[1]) for t in found if isinstance(t, tuple)]
-            years.update(int(created[-4:]) for _, created in rows if created[-4:].isdigit())
-            if rows:
-                edges.extend((min(rows), max(rows)))
-                edges[:] = [min(edges), max(edges)]
-
-        for _, member in members:
-            with self.source.open_member(member) as stream:
-                scan(stream, member.rel, HEADER_ROW, add)
-        self._set_dates(years, edges[0][1] if edges else None, edges[-1][1] if edges else None)
+        dates = scan_headers(self.source, members)
+        self._set_dates(dates.years, dates.first, dates.last)
         if self.parsed.counts.tweets is None:
-            self.parsed.counts.tweets = count
+            self.parsed.counts.tweets = dates.count
         return True
 
     def _set_dates(self, years: Counter[int], first: object, last: object) -> None:
@@ -211,12 +196,14 @@ class _Reader:
         seen: set[int] | None = set() if len(kinds) > 1 else None
         by_part: dict[int, dict[int, int]] = {}
         part_counts: dict[int, int] = {}
+        main = kinds[0] if kinds else None
         for kind in [*kinds, "community-tweet"]:
             own = kind in TWEET_TYPES
             for part, member in source.parts(kind):
-                before = scanner.count
+                records, before = 0, scanner.count
                 with source.open_member(member) as stream:
                     for record in iter_records(stream, member.rel, limit):
+                        records += 1
                         tweet = tweet_body(record)
                         tweet_id = _id(tweet.get("id_str"))
                         if tweet_id is None or is_superseded(tweet, tweet_id):
@@ -226,11 +213,14 @@ class _Reader:
                                 continue
                             seen.add(tweet_id)
                         year = scanner.add_tweet(tweet, tweet_id, count=own)
-                        if own and year is not None and kind == kinds[0]:
+                        if own and year is not None and kind == main:
                             years = by_part.setdefault(part, {})
                             years[year] = years.get(year, 0) + 1
                 if own:
                     part_counts[part] = part_counts.get(part, 0) + scanner.count - before
+                expected = self._manifest_count(kind, part) if kind == main else None
+                if expected is not None and expected != records:
+                    _warn(parsed, W_COUNT_MISMATCH)
         for _, member in source.parts("note-tweet"):
             with source.open_member(member) as stream:
                 for record in iter_records(stream, member.rel, limit):
@@ -243,43 +233,22 @@ class _Reader:
             if parsed.counts.tweets is None:
                 parsed.counts.tweets = scanner.count
                 parsed.parts["tweets"] = part_counts
-            elif any(
-                self._manifest_count(kinds[0], p) not in (None, n) for p, n in part_counts.items()
-            ):
-                _warn(parsed, W_COUNT_MISMATCH)
             if not have_dates:
                 parsed.tweet_years_by_part = by_part
-                self._set_dates(scanner.years, scanner.first and scanner.first[1],
-                                scanner.last and scanner.last[1])
+                self._set_dates(
+                    scanner.years,
+                    scanner.first and scanner.first[1],
+                    scanner.last and scanner.last[1],
+                )
 
     def _count_tweets(self, kinds: list[str], have_dates: bool) -> None:
         """No manifest, no hints: count records and years with a streaming regex."""
-        years: Counter[int] = Counter()
-        by_part: dict[int, dict[int, int]] = {}
-        keys: list[tuple[str, str]] = []
-        part_counts: dict[int, int] = {}
-        for part, member in self.source.parts(kinds[0]):
-            part_years: Counter[int] = Counter()
-
-            def add(found: list[bytes] | list[tuple[bytes, ...]], ys: Counter[int] = part_years
-                    ) -> None:
-                dates = [v.decode("ascii", "replace") for v in found if isinstance(v, bytes)]
-                ys.update(int(d[-4:]) for d in dates if d[-4:].isdigit())
-                if dates:
-                    sortable = [(_sort_key(d), d) for d in dates]
-                    keys.extend((min(sortable), max(sortable)))
-                    keys[:] = [min(keys), max(keys)]
-
-            with self.source.open_member(member) as stream:
-                scan(stream, member.rel, CREATED_AT, add)
-            part_counts[part] = sum(part_years.values())
-            by_part[part] = dict(part_years)
-            years.update(part_years)
-        self.parsed.counts.tweets = sum(part_counts.values())
-        self.parsed.parts["tweets"] = part_counts
+        dates = scan_created_at(self.source, self.source.parts(kinds[0]))
+        self.parsed.counts.tweets = dates.count
+        self.parsed.parts["tweets"] = dates.part_counts
         if not have_dates:
-            self.parsed.tweet_years_by_part = by_part
-            self._set_dates(years, keys[0][1] if keys else None, keys[-1][1] if keys else None)
+            self.parsed.tweet_years_by_part = dates.by_part
+            self._set_dates(dates.years, dates.first, dates.last)
 
     def _classic(self) -> None:
         parsed, source = self.parsed, self.source
@@ -306,18 +275,6 @@ class _Reader:
                 parsed.tweets_per_year = dict(sorted(scanner.years.items()))
 
 
-_MONTH_NUM = {m: f"{i:02d}" for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-)}
-
-
-def _sort_key(created: str) -> str:
-    """A sortable key of a tweet date without parsing it (hot loop)."""
-    if len(created) == 30 and created[3] == " ":
-        return created[26:30] + _MONTH_NUM.get(created[4:7], "00") + created[8:19]
-    return created
-
-
 def _text(value: object) -> object:
     return value.decode("ascii", "replace") if isinstance(value, bytes) else value
 
@@ -331,5 +288,6 @@ def _id(value: object) -> int | None:
 
 
 def _count_attr(kind: str) -> str:
-    return {"follower": "followers", "following": "following", "block": "blocks",
-            "mute": "mutes"}[kind]
+    return {"follower": "followers", "following": "following", "block": "blocks", "mute": "mutes"}[
+        kind
+    ]

@@ -17,7 +17,7 @@ from typing import Any
 import ijson
 import orjson
 
-from chatbot.archive.follows import CHUNK, Readable
+from chatbot.archive.follows import CHUNK, Readable, read_head
 from chatbot.archive.model import ArchiveError
 from chatbot.archive.wrapper import HEAD_BYTES, TAIL_STRIP, Header, parse_header
 
@@ -28,11 +28,9 @@ except Exception:  # no compiled backend: the pure-Python one still works
 _INDENT = re.compile(rb"\[((?:\r?\n)[ \t]*)\{")
 
 
-def iter_records(
-    stream: Readable, file: str, max_record_bytes: int = 64 << 20
-) -> Iterator[Any]:
+def iter_records(stream: Readable, file: str, max_record_bytes: int = 8 << 20) -> Iterator[Any]:
     """Yield each element of the file's top-level array; raise ``malformed`` on bad JSON."""
-    buf = stream.read(CHUNK)
+    buf = read_head(stream)
     header = parse_header(buf[:HEAD_BYTES], file)
     yield from records_after_header(stream, header, buf, file, max_record_bytes)
 
@@ -114,10 +112,16 @@ class _Joined:
                 self._eof = True
             self._pending += chunk
         if self._eof:
-            out, self._pending = self._pending.rstrip(TAIL_STRIP), b""
-            return out
-        out, self._pending = self._pending[: -self._HOLD], self._pending[-self._HOLD :]
-        return out
+            self._pending = self._pending.rstrip(TAIL_STRIP)
+            size = len(self._pending) if n < 0 else n
+        else:
+            size = (
+                len(self._pending) - self._HOLD
+                if n < 0
+                else min(n, len(self._pending) - self._HOLD)
+            )
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out  # never more than n bytes: the C backend copies into an n-byte buffer
 
 
 def _ijson_records(stream: Readable, head: bytes, file: str) -> Iterator[Any]:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.archive import names
+from chatbot.archive.guard import Member
 from chatbot.archive.model import ArchiveError, Owner, Profile
-from chatbot.archive.source import ArchiveSource, Member
+from chatbot.archive.source import ArchiveSource
 from chatbot.archive.tweets import parse_date
 from chatbot.archive.wrapper import loads, unwrap
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 import zipfile
-import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
 from chatbot.archive import names
+from chatbot.archive.guard import READ_ERRORS, Member, MemberStream, declared_entries, too_big
 from chatbot.archive.model import ArchiveError, Era
 from chatbot.archive.wrapper import HEAD_BYTES, parse_header
 from chatbot.config import ArchiveLimits
@@ -26,103 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 20
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _OTHER_ARCHIVES = (b"\x1f\x8b", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"BZh", b"\xfd7zXZ\x00")
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
-
-
-@dataclass
-class Member:
-    """One file of the archive: a zip member or a loose file."""
-
-    name: str  # its path inside the archive (or its file name): recorded in files_read
-    rel: str  # path relative to the data folder
-    size: int  # declared uncompressed size
-    compressed: int
-    zf: zipfile.ZipFile | None = None
-    info: zipfile.ZipInfo | None = None
-    path: Path | None = None
-
-
-class MemberStream:
-    """A read-only stream of one member that stops at the first limit it crosses."""
-
-    def __init__(self, raw: IO[bytes], member: Member, source: ArchiveSource) -> None:
-        self._raw = raw
-        self._member = member
-        self._source = source
-        self._count = 0
-        limits = source.limits
-        self._max = min(member.size, limits.max_member_uncompressed_bytes)
-        self._ratio_from = max(limits.ratio_check_min_bytes, 1)
-
-    def read(self, n: int = CHUNK) -> bytes:
-        if n < 0:
-            n = CHUNK
-        try:
-            data = self._raw.read(n)
-        except NotImplementedError:
-            raise ArchiveError("unsupported") from None
-        except RuntimeError:  # zipfile: "File is encrypted, password required"
-            raise ArchiveError("encrypted") from None
-        except _READ_ERRORS:
-            raise ArchiveError("truncated") from None
-        self._count += len(data)
-        limits = self._source.limits
-        if self._count > self._max:
-            code = "too_big" if self._count > limits.max_member_uncompressed_bytes else "bomb"
-            raise ArchiveError(code, limit=limits.max_member_uncompressed_bytes)
-        if (
-            self._count >= self._ratio_from
-            and self._count > limits.max_compression_ratio * max(self._member.compressed, 1)
-        ):
-            raise ArchiveError("bomb")
-        self._source.add_read(len(data))
-        return data
-
-    def read_all(self, max_bytes: int, file: str) -> bytes:
-        """The whole member; ``too_big`` beyond `max_bytes` (for small files only)."""
-        chunks: list[bytes] = []
-        total = 0
-        while chunk := self.read(CHUNK):
-            total += len(chunk)
-            if total > max_bytes:
-                raise ArchiveError("too_big", file=file, limit=max_bytes)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def close(self) -> None:
-        self._raw.close()
-
-    def __enter__(self) -> MemberStream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _declared_entries(fp: IO[bytes]) -> int | None:
-    """Entry count from the end-of-central-directory record (read before ZipFile does)."""
-    fp.seek(0, 2)
-    size = fp.tell()
-    tail_len = min(size, 65535 + 22 + 20)
-    fp.seek(size - tail_len)
-    tail = fp.read(tail_len)
-    fp.seek(0)
-    i = tail.rfind(b"PK\x05\x06")
-    if i < 0 or len(tail) < i + 22:
-        return None
-    entries = int.from_bytes(tail[i + 10 : i + 12], "little")
-    if entries == 0xFFFF and i >= 20 and tail[i - 20 : i - 16] == b"PK\x06\x07":
-        offset = int.from_bytes(tail[i - 12 : i - 4], "little")
-        if offset < size - 56:
-            fp.seek(offset)
-            record = fp.read(56)
-            fp.seek(0)
-            if record[:4] == b"PK\x06\x06":
-                return int.from_bytes(record[32:40], "little")
-    return entries
 
 
 def find_data_root(rels: Sequence[str]) -> tuple[str, Era] | None:
@@ -182,7 +86,7 @@ class ArchiveSource:
             except OSError:
                 raise ArchiveError("not_archive") from None
             if size > self.limits.max_upload_bytes:
-                raise ArchiveError("too_big", limit=self.limits.max_upload_bytes)
+                raise too_big(self.limits.max_upload_bytes)
             if size:
                 usable.append((path, head))
         if not usable:
@@ -194,7 +98,7 @@ class ArchiveSource:
         for path, _head in zips:
             handle = path.open("rb")
             self._closers.append(handle)
-            self._add_zip(handle, path.name, depth=0)
+            self._add_zip(handle, depth=0)
         for path, head in usable:
             if not head.startswith(_ZIP_MAGIC):
                 self._add_loose(path, head)
@@ -205,15 +109,15 @@ class ArchiveSource:
                 raise ArchiveError("not_archive")
             raise ArchiveError("no_data")
 
-    def _add_zip(self, fp: IO[bytes], label: str, depth: int) -> None:
+    def _add_zip(self, fp: IO[bytes], depth: int) -> None:
         try:
-            entries = _declared_entries(fp)
+            entries = declared_entries(fp)
             if entries is not None and entries > self.limits.max_entries:
                 raise ArchiveError("too_many_entries", limit=self.limits.max_entries)
             zf = zipfile.ZipFile(fp)
-        except zipfile.BadZipFile:
-            raise ArchiveError("truncated") from None
-        except (OSError, EOFError, ValueError):
+        except NotImplementedError:
+            raise ArchiveError("unsupported") from None
+        except READ_ERRORS:
             raise ArchiveError("truncated") from None
         self._closers.append(zf)
         infos = zf.infolist()
@@ -239,18 +143,20 @@ class ArchiveSource:
                     raise ArchiveError("encrypted")
                 raise ArchiveError("no_data")
             if depth >= self.limits.max_nesting:
-                raise ArchiveError("nested", limit=self.limits.max_nesting)
+                raise ArchiveError("nested")
             rel, info = max(inner, key=lambda item: item[1].file_size)
             member = Member(rel, rel, info.file_size, info.compress_size, zf, info)
             self._check_declared(member)
             try:
                 handle = zf.open(info)
-            except (RuntimeError, NotImplementedError):
+            except NotImplementedError:
+                raise ArchiveError("unsupported") from None
+            except RuntimeError:
                 raise ArchiveError("encrypted") from None
-            except _READ_ERRORS:
+            except READ_ERRORS:
                 raise ArchiveError("truncated") from None
             self._closers.append(handle)
-            self._add_zip(handle, rel, depth + 1)
+            self._add_zip(handle, depth + 1)
             return
         root, era = found
         self.era = era
@@ -274,7 +180,7 @@ class ArchiveSource:
                     self._add_file(data_name.type, data_name.part, member)
             elif folder in names.MEDIA_DIRS:
                 self.media.setdefault(rel, member)
-        log.debug("zip %s: %d entries, era %s", label, len(infos), era)
+        log.debug("zip at depth %d: %d entries, era %s", depth, len(infos), era)
 
     def _add_loose(self, path: Path, head: bytes) -> None:
         base = names.clean_loose_name(path.name)
@@ -306,18 +212,16 @@ class ArchiveSource:
     def add_read(self, nbytes: int) -> None:
         self._total_read += nbytes
         if self._total_read > self.limits.max_total_uncompressed_bytes:
-            raise ArchiveError("bomb", limit=self.limits.max_total_uncompressed_bytes)
+            raise ArchiveError("bomb")
 
     def _check_declared(self, member: Member) -> None:
         limits = self.limits
         if member.info is not None and member.info.flag_bits & 0x1:
             raise ArchiveError("encrypted")
         if member.size > limits.max_member_uncompressed_bytes:
-            raise ArchiveError(
-                "too_big", file=member.rel, limit=limits.max_member_uncompressed_bytes
-            )
+            raise too_big(limits.max_member_uncompressed_bytes)
         if member.size > limits.max_total_uncompressed_bytes - self._total_read:
-            raise ArchiveError("bomb", limit=limits.max_total_uncompressed_bytes)
+            raise ArchiveError("bomb")
         if (
             member.size >= limits.ratio_check_min_bytes
             and member.size > limits.max_compression_ratio * max(member.compressed, 1)
@@ -335,11 +239,11 @@ class ArchiveSource:
                 raw = member.path.open("rb")
             else:  # pragma: no cover - a Member always has one of both
                 raise ArchiveError("no_data")
+        except NotImplementedError:  # a subclass of RuntimeError: test it first
+            raise ArchiveError("unsupported") from None
         except RuntimeError:
             raise ArchiveError("encrypted") from None
-        except NotImplementedError:
-            raise ArchiveError("unsupported") from None
-        except _READ_ERRORS:
+        except READ_ERRORS:
             raise ArchiveError("truncated") from None
         if record:
             self.files_read.append(member.name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,14 +22,17 @@ if TYPE_CHECKING:
 
 SNOWFLAKE_EPOCH_MS = 1288834974657
 SNOWFLAKE_MIN = 1 << 40  # below this an id is a pre-2010 sequential id, not a snowflake
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-)}
-_STATUS_LINK = re.compile(
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+STATUS_LINK = re.compile(
     r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/([A-Za-z0-9_]{1,15})/status(?:es)?/(\d+)",
     re.IGNORECASE,
 )
-_NOT_HANDLES = frozenset({"i", "intent", "home", "search", "hashtag", "share", "settings"})
+NOT_HANDLES = frozenset({"i", "intent", "home", "search", "hashtag", "share", "settings"})
 TWEET_TYPES = ("tweets", "tweet")  # 2022-10+ name first; both may be present (merged folders)
 
 
@@ -77,8 +79,13 @@ def parse_date(value: object) -> dt.datetime | None:
         if len(value) == 30 and value[3] == " ":
             hms = value[11:19].split(":")
             return dt.datetime(
-                int(value[26:30]), _MONTHS[value[4:7]], int(value[8:10]),
-                int(hms[0]), int(hms[1]), int(hms[2]), tzinfo=dt.UTC,
+                int(value[26:30]),
+                _MONTHS[value[4:7]],
+                int(value[8:10]),
+                int(hms[0]),
+                int(hms[1]),
+                int(hms[2]),
+                tzinfo=dt.UTC,
             )
         if value.endswith("Z"):
             value = value[:-1] + "+00:00"
@@ -101,7 +108,7 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _int(value: object) -> int | None:
+def as_int(value: object) -> int | None:
     try:
         number = int(str(value))
     except (TypeError, ValueError):
@@ -125,10 +132,10 @@ def is_superseded(tweet: dict[str, Any], tweet_id: int) -> bool:
     ids = edits.get("editTweetIds") if isinstance(edits, dict) else None
     if not isinstance(ids, list) or len(ids) < 2:
         return False
-    return _int(ids[-1]) != tweet_id
+    return as_int(ids[-1]) != tweet_id
 
 
-def _media_list(tweet: dict[str, Any]) -> list[dict[str, Any]]:
+def media_list(tweet: dict[str, Any]) -> list[dict[str, Any]]:
     for key in ("extended_entities", "entities"):
         holder = tweet.get(key)
         media = holder.get("media") if isinstance(holder, dict) else None
@@ -137,71 +144,10 @@ def _media_list(tweet: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _entities(tweet: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def entities(tweet: dict[str, Any], key: str) -> list[dict[str, Any]]:
     holder = tweet.get("entities")
     items = holder.get(key) if isinstance(holder, dict) else None
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-
-
-class HintScan:
-    """Accumulates, tweet by tweet, what the summary and the handle hints need."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.years: Counter[int] = Counter()
-        self.first: tuple[int, object] | None = None  # (id, raw created_at) of the oldest
-        self.last: tuple[int, object] | None = None
-        self.handles: dict[int, Counter[str]] = {}
-        self.without_id: Counter[str] = Counter()
-
-    def add_handle(self, user_id: object, name: object) -> None:
-        uid = _int(user_id)
-        if uid is None or not isinstance(name, str) or not 0 < len(name) <= 50:
-            return
-        self.handles.setdefault(uid, Counter())[name] += 1
-
-    def add_tweet(self, tweet: dict[str, Any], tweet_id: int, *, count: bool = True) -> int | None:
-        """Record one tweet; returns its year (None if unknown)."""
-        year = None
-        created = tweet.get("created_at")
-        if count:
-            self.count += 1
-            if isinstance(created, str) and len(created) >= 4 and created[-4:].isdigit():
-                year = int(created[-4:]) if created[3] == " " else int(created[:4])
-                self.years[year] += 1
-            if self.first is None or tweet_id < self.first[0]:
-                self.first = (tweet_id, created)
-            if self.last is None or tweet_id > self.last[0]:
-                self.last = (tweet_id, created)
-        self.add_hints(tweet)
-        return year
-
-    def add_hints(self, tweet: dict[str, Any]) -> None:
-        for mention in _entities(tweet, "user_mentions"):
-            self.add_handle(mention.get("id_str") or mention.get("id"), mention.get("screen_name"))
-        self.add_handle(tweet.get("in_reply_to_user_id_str"), tweet.get("in_reply_to_screen_name"))
-        for media in _media_list(tweet):
-            source = media.get("source_user_id_str") or media.get("source_user_id")
-            link = _STATUS_LINK.match(str(media.get("expanded_url") or ""))
-            if source is not None and link is not None:
-                self.add_handle(source, link.group(1))
-        for url in _entities(tweet, "urls"):
-            link = _STATUS_LINK.match(str(url.get("expanded_url") or ""))
-            if link is not None and link.group(1).lower() not in _NOT_HANDLES:
-                self.without_id[link.group(1)] += 1
-
-    def add_note(self, note: dict[str, Any]) -> None:
-        core = note.get("core")
-        mentions = core.get("mentions") if isinstance(core, dict) else None
-        for mention in mentions if isinstance(mentions, list) else []:
-            name = mention.get("screenName") if isinstance(mention, dict) else None
-            if isinstance(name, str) and 0 < len(name) <= 50:
-                self.without_id[name] += 1
-
-    def dates(self) -> tuple[dt.datetime | None, dt.datetime | None]:
-        first = parse_date(self.first[1]) if self.first else None
-        last = parse_date(self.last[1]) if self.last else None
-        return first, last
 
 
 # -- lazy Tweet records for the import ---------------------------------------------------------
@@ -216,17 +162,17 @@ def _media(item: dict[str, Any]) -> TweetMedia:
         variants = [v for v in info.get("variants") or [] if isinstance(v, dict)]
         mp4 = [v for v in variants if v.get("content_type") == "video/mp4"]
         if mp4:
-            best = max(mp4, key=lambda v: _int(v.get("bitrate")) or 0)
+            best = max(mp4, key=lambda v: as_int(v.get("bitrate")) or 0)
             key = str(best.get("url") or "").partition("?")[0].rpartition("/")[2] or key
-        duration = _int(info.get("duration_millis"))
+        duration = as_int(info.get("duration_millis"))
     return TweetMedia(
         media_id=str(item.get("id_str") or item.get("id") or ""),
         type=str(item.get("type") or "photo"),
         media_url=url,
         file_key=key,
         expanded_url=_str(item.get("expanded_url")),
-        source_tweet_id=_int(item.get("source_status_id_str") or item.get("source_status_id")),
-        source_user_id=_int(item.get("source_user_id_str") or item.get("source_user_id")),
+        source_tweet_id=as_int(item.get("source_status_id_str") or item.get("source_status_id")),
+        source_user_id=as_int(item.get("source_user_id_str") or item.get("source_user_id")),
         duration_ms=duration,
     )
 
@@ -259,19 +205,19 @@ def make_tweet(
         raw = tweet.get("text") if isinstance(tweet.get("text"), str) else ""
     text = unescape(str(raw))
     note = notes.match(tweet_id, text)
-    reply_user = _int(tweet.get("in_reply_to_user_id_str") or tweet.get("in_reply_to_user_id"))
+    reply_user = as_int(tweet.get("in_reply_to_user_id_str") or tweet.get("in_reply_to_user_id"))
     return Tweet(
         id=tweet_id,
         created_at=parse_date(tweet.get("created_at")),
         text=note if note is not None else text,
         lang=tweet.get("lang") if isinstance(tweet.get("lang"), str) else None,
-        reply_to_tweet_id=_int(tweet.get("in_reply_to_status_id_str")),
+        reply_to_tweet_id=as_int(tweet.get("in_reply_to_status_id_str")),
         reply_to_user_id=reply_user,
         reply_to_screen_name=tweet.get("in_reply_to_screen_name") or None,
-        media=[_media(m) for m in _media_list(tweet)],
+        media=[_media(m) for m in media_list(tweet)],
         urls=[
             (str(u.get("url") or ""), str(u.get("expanded_url") or u.get("url") or ""))
-            for u in _entities(tweet, "urls")
+            for u in entities(tweet, "urls")
         ],
         is_retweet=text.startswith("RT @") or "retweeted_status" in tweet,
         is_reply_to_other=reply_user is not None and reply_user != owner_id,
@@ -286,7 +232,7 @@ def _record_ids(source: ArchiveSource, kind: str) -> set[int]:
     for _, member in source.parts(kind):
         with source.open_member(member) as stream:
             for record in iter_records(stream, member.rel, source.limits.max_record_bytes):
-                tweet_id = _int(tweet_body(record).get("id_str"))
+                tweet_id = as_int(tweet_body(record).get("id_str"))
                 if tweet_id is not None:
                     ids.add(tweet_id)
     return ids
@@ -304,7 +250,7 @@ def iter_source_tweets(source: ArchiveSource) -> Iterator[Tweet]:
             for record in iter_records(stream, member.rel, source.limits.max_record_bytes):
                 note = record.get("noteTweet") if isinstance(record, dict) else None
                 core = note.get("core") if isinstance(note, dict) else None
-                note_id = _int(note.get("noteTweetId")) if isinstance(note, dict) else None
+                note_id = as_int(note.get("noteTweetId")) if isinstance(note, dict) else None
                 ms = snowflake_ms(note_id) if note_id is not None else None
                 if isinstance(core, dict) and isinstance(core.get("text"), str) and ms:
                     notes.append((ms, core["text"]))
@@ -316,7 +262,7 @@ def iter_source_tweets(source: ArchiveSource) -> Iterator[Tweet]:
             with source.open_member(member) as stream:
                 for record in iter_records(stream, member.rel, source.limits.max_record_bytes):
                     tweet = tweet_body(record)
-                    tweet_id = _int(tweet.get("id_str"))
+                    tweet_id = as_int(tweet.get("id_str"))
                     if tweet_id is None or is_superseded(tweet, tweet_id):
                         continue
                     if seen is not None and kind in TWEET_TYPES:
@@ -324,8 +270,12 @@ def iter_source_tweets(source: ArchiveSource) -> Iterator[Tweet]:
                             continue
                         seen.add(tweet_id)
                     yield make_tweet(
-                        tweet, tweet_id, owner_id, matcher,
-                        circle=tweet_id in circle, community=kind == "community-tweet",
+                        tweet,
+                        tweet_id,
+                        owner_id,
+                        matcher,
+                        circle=tweet_id in circle,
+                        community=kind == "community-tweet",
                     )
 
 

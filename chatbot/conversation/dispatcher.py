@@ -16,19 +16,25 @@ import weakref
 
 from chatbot.conversation.context import Context
 from chatbot.conversation.registry import CommandRegistry, UserFacingError
+from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import negotiate, translator
 from chatbot.platforms.base import IncomingMessage, Platform, Text
 from chatbot.services import Services
 
 log = logging.getLogger(__name__)
 
+FROM_GROUP = "from_group"  # the deep-link payload: /start from_group
+
 
 class Dispatcher:
     """Turns `IncomingMessage`s into handler calls. One instance serves every platform."""
 
-    def __init__(self, services: Services, registry: CommandRegistry) -> None:
+    def __init__(
+        self, services: Services, registry: CommandRegistry, throttle: Throttle | None = None
+    ) -> None:
         self.services = services
         self.registry = registry
+        self.throttle = throttle or Throttle(limit=20, window_s=30.0)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -38,6 +44,11 @@ class Dispatcher:
         if not message.chat.is_private and not message.addressed:
             return
         key = (platform.name, message.user.user_id)
+        verdict = self.throttle.check(key)
+        if verdict != "allowed":
+            if verdict == "warn":
+                await self._flood_warning(platform, message)
+            return
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
@@ -108,11 +119,22 @@ class Dispatcher:
             await ctx.say("group.moved_to_private")
             await ctx.reply(Text(ctx.t("group.private_hello")), chat=private)
             return
-        link = ctx.platform.private_chat_link(ctx.message.user, "start")
+        link = ctx.platform.private_chat_link(ctx.message.user, FROM_GROUP)
         if link:
             await ctx.say("group.continue_in_private_link", link=link)
         else:
             await ctx.say("group.continue_in_private")
+
+    async def _flood_warning(self, platform: Platform, message: IncomingMessage) -> None:
+        user = await self.services.users.get_or_create(platform.name, message.user.user_id)
+        language = negotiate(
+            user.language, message.user.language_hint, self.services.settings.default_language
+        )
+        text = translator(language)("error.slow_down", seconds=int(self.throttle.window_s))
+        try:
+            await platform.send(message.chat, Text(text))
+        except Exception:
+            log.warning("could not send the flood warning on %s", platform.name)
 
     @staticmethod
     async def _safe_reply(ctx: Context, text: str) -> None:

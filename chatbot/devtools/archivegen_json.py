@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 _SENTINEL = re.compile(r"@@([a-z0-9_]+)@@")
@@ -68,7 +68,7 @@ class Layout:
     def record(self, record: Any) -> str:
         return self.dump(record, self.indent)
 
-    def file(self, prefix: str, records: list[Any]) -> str:
+    def file(self, prefix: str, records: Sequence[Any]) -> str:
         if not records:
             return prefix + "[ ]"
         return prefix + self.open + self.sep.join(self.record(r) for r in records) + self.close

@@ -16,13 +16,63 @@ from typing import Any, NamedTuple
 SNOWFLAKE_EPOCH_MS = 1288834974657
 SNOWFLAKE_START = dt.datetime(2010, 11, 4, 21, 0, tzinfo=dt.UTC)
 KEY_CHARS = string.ascii_letters + string.digits + "_-"
-WORDS = (
-    "maps open data river city walk coffee train fediverse bluesky mastodon migration "
-    "archive thread morning evening rain sun garden book read write code python rust "
-    "music concert friends family work remote office bike trip mountain lake sea "
-    "photo video news politics science climate energy solar wind school learn teach "
-    "café naïve façade Zürich 東京 Ελλάδα"
-).split()
+WORDS = [
+    "maps",
+    "open",
+    "data",
+    "river",
+    "city",
+    "walk",
+    "coffee",
+    "train",
+    "fediverse",
+    "bluesky",
+    "mastodon",
+    "migration",
+    "archive",
+    "thread",
+    "morning",
+    "evening",
+    "rain",
+    "sun",
+    "garden",
+    "book",
+    "read",
+    "write",
+    "code",
+    "python",
+    "rust",
+    "music",
+    "concert",
+    "friends",
+    "family",
+    "work",
+    "remote",
+    "office",
+    "bike",
+    "trip",
+    "mountain",
+    "lake",
+    "sea",
+    "photo",
+    "video",
+    "news",
+    "politics",
+    "science",
+    "climate",
+    "energy",
+    "solar",
+    "wind",
+    "school",
+    "learn",
+    "teach",
+    "café",
+    "naïve",
+    "façade",
+    "Zürich",
+    "東京",
+    "Ελλάδα",
+]
 SPICE = ("&", "<3", "a > b", "x < y", "R&D", "🦋", "🇫🇷", "𝕏", "😀", "“quotes”", '"raw"')
 SOURCES = (
     '<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>',
@@ -51,6 +101,9 @@ class Shape(NamedTuple):
 
 
 def snowflake(when: dt.datetime, seq: int) -> int:
+    """A tweet/media id of that time: a snowflake, or a small sequential id before 2010-11."""
+    if when < SNOWFLAKE_START:
+        return max(20, int((when - dt.datetime(2006, 3, 21, tzinfo=dt.UTC)).total_seconds()) * 10)
     ms = int(when.timestamp() * 1000)
     return ((ms - SNOWFLAKE_EPOCH_MS) << 22) | ((seq % 32) << 12) | (seq % 4096)
 
@@ -121,8 +174,10 @@ def _media_item(shape: Shape, v: dict[str, str], i: int) -> dict[str, Any]:
     item["id"] = v[f"{p}_id"]
     item["media_url_https"] = v[f"{p}_urls"]
     item["sizes"] = SIZES
-    item["type"] = "photo" if shape.media.startswith("photo") else (
-        "video" if shape.media == "video" else "animated_gif"
+    item["type"] = (
+        "photo"
+        if shape.media.startswith("photo")
+        else ("video" if shape.media == "video" else "animated_gif")
     )
     item["display_url"] = v["mu_display"]
     return item

@@ -220,7 +220,9 @@ class RateLimited(Exception):
 class Adapter(Protocol):
     """A running connection to one chat network, started and stopped by `chatbot run`."""
 
-    platform: Platform
+    @property
+    def platform(self) -> Platform:
+        """The platform this adapter delivers events from and sends replies through."""
 
     async def start(self) -> None:
         """Connect and begin delivering events to the dispatcher (returns once running)."""

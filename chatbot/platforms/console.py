@@ -116,13 +116,16 @@ def parse_line(line: str, chat: ChatRef, user: UserRef, number: int) -> list[Inc
 
 
 async def run_console(
-    dispatcher: Dispatcher, stdin: TextIO | None = None, stdout: TextIO | None = None
+    dispatcher: Dispatcher,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    platform: ConsolePlatform | None = None,
 ) -> None:
     """Run the conversation on stdin/stdout until end of input or ``/quit``."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     files_dir = dispatcher.services.settings.data_dir / "console-files"
-    platform = ConsolePlatform(stdout, files_dir)
+    platform = platform or ConsolePlatform(stdout, files_dir)
     chat = ChatRef("console", "console", is_private=True)
     hint = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
     user = UserRef("console", _local_user(), language_hint=hint)

@@ -10,7 +10,10 @@ Addressing rule (Matrix has no per-bot command namespace like Telegram's ``/cmd@
     may share a command name, so unknown commands are left to the other bots;
   - any message that mentions the bot (its user id, its display name or its
     localpart at the start, a pill link, or ``m.mentions``), e.g. ``bot: !cmd``;
-  - a reply to one of the bot's messages.
+  - a reply to one of the bot's messages;
+  - a file that looks like an X archive or one of its data files (``.zip``, ``.js``),
+    so that the bot can move the sender to a private room; other files (photos...)
+    shared in a group are not for the bot.
 """
 
 from __future__ import annotations
@@ -25,6 +28,14 @@ from chatbot.platforms.base import Attachment
 
 COMMAND_PREFIXES = ("!", "/")
 _COMMAND = re.compile(r"^[!/]([A-Za-z][A-Za-z0-9_-]*)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
+ARCHIVE_MIME_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/x-zip-compressed",
+        "application/javascript",
+        "text/javascript",
+    }
+)
 ENCRYPTED_PREFIX = "{"  # Attachment.file_id of an encrypted file is its JSON "file" object
 
 
@@ -168,6 +179,13 @@ def attachment_from_content(content: dict[str, Any]) -> Attachment | None:
         size=size if isinstance(size, int) and size >= 0 else None,
         mime_type=mime if isinstance(mime, str) else None,
     )
+
+
+def looks_like_archive(attachment: Attachment) -> bool:
+    """A zip or an archive data file (.js), by name or MIME type."""
+    name = attachment.name.lower()
+    mime = (attachment.mime_type or "").lower()
+    return name.endswith((".zip", ".js")) or mime in ARCHIVE_MIME_TYPES
 
 
 def split_mxc(mxc: str) -> tuple[str, str]:

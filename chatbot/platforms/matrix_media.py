@@ -100,10 +100,10 @@ async def download_attachment(
             await _fetch(client, path, dest, limit, file)
             return dest
         except (TooBigToDownload, DownloadFailed):
-            dest.unlink(missing_ok=True)
+            await asyncio.to_thread(dest.unlink, missing_ok=True)
             raise
         except (ClientError, TimeoutError, OSError) as exc:
-            dest.unlink(missing_ok=True)
+            await asyncio.to_thread(dest.unlink, missing_ok=True)
             log.warning("matrix: download attempt %d failed: %r", attempt, exc)
             if attempt == ATTEMPTS:
                 raise DownloadFailed(f"download failed: {exc!r}") from None

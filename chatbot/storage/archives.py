@@ -58,6 +58,11 @@ class ArchiveStore:
             "handles_without_id": dict(parsed.handles_without_id),
             "parts": {k: {str(p): n for p, n in v.items()} for k, v in parsed.parts.items()},
             "warnings": list(parsed.warnings),
+            "previous_usernames": list(parsed.owner.previous_usernames),
+            "tweet_years_by_part": {
+                str(part): {str(year): n for year, n in years.items()}
+                for part, years in parsed.tweet_years_by_part.items()
+            },
             "updated_at": dt.datetime.now(dt.UTC),
         }
         hints = [
@@ -94,6 +99,7 @@ class ArchiveStore:
                 row.owner_username,
                 row.owner_display_name,
                 row.owner_created_at,
+                list(row.previous_usernames),
             ),
             profile=Profile(**row.profile),
             counts=Counts(**row.counts),
@@ -109,6 +115,10 @@ class ArchiveStore:
             handles_without_id=Counter(row.handles_without_id),
             parts={k: {int(p): n for p, n in v.items()} for k, v in row.parts.items()},
             warnings=list(row.warnings),
+            tweet_years_by_part={
+                int(part): {int(year): n for year, n in years.items()}
+                for part, years in row.tweet_years_by_part.items()
+            },
         )
 
     async def delete(self, user_id: int) -> None:

@@ -7,9 +7,11 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -89,6 +91,8 @@ archives = Table(
     Column("handles_without_id", JSON, nullable=False),
     Column("parts", JSON, nullable=False),
     Column("warnings", JSON, nullable=False),
+    Column("previous_usernames", JSON, nullable=False),
+    Column("tweet_years_by_part", JSON, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
@@ -109,4 +113,53 @@ chat_state = Table(
     Column("user_id", String(255), primary_key=True),
     Column("choices", JSON, nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# --- matching: the X-id directory, aggregated archive observations, match decisions ---
+
+directory_entries = Table(
+    "directory_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("x_id", BigInteger, nullable=False),
+    Column("x_username", String(64)),
+    Column("network", String(16), nullable=False),  # bluesky | mastodon
+    Column("target", String(255), nullable=False),  # the DID, the acct, or the handle
+    Column("handle", String(255)),
+    Column("did", String(255)),
+    Column("acct", String(255)),
+    Column("provenance", String(16), nullable=False),  # user_link | org_roster | csv_import
+    Column("provenance_detail", String(255)),  # organisation id, import name
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),  # who linked it
+    Column("new_account_proof", String(16), nullable=False),  # none | login | bio_code
+    Column("x_proof", String(16), nullable=False),  # none | oembed | org_vouch
+    Column("findable", Boolean, nullable=False),
+    Column("withdrawn_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("x_id", "network", "target", "provenance", name="uq_directory_entries_link"),
+    Index("ix_directory_entries_x_id", "x_id"),
+    Index("ix_directory_entries_user_id", "user_id"),
+)
+
+# How many distinct users' archives associate an X id with a screen name (lower-cased).
+# Aggregate counts only: rebuilt from handle_hints, it never names a user.
+x_name_observations = Table(
+    "x_name_observations",
+    metadata,
+    Column("x_id", BigInteger, primary_key=True),
+    Column("screen_name", String(64), primary_key=True),
+    Column("users", Integer, nullable=False),
+    Index("ix_x_name_observations_screen_name", "screen_name"),
+)
+
+match_decisions = Table(
+    "match_decisions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("x_id", BigInteger, primary_key=True),
+    Column("network", String(16), primary_key=True),
+    Column("target", String(255), primary_key=True),
+    Column("decision", String(16), nullable=False),  # confirmed | rejected
+    Column("decided_at", UTCDateTime(), nullable=False),
 )

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from chatbot.conversation import Command, CommandRegistry, Dispatcher
+from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import Translator
 from chatbot.platforms.base import PlatformLimits, RecordingPlatform, Text
 from chatbot.services import Services
-from handlers import start
+from handlers import build_registry, start
 from tests.conversation.harness import SAMPLES, Chat, images, make_zip, texts
 
 DOGSHEEP = SAMPLES / "dogsheep-twitter-to-sqlite-2019"
@@ -160,3 +161,16 @@ async def test_one_users_failure_does_not_affect_another(
     shown = texts(await alice.say("/summary"))
     assert "something went wrong" in shown and "reference" in shown
     assert "What I can do" in texts(await bob.say("/help"))
+
+
+async def test_a_flooding_user_is_slowed_down_alone(
+    services: Services, platform: RecordingPlatform
+) -> None:
+    dispatcher = Dispatcher(services, build_registry(), Throttle(limit=5, window_s=60))
+    flooder, calm = Chat(dispatcher, platform, user="f"), Chat(dispatcher, platform, user="c")
+    answered = [bool(await flooder.say("/help")) for _ in range(8)]
+    assert answered[:5] == [True] * 5
+    warning = texts(platform.sent[-1:] and [platform.sent[-1][1]])
+    assert "faster than I can handle" in warning
+    assert answered[6:] == [False, False]  # later ones dropped silently
+    assert "What I can do" in texts(await calm.say("/help"))

@@ -20,7 +20,13 @@ from chatbot.storage.users import UserStore
 def _archive() -> ParsedArchive:
     return ParsedArchive(
         era="manifest",
-        owner=Owner("1234", "alice_example", "Alice 🦋", dt.datetime(2013, 5, 2, tzinfo=dt.UTC)),
+        owner=Owner(
+            "1234",
+            "alice_example",
+            "Alice 🦋",
+            dt.datetime(2013, 5, 2, tzinfo=dt.UTC),
+            ["AliceEx12345"],
+        ),
         profile=Profile(bio="maps & open data"),
         counts=Counts(tweets=3, followers=2, following=3, likes=10, blocks=0, mutes=None),
         first_tweet=dt.datetime(2014, 1, 1, 12, tzinfo=dt.UTC),
@@ -32,6 +38,7 @@ def _archive() -> ParsedArchive:
         handles_without_id=Counter({"carol_example": 2}),
         parts={"following": {0: 3}, "follower": {0: 2}},
         warnings=["archive.warning.example"],
+        tweet_years_by_part={0: {2014: 1}, 1: {2024: 2}},
     )
 
 
@@ -81,6 +88,7 @@ async def test_archive_facts_round_trip(database: Database) -> None:
     assert loaded.first_tweet == original.first_tweet
     assert loaded.last_tweet is not None and loaded.last_tweet.tzinfo is not None
     assert loaded.warnings == ["archive.warning.example"]
+    assert loaded.tweet_years_by_part == original.tweet_years_by_part
 
 
 async def test_saving_again_replaces_and_forgetting_cascades(database: Database) -> None:

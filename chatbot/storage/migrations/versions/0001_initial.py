@@ -51,6 +51,8 @@ def upgrade() -> None:
         sa.Column("handles_without_id", sa.JSON(), nullable=False),
         sa.Column("parts", sa.JSON(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
+        sa.Column("previous_usernames", sa.JSON(), nullable=False),
+        sa.Column("tweet_years_by_part", sa.JSON(), nullable=False),
         sa.Column("updated_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("user_id", name="pk_archives"),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,105 @@
+"""``chatbot match PATH [PATH...] [--directory CSV] [--json] [--offline] [--lang fr|en]``.
+
+Online, Bluesky is read through a public AppView and Mastodon through one instance's
+lookup; the network clients (`chatbot.networks.bluesky.PublicAppView`,
+`chatbot.networks.mastodon.MastodonLookup`) are imported only then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from chatbot.archive.model import ParsedArchive
+from chatbot.i18n import Translator, negotiate, translator
+from chatbot.matching.directory import MemoryDirectory, parse_directory_csv
+from chatbot.matching.engine import match_archive
+from chatbot.matching.model import Match
+from chatbot.matching.present import match_json, match_lines
+from chatbot.networks.types import NetworkUnavailable
+
+
+def run_match(args: argparse.Namespace) -> int:
+    from chatbot.archive import ArchiveError, read_archive
+
+    hint = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+    t = translator(negotiate(args.lang, hint))
+    try:
+        parsed = read_archive(list(args.paths), hints=True)
+    except ArchiveError as exc:
+        print(t(f"archive.error.{exc.code}", **exc.params).replace("\n", " "), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(t("cli.cannot_open", path=str(exc.filename or args.paths[0])), file=sys.stderr)
+        return 2
+    directory = MemoryDirectory()
+    for path in args.directory:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except OSError:
+            print(t("cli.cannot_open", path=str(path)), file=sys.stderr)
+            return 2
+        entries, problems = parse_directory_csv(text, detail=Path(path).name)
+        for entry in entries:
+            directory.add(entry)
+        for problem in problems:
+            line = t("match.cli.csv_problem", path=str(path), line=problem.line,
+                     problem=problem.problem)  # fmt: skip
+            print(line, file=sys.stderr)
+    readers: tuple[Any, Any] = (None, None)
+    if not args.offline:
+        try:
+            readers = _readers(args.appview, args.mastodon_instance)
+        except ImportError:
+            print(t("match.cli.network_missing"), file=sys.stderr)
+            return 2
+    try:
+        matches = asyncio.run(_run(parsed, directory, *readers))
+    except NetworkUnavailable as exc:
+        print(t("match.cli.network_down", network=exc.network, detail=exc.detail), file=sys.stderr)
+        return 3
+    _print(t, matches, as_json=args.json, offline=args.offline)
+    return 0
+
+
+def _readers(appview: str, instance: str) -> tuple[Any, Any]:
+    bluesky = importlib.import_module("chatbot.networks.bluesky")
+    mastodon = importlib.import_module("chatbot.networks.mastodon")
+    return bluesky.PublicAppView(appview), mastodon.MastodonLookup(instance)
+
+
+async def _run(
+    parsed: ParsedArchive, directory: MemoryDirectory, bluesky: Any, mastodon: Any
+) -> list[Match]:
+    try:
+        return await match_archive(parsed, directory, bluesky, mastodon, decisions={})
+    finally:
+        for reader in (bluesky, mastodon):
+            close = getattr(reader, "aclose", None) or getattr(reader, "close", None)
+            if close is not None:
+                result = close()
+                if asyncio.iscoroutine(result):
+                    await result
+
+
+def _print(t: Translator, matches: Sequence[Match], *, as_json: bool, offline: bool) -> None:
+    if as_json:
+        data = [match_json(t, m) for m in matches]
+        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    if offline:
+        print(t("match.cli.offline"))
+    if not matches:
+        print(t("match.cli.none"))
+        return
+    print(t.plural("match.cli.total", len(matches)))
+    for match in matches:
+        print("\n".join(match_lines(t, match)))

@@ -1,0 +1,133 @@
+"""`/match`: counts per tier and network, then a paged review of likely and possible matches.
+
+Buttons (numbered replies where the platform has none): ``m:c:<x_id>:<b|m>:<tag>`` confirms,
+``m:r:...`` rejects, ``m:p:<page>`` shows the next page. `<tag>` is a short hash of the
+target (DID or acct), so the data stays far below Telegram's 64 bytes. Decisions are
+stored (`DecisionStore`) and never asked again.
+
+Network readers are taken from ``services.bluesky`` / ``services.mastodon`` when the
+services provide them; without them the matching runs offline (directory + guesses).
+To wire: ``registry.add(Command("match", match.match, "help.cmd.match",
+private_only=True))`` and ``registry.add_callback("m", match.pressed, private_only=True)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from chatbot.conversation import Context
+from chatbot.matching import match_archive
+from chatbot.matching.model import NETWORKS, TIERS, Decision, Match
+from chatbot.matching.present import counts, match_lines
+from chatbot.platforms.base import Button, Text
+from chatbot.storage.directory import DecisionStore, DirectoryStore
+
+PAGE = 5
+CACHE_S = 15 * 60
+_cache: dict[int, tuple[float, list[Match]]] = {}  # user id -> (time, matches)
+
+
+def tag(match: Match) -> str:
+    return hashlib.blake2s(match.target.encode(), digest_size=4).hexdigest()
+
+
+def data(action: str, match: Match) -> str:
+    return f"m:{action}:{match.x_id}:{match.network[0]}:{tag(match)}"
+
+
+def to_review(matches: list[Match]) -> list[Match]:
+    """Likely and possible matches the user has not decided on yet."""
+    return [m for m in matches if m.tier != "verified" and not m.confirmed]
+
+
+async def _matches(ctx: Context, *, fresh: bool) -> list[Match] | None:
+    cached = _cache.get(ctx.user.id)
+    if not fresh and cached and time.monotonic() - cached[0] < CACHE_S:
+        return cached[1]
+    parsed = await ctx.services.archives.load(ctx.user.id)
+    if parsed is None:
+        return None
+    decisions = await DecisionStore(ctx.services.db).load(ctx.user.id)
+    found = await match_archive(
+        parsed,
+        DirectoryStore(ctx.services.db),
+        getattr(ctx.services, "bluesky", None),
+        getattr(ctx.services, "mastodon", None),
+        decisions=decisions,
+    )
+    _cache[ctx.user.id] = (time.monotonic(), found)
+    return found
+
+
+async def match(ctx: Context) -> None:
+    found = await _matches(ctx, fresh=True)
+    if found is None:
+        await ctx.say("match.need_archive")
+        return
+    if not found:
+        await ctx.say("match.cli.none")
+        return
+    per = counts(found)
+    lines = [ctx.t("match.counts.title")]
+    for network in NETWORKS:
+        shown = [
+            ctx.t("match.counts.tier", tier=ctx.t(f"match.tier.{tier}"), count=per[network, tier])
+            for tier in TIERS
+            if per[network, tier]
+        ]
+        if shown:
+            lines.append(f"{ctx.t(f'match.network.{network}')}: {', '.join(shown)}")
+    await ctx.reply(Text("\n".join(lines)))
+    await _page(ctx, found, 0)
+
+
+async def _page(ctx: Context, found: list[Match], page: int) -> None:
+    pending = to_review(found)
+    if not pending:
+        await ctx.say("match.review.none")
+        return
+    start = page * PAGE
+    items = pending[start : start + PAGE]
+    if not items:
+        await ctx.say("match.review.none")
+        return
+    await ctx.say("match.review.header", start=start + 1, end=start + len(items),
+                  total=len(pending))  # fmt: skip
+    for item in items:
+        buttons = (
+            (
+                Button(ctx.t("match.button.confirm"), data("c", item)),
+                Button(ctx.t("match.button.reject"), data("r", item)),
+            ),
+        )
+        await ctx.reply(Text("\n".join(match_lines(ctx.t, item)), buttons=buttons))
+    if start + PAGE < len(pending):
+        next_page = ((Button(ctx.t("match.button.next"), f"m:p:{page + 1}"),),)
+        await ctx.reply(Text(ctx.t("match.review.more"), buttons=next_page))
+
+
+async def pressed(ctx: Context) -> None:
+    parts = (ctx.message.callback or "").split(":")
+    found = await _matches(ctx, fresh=False)
+    if found is None:
+        await ctx.say("match.need_archive")
+        return
+    if len(parts) == 3 and parts[1] == "p" and parts[2].isdigit():
+        await _page(ctx, found, int(parts[2]))
+        return
+    if len(parts) != 5 or parts[1] not in ("c", "r") or not parts[2].isdigit():
+        return
+    x_id, net, wanted = int(parts[2]), parts[3], parts[4]
+    hit = next(
+        (m for m in found if m.x_id == x_id and m.network[0] == net and tag(m) == wanted), None
+    )
+    if hit is None:
+        await ctx.say("match.review.gone")
+        return
+    decision: Decision = "confirmed" if parts[1] == "c" else "rejected"
+    await DecisionStore(ctx.services.db).decide(
+        ctx.user.id, hit.x_id, hit.network, hit.target, decision
+    )
+    _cache.pop(ctx.user.id, None)  # the next list reflects the decision
+    await ctx.say(f"match.review.{decision}", handle=hit.handle or hit.target)

@@ -1,0 +1,1 @@
+"""Managers for the real local servers the end-to-end tests run against."""
