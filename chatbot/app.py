@@ -8,6 +8,7 @@ import signal
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
+from chatbot.notify import MatchNotifier
 from chatbot.platforms.base import Adapter
 from chatbot.services import Services
 from handlers import build_registry
@@ -29,6 +30,12 @@ def build_adapters(settings: Settings, dispatcher: Dispatcher) -> list[Adapter]:
     return adapters
 
 
+def start_notifier(services: Services, adapters: list[Adapter]) -> asyncio.Task[None]:
+    """The new-match notices (issue 4 §7): one task, sending through the running platforms."""
+    platforms = {adapter.platform.name: adapter.platform for adapter in adapters}
+    return asyncio.create_task(MatchNotifier(services, platforms).run_forever(), name="notices")
+
+
 async def run(settings: Settings) -> None:
     """Run the configured platforms until SIGINT/SIGTERM; the console when none is set."""
     services = await Services.start(settings)
@@ -46,13 +53,18 @@ async def run(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         started: list[Adapter] = []
+        notices: asyncio.Task[None] | None = None
         try:
             for adapter in adapters:
                 await adapter.start()
                 started.append(adapter)
                 log.info("%s is running", adapter.platform.name)
+            notices = start_notifier(services, started)
             await stop.wait()
         finally:
+            if notices is not None:
+                notices.cancel()
+                await asyncio.gather(notices, return_exceptions=True)
             for adapter in reversed(started):
                 try:
                     await adapter.stop()

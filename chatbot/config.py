@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["en", "fr"]
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("en", "fr")
@@ -84,6 +84,22 @@ class Settings(BaseSettings):
     matrix_device_id: str | None = None
     matrix_store_path: Path | None = None
     matrix_encryption: bool = True
+
+    # matching (issue 4): network readers, bot admins, new-match notices
+    bluesky_appview_url: str = "https://public.api.bsky.app"
+    mastodon_lookup_instance: str | None = None
+    x_oembed_url: str = "https://publish.twitter.com/oembed"
+    matching_offline: bool = False  # no network use: directory and unchecked guesses only
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "platform:user_id"
+    match_notify_interval_days: int = Field(7, ge=1, le=365)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admin_list(cls, value: object) -> object:
+        """CHATBOT_ADMINS=telegram:123,matrix:@me:example.org (comma-separated)."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("telegram_token")
     @classmethod

@@ -1,15 +1,23 @@
-"""The long-lived objects handlers use: settings, database stores, the parser pool."""
+"""The long-lived objects handlers use: settings, database stores, the parser pool, readers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import inspect
+import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from chatbot.config import Settings
+from chatbot.jobs import BackgroundJobs
+from chatbot.networks.types import BlueskyReader, MastodonReader, XOembed
 from chatbot.parsing import ParserPool
 from chatbot.storage.archives import ArchiveStore
 from chatbot.storage.chat_state import ChatStateStore
 from chatbot.storage.db import Database
 from chatbot.storage.users import UserStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -20,6 +28,12 @@ class Services:
     archives: ArchiveStore
     chat_state: ChatStateStore
     parser: ParserPool
+    # network readers (issue 4); None when offline or not available: matching then uses
+    # the directory and unchecked guesses only. Tests inject in-memory ones.
+    bluesky: BlueskyReader | None = None
+    mastodon: MastodonReader | None = None
+    oembed: XOembed | None = None
+    jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
 
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:
@@ -29,7 +43,7 @@ class Services:
         settings.uploads_dir.chmod(0o700)
         db = Database(settings.sqlalchemy_url)
         await db.migrate()
-        return cls(
+        services = cls(
             settings=settings,
             db=db,
             users=UserStore(db),
@@ -37,7 +51,43 @@ class Services:
             chat_state=ChatStateStore(db),
             parser=ParserPool(settings.parse_workers, processes=processes),
         )
+        if not settings.matching_offline:
+            services.bluesky = _reader(
+                "chatbot.networks.bluesky", "PublicAppView", settings.bluesky_appview_url
+            )
+            services.mastodon = _reader(
+                "chatbot.networks.mastodon", "MastodonLookup", settings.mastodon_lookup_instance
+            )
+            services.oembed = _reader(
+                "chatbot.networks.oembed", "XOembedClient", settings.x_oembed_url
+            )
+        return services
 
     async def close(self) -> None:
+        await self.jobs.close()
+        for reader in (self.bluesky, self.mastodon, self.oembed):
+            await _close(reader)
         self.parser.close()
         await self.db.close()
+
+
+def _reader(module: str, name: str, url: str | None) -> Any:
+    """Build a network reader, imported lazily; None (logged) when it is not available."""
+    try:
+        cls = getattr(importlib.import_module(module), name)
+        return cls(url) if url is not None else cls()
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        log.warning("%s.%s unavailable, matching without it: %s", module, name, exc)
+        return None
+
+
+async def _close(reader: object) -> None:
+    closer = getattr(reader, "aclose", None) or getattr(reader, "close", None)
+    if closer is None:
+        return
+    try:
+        result = closer()
+        if inspect.isawaitable(result):
+            await result
+    except Exception:
+        log.warning("could not close %s", type(reader).__name__, exc_info=True)

@@ -15,6 +15,7 @@ from chatbot.archive import ArchiveError, ParsedArchive, merge_archives
 from chatbot.config import ArchiveLimits
 from chatbot.conversation import Context, Progress
 from chatbot.platforms.base import Attachment, DownloadFailed, Image, Text, TooBigToDownload
+from handlers.match_counts import after_upload
 from handlers.summary_view import chart_labels, render_handles, render_summary
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ async def received(ctx: Context) -> None:
         return
     folder = ctx.services.settings.uploads_dir / secrets.token_hex(8)
     folder.mkdir(parents=True, mode=0o700)
+    parsed = previous = None
     try:
         progress = ctx.progress()
         await progress.update(ctx.t("upload.receiving"))
@@ -43,9 +45,11 @@ async def received(ctx: Context) -> None:
             await progress.done(ctx.t("upload.download_failed"))
             return
         await progress.update(ctx.t("upload.reading"))
-        await _parse_and_reply(ctx, path, progress)
+        parsed, previous = await _parse_and_reply(ctx, path, progress)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    if parsed is not None:
+        await after_upload(ctx, parsed, previous)
 
 
 async def summary(ctx: Context) -> None:
@@ -72,29 +76,33 @@ async def _size_ok(ctx: Context, attachment: Attachment) -> bool:
     return True
 
 
-async def _parse_and_reply(ctx: Context, path: Path, progress: Progress) -> None:
+async def _parse_and_reply(
+    ctx: Context, path: Path, progress: Progress
+) -> tuple[ParsedArchive | None, ParsedArchive | None]:
+    """Parse, store, summarise: (the archive as stored or None when unreadable, the previous)."""
     services = ctx.services
     previous = await services.archives.load(ctx.user.id)
     try:
         quick = await services.parser.read([path], hints=False)
     except ArchiveError as exc:
         await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
-        return
+        return None, previous
     parsed = _combine(previous, quick)
     await services.archives.save(ctx.user.id, parsed)
     await progress.done(ctx.t("upload.read_done"))
     await _send_summary(ctx, parsed)
     if not _has_posts(quick):
-        return
+        return parsed, previous
     await ctx.say("upload.looking_for_handles")
     try:
         full = await services.parser.read([path], hints=True)
     except ArchiveError as exc:
         await ctx.say(f"archive.error.{exc.code}", **exc.params)
-        return
+        return parsed, previous
     parsed = _combine(previous, full)
     await services.archives.save(ctx.user.id, parsed)
     await ctx.reply(Text(render_handles(ctx.t, parsed)))
+    return parsed, previous
 
 
 def _combine(previous: ParsedArchive | None, new: ParsedArchive) -> ParsedArchive:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from chatbot.conversation import Context
+from chatbot.storage.directory import DirectoryStore
+from chatbot.storage.links import UserLinks
+from handlers import match
 
 
 async def forget(ctx: Context) -> None:
@@ -17,6 +20,12 @@ async def confirmed(ctx: Context) -> None:
         await ctx.say("forget.cancelled")
         return
     services = ctx.services
+    services.jobs.cancel_user(ctx.user.id)
+    match.forget_cached(ctx.user.id)
+    parsed = await services.archives.load(ctx.user.id)
     await services.chat_state.forget_user(ctx.platform.name, ctx.message.user.user_id)
+    await UserLinks(services.db).forget_user(ctx.user.id)
     await services.users.delete(ctx.user.id)
+    if parsed is not None:  # their archive no longer counts in what archives say about ids
+        await DirectoryStore(services.db).refresh_observations(list(parsed.handles))
     await ctx.say("forget.done")

@@ -5,10 +5,9 @@ Buttons (numbered replies where the platform has none): ``m:c:<x_id>:<b|m>:<tag>
 target (DID or acct), so the data stays far below Telegram's 64 bytes. Decisions are
 stored (`DecisionStore`) and never asked again.
 
-Network readers are taken from ``services.bluesky`` / ``services.mastodon`` when the
-services provide them; without them the matching runs offline (directory + guesses).
-To wire: ``registry.add(Command("match", match.match, "help.cmd.match",
-private_only=True))`` and ``registry.add_callback("m", match.pressed, private_only=True)``.
+Network readers are ``services.bluesky`` / ``services.mastodon``; without them (offline)
+the matching uses the directory and unchecked guesses. A network that does not answer
+gives a translated message; the user sends /match again later.
 """
 
 from __future__ import annotations
@@ -17,15 +16,21 @@ import hashlib
 import time
 
 from chatbot.conversation import Context
-from chatbot.matching import match_archive
-from chatbot.matching.model import NETWORKS, TIERS, Decision, Match
-from chatbot.matching.present import counts, match_lines
+from chatbot.matching.model import Decision, Match
+from chatbot.matching.present import match_lines
+from chatbot.networks.types import NetworkUnavailable
 from chatbot.platforms.base import Button, Text
-from chatbot.storage.directory import DecisionStore, DirectoryStore
+from chatbot.storage.directory import DecisionStore
+from handlers.match_counts import network_name, render_counts, run_matching
 
 PAGE = 5
 CACHE_S = 15 * 60
 _cache: dict[int, tuple[float, list[Match]]] = {}  # user id -> (time, matches)
+
+
+def forget_cached(user_id: int) -> None:
+    """Drop the matches kept for the review pages (after /forget)."""
+    _cache.pop(user_id, None)
 
 
 def tag(match: Match) -> str:
@@ -48,36 +53,24 @@ async def _matches(ctx: Context, *, fresh: bool) -> list[Match] | None:
     parsed = await ctx.services.archives.load(ctx.user.id)
     if parsed is None:
         return None
-    decisions = await DecisionStore(ctx.services.db).load(ctx.user.id)
-    found = await match_archive(
-        parsed,
-        DirectoryStore(ctx.services.db),
-        getattr(ctx.services, "bluesky", None),
-        getattr(ctx.services, "mastodon", None),
-        decisions=decisions,
-    )
+    found = await run_matching(ctx.services, ctx.user.id, parsed)
     _cache[ctx.user.id] = (time.monotonic(), found)
     return found
 
 
 async def match(ctx: Context) -> None:
-    found = await _matches(ctx, fresh=True)
+    try:
+        found = await _matches(ctx, fresh=True)
+    except NetworkUnavailable as exc:
+        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
+        return
     if found is None:
         await ctx.say("match.need_archive")
         return
     if not found:
         await ctx.say("match.cli.none")
         return
-    per = counts(found)
-    lines = [ctx.t("match.counts.title")]
-    for network in NETWORKS:
-        shown = [
-            ctx.t("match.counts.tier", tier=ctx.t(f"match.tier.{tier}"), count=per[network, tier])
-            for tier in TIERS
-            if per[network, tier]
-        ]
-        if shown:
-            lines.append(f"{ctx.t(f'match.network.{network}')}: {', '.join(shown)}")
+    lines = [ctx.t("match.counts.title"), *render_counts(ctx.t, found)]
     await ctx.reply(Text("\n".join(lines)))
     await _page(ctx, found, 0)
 
@@ -109,7 +102,11 @@ async def _page(ctx: Context, found: list[Match], page: int) -> None:
 
 async def pressed(ctx: Context) -> None:
     parts = (ctx.message.callback or "").split(":")
-    found = await _matches(ctx, fresh=False)
+    try:
+        found = await _matches(ctx, fresh=False)
+    except NetworkUnavailable as exc:
+        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
+        return
     if found is None:
         await ctx.say("match.need_archive")
         return

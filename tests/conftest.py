@@ -39,7 +39,7 @@ def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         if name.startswith("CHATBOT_") and name != "CHATBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    return Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=data_dir, matching_offline=True)  # type: ignore[call-arg]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

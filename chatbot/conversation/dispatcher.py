@@ -56,7 +56,10 @@ class Dispatcher:
             await self._handle(platform, message)
 
     async def _handle(self, platform: Platform, message: IncomingMessage) -> None:
-        user = await self.services.users.get_or_create(platform.name, message.user.user_id)
+        private = message.chat.chat_id if message.chat.is_private else None
+        user = await self.services.users.get_or_create(
+            platform.name, message.user.user_id, private_chat_id=private
+        )
         language = negotiate(
             user.language, message.user.language_hint, self.services.settings.default_language
         )
@@ -79,6 +82,9 @@ class Dispatcher:
             command = self.registry.get(message.command)
             if command is None:
                 await ctx.say("error.unknown_command", command=message.command)
+                return
+            if command.admin_only and not is_bot_admin(self.services, ctx):
+                await ctx.say("error.admins_only")
                 return
             if command.private_only and not ctx.chat.is_private:
                 await self._move_to_private(ctx)
@@ -142,3 +148,9 @@ class Dispatcher:
             await ctx.reply(Text(text))
         except Exception:
             log.exception("could not deliver an error message on %s", ctx.platform.name)
+
+
+def is_bot_admin(services: Services, ctx: Context) -> bool:
+    """Bot administrators: ``platform:user_id`` entries of the CHATBOT_ADMINS setting."""
+    me = f"{ctx.platform.name}:{ctx.message.user.user_id}"
+    return me in services.settings.admins

@@ -31,7 +31,7 @@ class Command:
         help_key: locale key of the one-line description shown by ``/help``.
         usage: the arguments shown by ``/help`` (not translated: command syntax).
         private_only: personal commands; in a group the bot moves to a private chat.
-        admin_only: only group administrators may run it.
+        admin_only: only the bot's administrators (setting CHATBOT_ADMINS) may run it.
         hidden: not listed by ``/help``.
     """
 

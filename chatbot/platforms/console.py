@@ -145,6 +145,7 @@ async def run_console(
         number += 1
         for message in parse_line(line, chat, user, number):
             await dispatcher.handle(platform, message)
+    await dispatcher.services.jobs.idle()  # background work (matching) finishes and is shown
 
 
 def _local_user() -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -66,6 +67,10 @@ users = Table(
     Column("language", String(8)),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("private_chat_id", String(255)),  # their private chat, to write to them later
+    Column("link_code", String(32)),  # the code that proves their linked accounts
+    Column("notify_matches", Boolean, nullable=False, server_default=false()),
+    Column("notified_at", UTCDateTime()),  # the last new-matches notice
     UniqueConstraint("platform", "platform_user_id", name="uq_users_platform_user"),
 )
 

@@ -40,6 +40,7 @@ class Chat:
         self.chat = ChatRef(platform.name, chat or f"dm-{user}", is_private=private)
         self._seen = 0
         self._count = 0
+        self.wait_for_jobs = True
 
     async def say(self, text: str, *, addressed: bool = True) -> list[Reply]:
         command, args = None, ()
@@ -60,6 +61,8 @@ class Chat:
         self._count += 1
         message = IncomingMessage(self.chat, self.user, str(self._count), **fields)  # type: ignore[arg-type]
         await self.dispatcher.handle(self.platform, message)
+        if self.wait_for_jobs:  # background work the message started (matching) is seen too
+            await self.dispatcher.services.jobs.idle()
         return self.new_replies()
 
     def new_replies(self) -> list[Reply]:

@@ -56,6 +56,8 @@ def normalise(texts: list[str]) -> list[str]:
     for text in texts:
         if text in PROGRESS or text == EN("upload.looking_for_handles") or not text:
             continue
+        if text == FR("match.found.searching") or text.startswith(FR("match.found.following")):
+            continue  # matching runs in the background: its messages may land in any step
         lines = [
             line
             for line in text.splitlines()

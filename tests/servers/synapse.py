@@ -20,7 +20,6 @@ import hmac
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from tests.servers.process import terminate
 
 SYNAPSE_VERSION = "1.163.2"
 REPO = Path(__file__).resolve().parents[2]
@@ -234,13 +235,7 @@ class SynapseServer:
         return list(self.request("GET", path, token=self.admin_token())["members"])
 
     def stop(self, *, remove_data: bool = True) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        terminate(self.process)
         if remove_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from tests.conftest import server_unavailable
 from tests.e2e.matrix.driver import MatrixUser
+from tests.servers.process import terminate
 from tests.servers.synapse import SynapseServer, SynapseUnavailable, start_synapse
 
 pytestmark = pytest.mark.server
@@ -76,6 +76,7 @@ class BotProcess:
             CHATBOT_MATRIX_HOMESERVER=self.server.url,
             CHATBOT_MATRIX_USER=self.user_id,
             CHATBOT_DATA_DIR=str(self.data_dir),
+            CHATBOT_MATCHING_OFFLINE="true",  # hermetic: no public Bluesky/Mastodon/X
             CHATBOT_LOG_LEVEL="INFO",
             LANG="C.UTF-8",
             # the repo's own code even when an editable install predates a package
@@ -98,14 +99,7 @@ class BotProcess:
         raise AssertionError(f"the bot did not start:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        terminate(self.process, timeout=30)
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.telegram.driver import Emulator, TelegramUser
+from tests.servers.process import terminate
 
 TOKEN = "4242424242:AAE2e-Test_TokenDoNotLog-xyz"
 BOT_USERNAME = "xmigration_e2e_bot"
@@ -58,13 +58,7 @@ class Process:
         raise RuntimeError(f"no {needle!r} (exit code {self.popen.poll()}):\n{output}")
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.kill(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=5)
+        terminate(self.popen)
 
 
 def start_emulator(data_dir: Path, *, local: bool) -> tuple[Process, Emulator]:
@@ -92,6 +86,7 @@ def start_bot(emulator: Emulator, data_dir: Path, *, local: bool) -> Process:
         CHATBOT_TELEGRAM_API_URL=emulator.root,
         CHATBOT_TELEGRAM_LOCAL_MODE="true" if local else "false",
         CHATBOT_DATA_DIR=str(data_dir),
+        CHATBOT_MATCHING_OFFLINE="true",  # hermetic: no public Bluesky/Mastodon/X
         CHATBOT_LOG_LEVEL="INFO",
         LANG="C.UTF-8",
         # the repository first: a stale editable install may map `handlers` as a namespace

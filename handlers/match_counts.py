@@ -1,0 +1,161 @@
+"""Matching right after an archive upload: in the background, then counts per direction.
+
+The upload handler calls `after_upload`; the observations (which X id went by which
+screen name, across users' archives) are refreshed at once, the matching itself runs as
+a background job of that user (`services.jobs`) so the conversation stays responsive. A
+network that does not answer gives a translated message pointing to /match; the summary
+already sent is not affected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import TypeVar
+
+from chatbot.archive import ParsedArchive
+from chatbot.conversation import Context
+from chatbot.i18n import Translator
+from chatbot.matching import match_archive
+from chatbot.matching.model import NETWORKS, TIERS, Match
+from chatbot.networks.types import (
+    BlueskyProfile,
+    BlueskyReader,
+    MastodonAccount,
+    MastodonReader,
+    NetworkUnavailable,
+)
+from chatbot.platforms.base import Button, Text
+from chatbot.services import Services
+from chatbot.storage.directory import DecisionStore, DirectoryStore
+
+log = logging.getLogger(__name__)
+
+JOB = "match"
+T = TypeVar("T")
+
+
+class _Outages:
+    """The networks that failed during one run (the engine skips failed lookups)."""
+
+    def __init__(self) -> None:
+        self.networks: list[str] = []
+
+    async def watch(self, network: str, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except NetworkUnavailable:
+            if network not in self.networks:
+                self.networks.append(network)
+            raise
+
+
+class _WatchedBluesky:
+    def __init__(self, reader: BlueskyReader, outages: _Outages) -> None:
+        self._reader, self._outages = reader, outages
+
+    async def get_profiles(self, actors: Sequence[str]) -> list[BlueskyProfile]:
+        return await self._outages.watch("bluesky", self._reader.get_profiles(actors))
+
+    async def search_actors(self, query: str, limit: int = 10) -> list[BlueskyProfile]:
+        return await self._outages.watch("bluesky", self._reader.search_actors(query, limit))
+
+    async def resolve_handle(self, handle: str) -> str | None:
+        return await self._outages.watch("bluesky", self._reader.resolve_handle(handle))
+
+
+class _WatchedMastodon:
+    def __init__(self, reader: MastodonReader, outages: _Outages) -> None:
+        self._reader, self._outages = reader, outages
+
+    async def lookup(self, acct: str) -> MastodonAccount | None:
+        return await self._outages.watch("mastodon", self._reader.lookup(acct))
+
+
+async def run_matching(services: Services, user_id: int, parsed: ParsedArchive) -> list[Match]:
+    """Match `parsed` with the directory and the configured readers.
+
+    The engine skips lookups that fail, which would silently drop matches: when a network
+    failed during the run, `NetworkUnavailable` is raised instead of partial results.
+    """
+    decisions = await DecisionStore(services.db).load(user_id)
+    outages = _Outages()
+    bluesky = services.bluesky and _WatchedBluesky(services.bluesky, outages)
+    mastodon = services.mastodon and _WatchedMastodon(services.mastodon, outages)
+    found = await match_archive(
+        parsed, DirectoryStore(services.db), bluesky, mastodon, decisions=decisions
+    )
+    if outages.networks:
+        raise NetworkUnavailable(outages.networks[0], "lookups failed during matching")
+    return found
+
+
+async def after_upload(
+    ctx: Context, parsed: ParsedArchive, previous: ParsedArchive | None = None
+) -> None:
+    """Refresh the observations with this archive's names, then match in the background.
+
+    The ids of the `previous` archive are refreshed too: a replaced archive stops counting.
+    """
+    ids = set(parsed.handles) | set(previous.handles if previous else ())
+    await DirectoryStore(ctx.services.db).refresh_observations(sorted(ids))
+    if not (len(parsed.following) or len(parsed.followers)):
+        return
+    await ctx.say("match.found.searching")
+    ctx.services.jobs.spawn(JOB, ctx.user.id, _match_and_report(ctx, parsed))
+
+
+async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
+    try:
+        found = await run_matching(ctx.services, ctx.user.id, parsed)
+    except NetworkUnavailable as exc:
+        log.info("matching after upload: %s", exc)
+        await ctx.say("match.found.network_down", network=network_name(ctx.t, exc.network))
+        return
+    except Exception:
+        log.exception("matching after upload failed")
+        await ctx.say("match.found.failed")
+        return
+    lines = render_counts(ctx.t, found)
+    if not found:
+        lines.append(ctx.t("match.found.none"))
+    else:
+        lines.append(ctx.t("match.found.pointer"))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if not ctx.user.notify_matches:
+        buttons = ((Button(ctx.t("match.notify.button"), "notify:on"),),)
+    await ctx.reply(Text("\n".join(lines), buttons=buttons))
+
+
+def network_name(t: Translator, network: str) -> str:
+    return t(f"match.network.{network}") if network in NETWORKS else network
+
+
+def tier_counts(t: Translator, matches: Iterable[Match]) -> list[str]:
+    """``Bluesky: 2 verified, 1 possible`` per network that has any."""
+    per: dict[tuple[str, str], int] = {}
+    for m in matches:
+        per[m.network, m.tier] = per.get((m.network, m.tier), 0) + 1
+    lines = []
+    for network in NETWORKS:
+        shown = [
+            t("match.counts.tier", tier=t(f"match.tier.{tier}"), count=per[network, tier])
+            for tier in TIERS
+            if per.get((network, tier))
+        ]
+        if shown:
+            lines.append(f"{t(f'match.network.{network}')}: {', '.join(shown)}")
+    return lines
+
+
+def render_counts(t: Translator, found: list[Match]) -> list[str]:
+    """Counts per network and tier, for the accounts followed and for the followers."""
+    lines: list[str] = []
+    for title, wanted in (
+        ("match.found.following", ("following", "both")),
+        ("match.found.followers", ("follower", "both")),
+    ):
+        lines.append(t(title))
+        counted = tier_counts(t, (m for m in found if m.direction in wanted))
+        lines += [f"  {line}" for line in counted] or [f"  {t('match.found.nobody')}"]
+    return lines

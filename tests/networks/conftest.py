@@ -1,0 +1,9 @@
+"""Fixtures of the network-reader tests: the shared local servers (tests/servers/fixtures)."""
+
+from tests.servers.fixtures import (
+    atproto_network,
+    mastodon_server,
+    mastodon_server_ratelimited,
+)
+
+__all__ = ["atproto_network", "mastodon_server", "mastodon_server_ratelimited"]

@@ -1,0 +1,128 @@
+"""A small fediverse server stand-in for what ``mastodon-mock`` cannot do.
+
+mastodon-mock always answers ``"moved": null`` and federates nothing, so account
+migration ("Moved to") and WebFinger + ActivityPub actor resolution are exercised here,
+with Mastodon's shapes: ``/api/v1/accounts/lookup`` (Account entities with ``moved``),
+``/.well-known/webfinger`` (JRD with ``self`` and profile-page links) and ``/users/<name>``
+(an ActivityPub actor with ``movedTo``, ``manuallyApprovesFollowers``, ``type``).
+Bound to 127.0.0.1; its domain is ``127.0.0.1:PORT``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+
+
+@dataclass
+class FediAccount:
+    username: str
+    display_name: str = ""
+    note_html: str = ""
+    locked: bool = False
+    bot: bool = False
+    moved_to: str | None = None  # a username on this server
+    secure_mode: bool = False  # refuse unsigned actor fetches (401), like authorized fetch
+
+
+class FediverseStandin:
+    def __init__(self) -> None:
+        self.accounts: dict[str, FediAccount] = {}
+        self.base = ""
+        self.hits: list[str] = []
+
+    def add(self, account: FediAccount) -> None:
+        self.accounts[account.username] = account
+
+    @property
+    def domain(self) -> str:
+        return self.base.split("://", 1)[1]
+
+    def _entity(self, account: FediAccount) -> dict[str, object]:
+        moved = self.accounts.get(account.moved_to) if account.moved_to else None
+        return {
+            "id": str(abs(hash(account.username)) % 10**9),
+            "username": account.username,
+            "acct": account.username,  # local accounts come without a domain
+            "display_name": account.display_name,
+            "locked": account.locked,
+            "bot": account.bot,
+            "note": account.note_html,
+            "url": f"{self.base}/@{account.username}",
+            "moved": self._entity(moved) if moved else None,
+        }
+
+    async def lookup(self, request: web.Request) -> web.Response:
+        self.hits.append(request.path)
+        username, _, domain = request.query.get("acct", "").lstrip("@").partition("@")
+        account = self.accounts.get(username)
+        if account is None or domain not in ("", self.domain):
+            return web.json_response({"error": "Record not found"}, status=404)
+        return web.json_response(self._entity(account))
+
+    async def webfinger(self, request: web.Request) -> web.Response:
+        self.hits.append(request.path)
+        resource = request.query.get("resource", "").removeprefix("acct:")
+        username, _, domain = resource.partition("@")
+        account = self.accounts.get(username)
+        if account is None or domain != self.domain:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.json_response(
+            {
+                "subject": f"acct:{username}@{self.domain}",
+                "aliases": [f"{self.base}/@{username}", f"{self.base}/users/{username}"],
+                "links": [
+                    {
+                        "rel": "http://webfinger.net/rel/profile-page",
+                        "type": "text/html",
+                        "href": f"{self.base}/@{username}",
+                    },
+                    {
+                        "rel": "self",
+                        "type": "application/activity+json",
+                        "href": f"{self.base}/users/{username}",
+                    },
+                ],
+            },
+            content_type="application/jrd+json",
+        )
+
+    async def actor(self, request: web.Request) -> web.Response:
+        self.hits.append(request.path)
+        account = self.accounts.get(request.match_info["name"])
+        if account is None:
+            return web.json_response({"error": "not found"}, status=404)
+        if account.secure_mode:
+            return web.json_response({"error": "Request not signed"}, status=401)
+        actor: dict[str, object] = {
+            "@context": ["https://www.w3.org/ns/activitystreams"],
+            "id": f"{self.base}/users/{account.username}",
+            "type": "Service" if account.bot else "Person",
+            "preferredUsername": account.username,
+            "name": account.display_name,
+            "summary": account.note_html,
+            "url": f"{self.base}/@{account.username}",
+            "manuallyApprovesFollowers": account.locked,
+        }
+        if account.moved_to:
+            actor["movedTo"] = f"{self.base}/users/{account.moved_to}"
+        return web.json_response(actor, content_type="application/activity+json")
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[str]:
+        app = web.Application()
+        app.router.add_get("/api/v1/accounts/lookup", self.lookup)
+        app.router.add_get("/.well-known/webfinger", self.webfinger)
+        app.router.add_get("/users/{name}", self.actor)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            self.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+            yield self.base
+        finally:
+            await runner.cleanup()
