@@ -10,6 +10,7 @@ from typing import Any
 
 from chatbot.config import Settings
 from chatbot.jobs import BackgroundJobs
+from chatbot.matching.model import Match
 from chatbot.networks.types import BlueskyReader, MastodonReader, XOembed
 from chatbot.parsing import ParserPool
 from chatbot.storage.archives import ArchiveStore
@@ -34,6 +35,8 @@ class Services:
     mastodon: MastodonReader | None = None
     oembed: XOembed | None = None
     jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
+    # the matches shown by /match, per user id: (when computed, matches)
+    match_cache: dict[int, tuple[float, list[Match]]] = field(default_factory=dict)
 
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:

@@ -21,7 +21,7 @@ async def confirmed(ctx: Context) -> None:
         return
     services = ctx.services
     services.jobs.cancel_user(ctx.user.id)
-    match.forget_cached(ctx.user.id)
+    match.forget_cached(services, ctx.user.id)
     parsed = await services.archives.load(ctx.user.id)
     await services.chat_state.forget_user(ctx.platform.name, ctx.message.user.user_id)
     await UserLinks(services.db).forget_user(ctx.user.id)

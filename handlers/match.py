@@ -20,17 +20,17 @@ from chatbot.matching.model import Decision, Match
 from chatbot.matching.present import match_lines
 from chatbot.networks.types import NetworkUnavailable
 from chatbot.platforms.base import Button, Text
+from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore
 from handlers.match_counts import network_name, render_counts, run_matching
 
 PAGE = 5
 CACHE_S = 15 * 60
-_cache: dict[int, tuple[float, list[Match]]] = {}  # user id -> (time, matches)
 
 
-def forget_cached(user_id: int) -> None:
+def forget_cached(services: Services, user_id: int) -> None:
     """Drop the matches kept for the review pages (after /forget)."""
-    _cache.pop(user_id, None)
+    services.match_cache.pop(user_id, None)
 
 
 def tag(match: Match) -> str:
@@ -47,14 +47,14 @@ def to_review(matches: list[Match]) -> list[Match]:
 
 
 async def _matches(ctx: Context, *, fresh: bool) -> list[Match] | None:
-    cached = _cache.get(ctx.user.id)
+    cached = ctx.services.match_cache.get(ctx.user.id)
     if not fresh and cached and time.monotonic() - cached[0] < CACHE_S:
         return cached[1]
     parsed = await ctx.services.archives.load(ctx.user.id)
     if parsed is None:
         return None
     found = await run_matching(ctx.services, ctx.user.id, parsed)
-    _cache[ctx.user.id] = (time.monotonic(), found)
+    ctx.services.match_cache[ctx.user.id] = (time.monotonic(), found)
     return found
 
 
@@ -126,5 +126,5 @@ async def pressed(ctx: Context) -> None:
     await DecisionStore(ctx.services.db).decide(
         ctx.user.id, hit.x_id, hit.network, hit.target, decision
     )
-    _cache.pop(ctx.user.id, None)  # the next list reflects the decision
+    forget_cached(ctx.services, ctx.user.id)  # the next list reflects the decision
     await ctx.say(f"match.review.{decision}", handle=hit.handle or hit.target)

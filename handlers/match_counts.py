@@ -10,7 +10,7 @@ already sent is not affected.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Iterable
 from typing import TypeVar
 
 from chatbot.archive import ParsedArchive
@@ -19,10 +19,6 @@ from chatbot.i18n import Translator
 from chatbot.matching import match_archive
 from chatbot.matching.model import NETWORKS, TIERS, Match
 from chatbot.networks.types import (
-    BlueskyProfile,
-    BlueskyReader,
-    MastodonAccount,
-    MastodonReader,
     NetworkUnavailable,
 )
 from chatbot.platforms.base import Button, Text
@@ -35,59 +31,19 @@ JOB = "match"
 T = TypeVar("T")
 
 
-class _Outages:
-    """The networks that failed during one run (the engine skips failed lookups)."""
-
-    def __init__(self) -> None:
-        self.networks: list[str] = []
-
-    async def watch(self, network: str, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except NetworkUnavailable:
-            if network not in self.networks:
-                self.networks.append(network)
-            raise
-
-
-class _WatchedBluesky:
-    def __init__(self, reader: BlueskyReader, outages: _Outages) -> None:
-        self._reader, self._outages = reader, outages
-
-    async def get_profiles(self, actors: Sequence[str]) -> list[BlueskyProfile]:
-        return await self._outages.watch("bluesky", self._reader.get_profiles(actors))
-
-    async def search_actors(self, query: str, limit: int = 10) -> list[BlueskyProfile]:
-        return await self._outages.watch("bluesky", self._reader.search_actors(query, limit))
-
-    async def resolve_handle(self, handle: str) -> str | None:
-        return await self._outages.watch("bluesky", self._reader.resolve_handle(handle))
-
-
-class _WatchedMastodon:
-    def __init__(self, reader: MastodonReader, outages: _Outages) -> None:
-        self._reader, self._outages = reader, outages
-
-    async def lookup(self, acct: str) -> MastodonAccount | None:
-        return await self._outages.watch("mastodon", self._reader.lookup(acct))
-
-
 async def run_matching(services: Services, user_id: int, parsed: ParsedArchive) -> list[Match]:
     """Match `parsed` with the directory and the configured readers.
 
-    The engine skips lookups that fail, which would silently drop matches: when a network
-    failed during the run, `NetworkUnavailable` is raised instead of partial results.
+    Raises `NetworkUnavailable` when a network did not answer (never partial results).
     """
     decisions = await DecisionStore(services.db).load(user_id)
-    outages = _Outages()
-    bluesky = services.bluesky and _WatchedBluesky(services.bluesky, outages)
-    mastodon = services.mastodon and _WatchedMastodon(services.mastodon, outages)
-    found = await match_archive(
-        parsed, DirectoryStore(services.db), bluesky, mastodon, decisions=decisions
+    return await match_archive(
+        parsed,
+        DirectoryStore(services.db),
+        services.bluesky,
+        services.mastodon,
+        decisions=decisions,
     )
-    if outages.networks:
-        raise NetworkUnavailable(outages.networks[0], "lookups failed during matching")
-    return found
 
 
 async def after_upload(

@@ -40,18 +40,28 @@ MAX_MOVES = 3
 async def bounded(
     items: Iterable[T], call: Callable[[T], Awaitable[R]], concurrency: int
 ) -> list[R | None]:
-    """`call` on every item, at most `concurrency` at a time; failures give None."""
+    """`call` on every item, at most `concurrency` at a time.
+
+    A network that does not answer must not silently thin out the matches: every lookup
+    still runs (so caches fill for the retry), then the first `NetworkUnavailable` is
+    raised instead of partial results.
+    """
     gate = asyncio.Semaphore(max(1, concurrency))
+    failures: list[NetworkUnavailable] = []
 
     async def one(item: T) -> R | None:
         async with gate:
             try:
                 return await call(item)
             except NetworkUnavailable as exc:
-                log.warning("skipped a lookup: %s", exc)
+                failures.append(exc)
                 return None
 
-    return list(await asyncio.gather(*(one(item) for item in items)))
+    results = list(await asyncio.gather(*(one(item) for item in items)))
+    if failures:
+        log.info("%d lookups failed: %s", len(failures), failures[0])
+        raise failures[0]
+    return results
 
 
 def search_queries(identity: Identity) -> list[str]:

@@ -11,7 +11,7 @@ from chatbot.devtools.matchworld import WorldParams, build_world
 from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon
 from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.matching.model import Decisions, DirectoryEntry
-from chatbot.networks.types import BlueskyProfile, MastodonAccount
+from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable
 
 FRIEND, FAN, MUTUAL, BLOCKED, MUTED, OWNER = 11, 12, 13, 14, 15, 16
 
@@ -115,14 +115,17 @@ async def test_bridgy_handles_only_when_they_resolve() -> None:
     assert "bridged_account" in bluesky[0].reason_codes()
 
 
-async def test_a_network_outage_skips_lookups_without_failing() -> None:
+async def test_a_network_outage_is_reported_not_hidden_in_partial_results() -> None:
     bluesky = _bluesky()
     bluesky.down = True
     mastodon = _mastodon()
     mastodon.down = True
     directory = MemoryDirectory()
     directory.add(DirectoryEntry(FRIEND, "friend", "bluesky", "friend.bsky.social", "did:x"))
-    assert await match_archive(_archive(), directory, bluesky, mastodon, decisions={}) == []
+    with pytest.raises(NetworkUnavailable):
+        await match_archive(_archive(), directory, bluesky, mastodon, decisions={})
+    bluesky.down = mastodon.down = False
+    assert await match_archive(_archive(), directory, bluesky, mastodon, decisions={})
 
 
 @pytest.mark.parametrize("seed", [3, 11])
