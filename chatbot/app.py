@@ -36,6 +36,15 @@ def start_notifier(services: Services, adapters: list[Adapter]) -> asyncio.Task[
     return asyncio.create_task(MatchNotifier(services, platforms).run_forever(), name="notices")
 
 
+async def start_follow_jobs(services: Services, adapters: list[Adapter]) -> None:
+    """The follow-job runner (issue 5 §3): resumes unfinished jobs; closed with the services."""
+    from chatbot.migration.jobs import JobRunner
+
+    platforms = {adapter.platform.name: adapter.platform for adapter in adapters}
+    services.follow_jobs = JobRunner(services, platforms)
+    await services.follow_jobs.start()
+
+
 async def run(settings: Settings) -> None:
     """Run the configured platforms until SIGINT/SIGTERM; the console when none is set."""
     services = await Services.start(settings)
@@ -60,6 +69,7 @@ async def run(settings: Settings) -> None:
                 started.append(adapter)
                 log.info("%s is running", adapter.platform.name)
             notices = start_notifier(services, started)
+            await start_follow_jobs(services, started)
             await stop.wait()
         finally:
             if notices is not None:

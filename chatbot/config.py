@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["en", "fr"]
@@ -92,6 +92,19 @@ class Settings(BaseSettings):
     matching_offline: bool = False  # no network use: directory and unchecked guesses only
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "platform:user_id"
     match_notify_interval_days: int = Field(7, ge=1, le=365)
+
+    # follow jobs (issue 5 §3): share of Bluesky's 5,000 points/h and 35,000/day to use,
+    # applyWrites batch size, and pacing over the hour (off only for local test networks)
+    bluesky_budget_headroom: float = Field(0.8, gt=0, le=1)
+    follow_batch_size: int = Field(200, ge=1, le=200)
+    follow_pace: bool = True
+
+    # connected accounts (issue 5): the key that encrypts sessions and tokens at rest
+    # (url-safe base64 Fernet key; generated into <data_dir>/secret.key when unset)
+    secret_key: SecretStr | None = None
+    bluesky_resolver_url: str | None = None  # com.atproto.identity.resolveHandle host
+    bluesky_plc_url: str = "https://plc.directory"  # DID documents of did:plc
+    mastodon_allow_http: bool = False  # accept http:// instances (tests only)
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -13,6 +13,8 @@ from chatbot.jobs import BackgroundJobs
 from chatbot.matching.model import Match
 from chatbot.networks.types import BlueskyReader, MastodonReader, XOembed
 from chatbot.parsing import ParserPool
+from chatbot.secrets import SecretBox
+from chatbot.storage.accounts import AccountStore
 from chatbot.storage.archives import ArchiveStore
 from chatbot.storage.chat_state import ChatStateStore
 from chatbot.storage.db import Database
@@ -29,6 +31,8 @@ class Services:
     archives: ArchiveStore
     chat_state: ChatStateStore
     parser: ParserPool
+    secrets: SecretBox  # encrypts sessions and tokens at rest (issue 5)
+    accounts: AccountStore  # connected Bluesky / Mastodon accounts
     # network readers (issue 4); None when offline or not available: matching then uses
     # the directory and unchecked guesses only. Tests inject in-memory ones.
     bluesky: BlueskyReader | None = None
@@ -37,6 +41,8 @@ class Services:
     jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
     # the matches shown by /match, per user id: (when computed, matches)
     match_cache: dict[int, tuple[float, list[Match]]] = field(default_factory=dict)
+    # the follow-job runner (issue 5 §3; chatbot.migration.jobs.JobRunner), made on first use
+    follow_jobs: Any = None
 
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:
@@ -44,6 +50,7 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
         settings.uploads_dir.chmod(0o700)
+        box = SecretBox.from_settings(settings)
         db = Database(settings.sqlalchemy_url)
         await db.migrate()
         services = cls(
@@ -53,6 +60,8 @@ class Services:
             archives=ArchiveStore(db),
             chat_state=ChatStateStore(db),
             parser=ParserPool(settings.parse_workers, processes=processes),
+            secrets=box,
+            accounts=AccountStore(db, box),
         )
         if not settings.matching_offline:
             services.bluesky = _reader(
@@ -68,6 +77,8 @@ class Services:
 
     async def close(self) -> None:
         await self.jobs.close()
+        if self.follow_jobs is not None:
+            await self.follow_jobs.close()
         for reader in (self.bluesky, self.mastodon, self.oembed):
             await _close(reader)
         self.parser.close()

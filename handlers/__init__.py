@@ -6,6 +6,8 @@
 from chatbot.conversation import Context
 from chatbot.conversation.registry import Command, CommandRegistry
 from handlers import archive, consent, directory_admin, forget, language, link, match, start
+from handlers import connect as account_connect
+from handlers import follow as follow_jobs
 
 
 async def file_received(ctx: Context) -> None:
@@ -38,6 +40,12 @@ def build_registry() -> CommandRegistry:
     registry.add(Command("unlink", consent.unlink, "help.cmd.unlink", "[bluesky|mastodon]", True))
     registry.add(Command("notify", consent.notify, "help.cmd.notify", "[on|off]", True))
     registry.add(Command("forget", forget.forget, "help.cmd.forget", private_only=True))
+    registry.add(Command("follow", follow_jobs.follow, "help.cmd.follow",
+                         "bluesky|mastodon [verified|likely]", True))  # fmt: skip
+    registry.add(Command("status", follow_jobs.status, "help.cmd.status", private_only=True))
+    registry.add(Command("pause", follow_jobs.pause, "help.cmd.pause", private_only=True))
+    registry.add(Command("resume", follow_jobs.resume, "help.cmd.resume", private_only=True))
+    registry.add(Command("cancel", follow_jobs.cancel, "help.cmd.cancel", private_only=True))
     registry.add(
         Command(
             "import_directory",
@@ -55,4 +63,10 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("notify", consent.notify_pressed, private_only=True)
     registry.file_handler = file_received
     registry.text_handler = start.free_text
+    connect = account_connect
+    registry.add(Command("connect", connect.connect, "help.cmd.connect",
+                         "[bluesky|mastodon]", True))  # fmt: skip
+    registry.add(Command("disconnect", connect.disconnect, "help.cmd.disconnect",
+                         "bluesky|mastodon", True))  # fmt: skip
+    registry.text_handler = connect.text_router(registry.text_handler)  # /connect's next steps
     return registry

@@ -105,3 +105,12 @@ def test_numbers_dates_and_plurals_follow_the_language() -> None:
     assert fr.plural("summary.followers", 2500) == "• 2\u202f500 abonnés"
     assert fr("summary.created", date=dt.date(2013, 5, 2)) == "Compte créé le 2 mai 2013"
     assert en("summary.created", date=dt.date(2013, 5, 2)) == "Account created on May 2, 2013"
+
+
+def test_french_typography_is_consistent() -> None:
+    """Typographic apostrophes, and a (narrow) no-break space or a space before « : ; ? ! »."""
+    for key, message in load_catalog("fr").items():
+        for text in _texts(message):
+            assert not re.search(r"[A-Za-zÀ-ÿ]'[A-Za-zÀ-ÿ]", text), f"{key}: use ’ in {text!r}"
+            bare = re.search(r"[A-Za-zÀ-ÿ0-9»)][;?!]", text)
+            assert not bare, f"{key}: space missing before {bare.group()!r} in {text!r}"

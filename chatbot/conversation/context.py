@@ -36,6 +36,9 @@ class Context:
     user: UserRecord
     t: Translator
     sent: list[SentMessage] = field(default_factory=list)
+    # callback data behind the numbers shown so far while handling this event: several
+    # questions in one answer (a page of matches) are numbered 1-2, 3-4, ... not 1-2, 1-2
+    choices: list[str] = field(default_factory=list)
 
     @property
     def chat(self) -> ChatRef:
@@ -70,14 +73,13 @@ class Context:
 
     async def _numbered_choices(self, chat: ChatRef, reply: Text) -> Text:
         options = [button for row in reply.buttons for button in row]
+        first = len(self.choices) + 1
+        self.choices.extend(button.data for button in options)
         await self.services.chat_state.remember_choices(
-            self.platform.name,
-            chat.chat_id,
-            self.message.user.user_id,
-            [button.data for button in options],
+            self.platform.name, chat.chat_id, self.message.user.user_id, list(self.choices)
         )
         lines = [reply.text, ""]
-        lines += [f"{number}. {button.label}" for number, button in enumerate(options, 1)]
+        lines += [f"{number}. {button.label}" for number, button in enumerate(options, first)]
         lines.append(self.t("conversation.reply_with_number"))
         return Text("\n".join(lines))
 

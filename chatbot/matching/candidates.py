@@ -65,10 +65,12 @@ async def bounded(
 
 
 def search_queries(identity: Identity) -> list[str]:
-    """Queries for `searchActors`: the names and their ``_`` -> ``-`` variants."""
+    """Queries for `searchActors`: the names and their handle variants (``_`` -> ``-``,
+    ``_`` dropped). `handle_variants` leaves out a name that is not a valid handle label
+    (one with ``_``), so the name itself is always queried first."""
     queries: list[str] = []
     for name in identity.names[:MAX_NAMES]:
-        for query in (name, *handle_variants(name)[1:2]):
+        for query in (name, *handle_variants(name)):
             if len(query) >= 2 and query not in queries:
                 queries.append(query)
     return queries

@@ -51,8 +51,8 @@ def run_match(args: argparse.Namespace) -> int:
         for entry in entries:
             directory.add(entry)
         for problem in problems:
-            line = t("match.cli.csv_problem", path=str(path), line=problem.line,
-                     problem=problem.problem)  # fmt: skip
+            reason = t(f"csvimport.reason.{problem.problem}")
+            line = t("match.cli.csv_problem", path=str(path), line=problem.line, problem=reason)
             print(line, file=sys.stderr)
     readers: tuple[Any, Any] = (None, None)
     if not args.offline:

@@ -259,8 +259,11 @@ async def match_archive(
     run = _Run(parsed, bluesky, mastodon, concurrency)
     ids = sorted(run.wanted)
     entries = await directory.entries(ids)
-    own_names = {name for names in parsed.handles.values() for name in names}
-    observations = await directory.observations(ids, own_names)
+    # the names the user's archive knows AND the names directory entries claim: a claimed
+    # name that other archives tie to another id is what exposes a forged entry
+    names = {name for names in parsed.handles.values() for name in names}
+    names |= {e.x_username for found in entries.values() for e in found if e.x_username}
+    observations = await directory.observations(ids, names)
     run.people = identities(parsed, ids, observations)
     await run.directory(entries, observations)
     verified = {(m.x_id, m.network) for m in run.rows if m.tier == "verified"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.conversation import Command, CommandRegistry, Dispatcher
+from chatbot.conversation import Command, CommandRegistry, Context, Dispatcher
 from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import Translator
 from chatbot.platforms.base import PlatformLimits, RecordingPlatform, Text
@@ -174,3 +174,26 @@ async def test_a_flooding_user_is_slowed_down_alone(
     assert "faster than I can handle" in warning
     assert answered[6:] == [False, False]  # later ones dropped silently
     assert "What I can do" in texts(await calm.say("/help"))
+
+
+async def test_several_questions_in_one_answer_are_numbered_on(services: Services) -> None:
+    """Without buttons, the numbers of one answer's questions never collide."""
+
+    async def two_questions(ctx: Context) -> None:
+        await ctx.ask("first?", [("yes", "q:1y"), ("no", "q:1n")])
+        await ctx.ask("second?", [("yes", "q:2y"), ("no", "q:2n")])
+
+    async def answered(ctx: Context) -> None:
+        await ctx.reply(Text(f"got {ctx.message.callback}"))
+
+    registry = CommandRegistry()
+    registry.add(Command("ask", two_questions, "help.cmd.help"))
+    registry.add_callback("q", answered)
+    matrix = RecordingPlatform(
+        name="matrix",
+        limits=PlatformLimits(max_download_bytes=None, max_upload_bytes=None, buttons=False),
+    )
+    chat = Chat(Dispatcher(services, registry), matrix)
+    shown = texts(await chat.say("/ask"))
+    assert "1. yes" in shown and "2. no" in shown and "3. yes" in shown and "4. no" in shown
+    assert texts(await chat.say("3")) == "got q:2y"

@@ -95,7 +95,7 @@ async def test_network_down_keeps_the_summary_and_points_to_match(
     assert "Bluesky: 1 possible" in texts(await chat.say("/match"))
     fr = Chat(net_dispatcher, telegram, user="bea", language_hint="fr")
     net_services.bluesky.down = True
-    assert "Bluesky n'a pas répondu" in texts(await fr.upload(simonw_zip))
+    assert "Bluesky n’a pas répondu" in texts(await fr.upload(simonw_zip))
 
 
 class SlowBluesky(MemoryBluesky):

@@ -30,6 +30,10 @@ The contacts (X id, screen name, what exists on the networks, what the engine mu
                         account that does not link back -> likely / possible
  888    grace<t>        grace<t>.test with a bio link, but blocked by the user -> nothing
 =====  ==============  =============================================================
+
+Apart from the main archive: hana_<t> (1010), whose Bluesky account is hana-<t>.test with
+a bio link to x.com/hana_<t> (the usual ``_`` -> ``-`` rename), and the forger of
+`add_forger`.
 """
 
 from __future__ import annotations
@@ -40,14 +44,17 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
 from chatbot.matching import DirectoryEntry, MemoryDirectory
+from chatbot.matching.model import NewAccountProof, XProof
 from tests.servers.atproto import Account, AtprotoNetwork
 from tests.servers.mastodon import SeedAccount
 
 ALICE, BOB, CAROL, DAN, ERIN, DAVE, FRANK, GRACE = 111, 222, 333, 444, 555, 666, 777, 888
 MALLORY = 999  # the X account other users' archives know as mal<t>
+HANA = 1010  # hana_<t> on X, hana-<t>.test on Bluesky: only in `underscore_archive`
 OWNER = 100
 FOLLOWING = [ALICE, CAROL, DAN, DAVE, FRANK, GRACE]
 FOLLOWERS = [BOB, CAROL, ERIN]
@@ -72,6 +79,12 @@ class Names:
 
     def handle(self, who: str) -> str:
         return f"{who}{self.tag}.test"
+
+    def underscore_archive(self) -> ParsedArchive:
+        """An archive following only hana_<t>."""
+        parsed = ParsedArchive(era="manifest", following=id_array([HANA]))
+        parsed.handles = {HANA: Counter({self.x("hana_"): 3})}
+        return parsed
 
     @property
     def dave_acct(self) -> str:
@@ -161,6 +174,7 @@ def seed_bluesky(net: AtprotoNetwork, names: Names, *, bob_bio: str | None = Non
             f"twitter.com/{n.x('frank')} also @{n.frank_acct}",
         ),
         "grace": (n.handle("grace"), "Grace", f"x.com/{n.x('grace')}"),
+        "hana": (n.handle("hana-"), "Hana", f"x.com/{n.x('hana_')}"),
     }
     accounts: dict[str, Account] = {}
     for who, (handle, display, bio) in specs.items():
@@ -183,8 +197,9 @@ def parsed_archive(names: Names) -> ParsedArchive:
     return parsed
 
 
-def directory(seeded: Seeded, *, bob_proofs: tuple[str, str] = ("login", "oembed")) -> MemoryDirectory:
-    """The bot's directory: bob's proved link, the impostors' claims, dan's stale link."""
+def directory(seeded: Seeded, *, bob_proofs: tuple[NewAccountProof, XProof]) -> MemoryDirectory:
+    """The bot's directory: bob's link (with the proofs he gave), an impostor's claim on
+    carol's id, and dan's link to an account labelled "impersonation" since."""
     n = seeded.names
     memory = MemoryDirectory()
     new_proof, x_proof = bob_proofs
@@ -195,28 +210,40 @@ def directory(seeded: Seeded, *, bob_proofs: tuple[str, str] = ("login", "oembed
             "bluesky",
             n.handle("oldbob"),  # renamed since he linked it: the DID is what counts
             did=seeded.did("bob"),
-            new_account_proof=new_proof,  # type: ignore[arg-type]
-            x_proof=x_proof,  # type: ignore[arg-type]
+            new_account_proof=new_proof,
+            x_proof=x_proof,
         )
     )
     memory.observe(BOB, n.x("bob"), users=3)  # three users' archives mention bob<t> as 222
-    # someone sent a forged archive claiming carol's id, and linked their own account
+    # someone sent a forged archive claiming carol's id and linked their own account
     memory.add(
         DirectoryEntry(CAROL, n.x("carol"), "bluesky", seeded.handle("carol_impostor"),
                        did=seeded.did("carol_impostor"), provenance="csv_import")
     )  # fmt: skip
-    # another one, who even logged in through the bot, under a name that archives tie
-    # to another X id
-    memory.add(
-        DirectoryEntry(CAROL, n.x("mal"), "bluesky", seeded.handle("carol_forger"),
-                       did=seeded.did("carol_forger"), new_account_proof="login")
-    )  # fmt: skip
-    memory.observe(MALLORY, n.x("mal"), users=4)
-    # dan's account was labelled "impersonation" after it was linked
     memory.add(
         DirectoryEntry(DAN, n.x("dan"), "bluesky", seeded.handle("dan"), did=seeded.did("dan"))
     )
     return memory
+
+
+def add_forger(memory: MemoryDirectory, seeded: Seeded, *, vouched: bool) -> None:
+    """An impostor who logged in through the bot and claims carol's id under the name
+    mal<t>, which four other users' archives tie to another X id (MALLORY); `vouched`:
+    listed in an organisation's roster whose admin vouched for it."""
+    n = seeded.names
+    memory.add(
+        DirectoryEntry(
+            CAROL,
+            n.x("mal"),
+            "bluesky",
+            seeded.handle("carol_forger"),
+            did=seeded.did("carol_forger"),
+            provenance="org_roster" if vouched else "user_link",
+            new_account_proof="login",
+            x_proof="org_vouch" if vouched else "none",
+        )
+    )
+    memory.observe(MALLORY, n.x("mal"), users=4)
 
 
 def directory_csv(seeded: Seeded) -> str:
@@ -233,7 +260,7 @@ def directory_csv(seeded: Seeded) -> str:
 # -- the same archive as an X export zip ----------------------------------------------------
 
 
-def _js(name: str, records: list[dict[str, object]]) -> str:
+def _js(name: str, records: list[Any]) -> str:
     return f"window.YTD.{name}.part0 = " + json.dumps(records, indent=1)
 
 
@@ -242,35 +269,47 @@ def _ids(kind: str, ids: list[int]) -> str:
     return _js(kind, [{kind: {"accountId": str(i), "userLink": f"{link}{i}"}} for i in ids])
 
 
+def _tweet(number: int, x_id: int, name: str) -> dict[str, Any]:
+    tweet_id = str(1_600_000_000_000_000_000 + number)
+    mention = {
+        "screen_name": name,
+        "name": name,
+        "id_str": str(x_id),
+        "id": str(x_id),
+        "indices": ["6", str(7 + len(name))],
+    }
+    entities = {"hashtags": [], "symbols": [], "urls": [], "user_mentions": [mention]}
+    return {
+        "tweet": {
+            "id": tweet_id,
+            "id_str": tweet_id,
+            "created_at": "Mon Jan 06 10:00:00 +0000 2020",
+            "full_text": f"hello @{name}",
+            "lang": "en",
+            "entities": entities,
+        }
+    }
+
+
 def write_archive_zip(path: Path, names: Names) -> Path:
     """A 2022-style export: account, following, follower, block, and tweets mentioning
     every contact twice (mentions carry the id and the screen name)."""
-    tweets = []
-    for number, (x_id, name) in enumerate(sorted(names.screen_names.items()) * 2):
-        tweet_id = str(1_600_000_000_000_000_000 + number)
-        mention = {"screen_name": name, "name": name, "id_str": str(x_id), "id": str(x_id),
-                   "indices": ["6", str(7 + len(name))]}  # fmt: skip
-        tweets.append(
-            {
-                "tweet": {
-                    "id": tweet_id,
-                    "id_str": tweet_id,
-                    "created_at": "Mon Jan 06 10:00:00 +0000 2020",
-                    "full_text": f"hello @{name}",
-                    "lang": "en",
-                    "entities": {"hashtags": [], "symbols": [], "urls": [],
-                                 "user_mentions": [mention]},
-                }  # fmt: skip
-            }
-        )
-    account = {"account": {"username": f"me{names.tag}", "accountId": str(OWNER),
-                           "createdAt": "2012-03-04T05:06:07.000Z", "accountDisplayName": "Me"}}  # fmt: skip
+    mentioned = sorted(names.screen_names.items()) * 2
+    tweets = [_tweet(number, x_id, name) for number, (x_id, name) in enumerate(mentioned)]
+    account = {
+        "account": {
+            "username": f"me{names.tag}",
+            "accountId": str(OWNER),
+            "createdAt": "2012-03-04T05:06:07.000Z",
+            "accountDisplayName": "Me",
+        }
+    }
     block = [{"blocking": {"accountId": str(i)}} for i in BLOCKED]
     files = {
         "data/account.js": _js("account", [account]),
         "data/following.js": _ids("following", FOLLOWING),
         "data/follower.js": _ids("follower", FOLLOWERS),
-        "data/block.js": _js("block", block),  # type: ignore[arg-type]
+        "data/block.js": _js("block", block),
         "data/tweets.js": _js("tweets", tweets),
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

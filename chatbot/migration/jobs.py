@@ -1,0 +1,244 @@
+"""The job runner: follow jobs as asyncio tasks, one at a time per user, resumed at start-up.
+
+State lives in the `jobs` table (`JobStore`); this object only holds the running tasks.
+`chatbot run` starts one runner (`start()` resumes queued and running jobs) and closes it
+on shutdown; a job cut off by a stop or a crash stays "running" and is picked up again.
+`/pause` and `/cancel` change the state in the database and wake the job, which checks
+its state before each batch and after each wait. Progress goes to the user's private
+chat, one message edited in place, at most every `report_interval_s`, on 5 % steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from chatbot.i18n import negotiate, translator
+from chatbot.migration.follow import FollowOptions, follow_bluesky, follow_mastodon
+from chatbot.migration.store import ACTIVE, RUNNABLE, Job, JobStore
+from chatbot.migration.writers import (
+    AtprotoFollowWriter,
+    ExpiredError,
+    MastodonPyFollowWriter,
+    WriterError,
+)
+from chatbot.platforms.base import ChatRef, Platform, SentMessage, Text
+
+if TYPE_CHECKING:
+    from chatbot.services import Services
+
+log = logging.getLogger(__name__)
+
+WriterFactory = Callable[["Services", int, str], Awaitable[Any]]
+FINAL = ("done", "failed", "cancelled")
+KNOWN_ERRORS = ("not_connected", "expired", "internal")
+
+
+async def connected_writer(services: Services, user_id: int, network: str) -> Any:
+    """The writer over the account the user connected with /connect, or None."""
+    from chatbot.accounts import AccountExpired
+
+    try:
+        if network == "bluesky":
+            from chatbot.accounts.bluesky import bluesky_client
+
+            client = await bluesky_client(services, user_id)
+            return AtprotoFollowWriter(client) if client is not None else None
+        from chatbot.accounts.mastodon import mastodon_client
+
+        masto = await mastodon_client(services, user_id)
+        return MastodonPyFollowWriter(masto) if masto is not None else None
+    except AccountExpired:
+        raise ExpiredError() from None
+
+
+def options_from(services: Services) -> FollowOptions:
+    settings = services.settings
+    return FollowOptions(
+        headroom=float(getattr(settings, "bluesky_budget_headroom", 0.8)),
+        batch_size=int(getattr(settings, "follow_batch_size", 200)),
+        pace=bool(getattr(settings, "follow_pace", True)),
+    )
+
+
+class JobRunner:
+    def __init__(
+        self,
+        services: Services,
+        platforms: Mapping[str, Platform] | None = None,
+        *,
+        writer_factory: WriterFactory = connected_writer,
+        options: FollowOptions | None = None,
+        clock: Callable[[], float] = time.time,
+        report_interval_s: float = 10.0,
+    ) -> None:
+        self.services = services
+        self.store = JobStore(services.db)
+        self.platforms: dict[str, Platform] = dict(platforms or {})
+        self.writer_factory = writer_factory
+        self.options = options or options_from(services)
+        self.clock = clock
+        self.report_interval_s = report_interval_s
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._wake: dict[int, asyncio.Event] = {}
+        self._messages: dict[int, tuple[SentMessage, str, float]] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Resume every queued or running job; how many users have one."""
+        users = await self.store.runnable_users()
+        for user_id in users:
+            self.kick(user_id)
+        if users:
+            log.info("resuming follow jobs of %d users", len(users))
+        return len(users)
+
+    def kick(self, user_id: int) -> None:
+        """Make sure the user's jobs are being worked on (one task per user)."""
+        task = self._tasks.get(user_id)
+        if task is None or task.done():
+            self._tasks[user_id] = asyncio.create_task(
+                self._drain(user_id), name=f"jobs-{user_id}"
+            )
+
+    async def idle(self) -> None:
+        while any(not task.done() for task in self._tasks.values()):
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    # -- chat commands ---------------------------------------------------------------------
+
+    async def submit(self, user_id: int, network: str, targets: list[str]) -> Job:
+        job = await self.store.create(user_id, f"follow_{network}", {"targets": targets},
+                                      len(set(targets)))  # fmt: skip
+        self.kick(user_id)
+        return job
+
+    async def pause(self, user_id: int) -> list[Job]:
+        return await self._change(user_id, RUNNABLE, "paused")
+
+    async def cancel(self, user_id: int) -> list[Job]:
+        return await self._change(user_id, ACTIVE, "cancelled")
+
+    async def resume(self, user_id: int) -> list[Job]:
+        changed = await self._change(user_id, ("paused",), "queued")
+        if changed:
+            self.kick(user_id)
+        return changed
+
+    async def _change(self, user_id: int, before: tuple[str, ...], after: str) -> list[Job]:
+        changed = []
+        for job in await self.store.for_user(user_id, before):  # type: ignore[arg-type]
+            if await self.store.set_state(job.id, after, only_from=before):  # type: ignore[arg-type]
+                changed.append(job)
+        self._wake.setdefault(user_id, asyncio.Event()).set()
+        return changed
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def _drain(self, user_id: int) -> None:
+        while True:
+            jobs = await self.store.for_user(user_id, RUNNABLE)
+            if not jobs:
+                return
+            await self._execute(jobs[0])
+
+    async def _execute(self, job: Job) -> None:
+        store = self.store
+        if not await store.set_state(job.id, "running", only_from=RUNNABLE):
+            return
+        job = await store.get(job.id) or job
+        try:
+            writer = await self.writer_factory(self.services, job.user_id, job.network)
+            if writer is None:
+                await store.set_state(job.id, "failed", error="not_connected")
+            else:
+                run = follow_bluesky if job.network == "bluesky" else follow_mastodon
+                if await run(job, writer, self, self.options):
+                    await store.set_state(job.id, "done", only_from=("running",))
+        except WriterError as exc:
+            await store.set_state(job.id, "failed", error=exc.code)
+        except asyncio.CancelledError:
+            raise  # shutdown: the job stays "running" and resumes at the next start
+        except Exception:
+            log.exception("follow job %d failed", job.id)
+            await store.set_state(job.id, "failed", error="internal")
+        final = await store.get(job.id)
+        if final is not None and final.state in FINAL:
+            await self.report(final, force=True)
+
+    # -- JobIO -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock()
+
+    async def sleep(self, job: Job, seconds: float) -> bool:
+        wake = self._wake.setdefault(job.user_id, asyncio.Event())
+        wake.clear()
+        await self.report(job)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=max(0.0, seconds))
+        return await self.active(job)
+
+    async def active(self, job: Job) -> bool:
+        current = await self.store.get(job.id)
+        return current is not None and current.state == "running"
+
+    async def report(self, job: Job, *, force: bool = False) -> None:
+        """Edit the progress message: on 5 % steps, at most every `report_interval_s`."""
+        current = await self.store.get(job.id)
+        user = await self.services.users.get(job.user_id)
+        if current is None or user is None or user.private_chat_id is None:
+            return
+        platform = self.platforms.get(user.platform)
+        if platform is None:
+            return
+        language = negotiate(user.language, None, self.services.settings.default_language)
+        text = render_job(translator(language), current, steps=True)
+        previous = self._messages.get(job.id)
+        now = time.monotonic()
+        if previous and (previous[1] == text or (not force and now < previous[2])):
+            return
+        try:
+            if previous is None:
+                chat = ChatRef(user.platform, user.private_chat_id, is_private=True)
+                sent = await platform.send(chat, Text(text))
+            else:
+                sent = previous[0]
+                await platform.edit(sent, Text(text))
+        except Exception:
+            log.warning("could not show the progress of job %d", job.id, exc_info=True)
+            return
+        interval = max(self.report_interval_s, platform.limits.min_edit_interval_s)
+        self._messages[job.id] = (sent, text, now + interval)
+
+
+def render_job(t: Any, job: Job, *, steps: bool = False) -> str:
+    """One job's state in the user's language (`steps`: the percentage in 5 % steps)."""
+    total = max(job.total, 1)
+    percent = job.handled * 100 // total
+    if steps and job.state not in FINAL:
+        percent -= percent % 5
+    network = t(f"follow.network.{job.network}")
+    lines = [t(f"follow.state.{job.state}", network=network, percent=percent)]
+    lines.append(t("follow.counts", done=job.done, skipped=job.skipped, failed=job.failed,
+                   total=job.total))  # fmt: skip
+    now = dt.datetime.now(dt.UTC)
+    if job.state in ("running", "queued") and job.next_run_at and job.next_run_at > now:
+        lines.append(t("follow.waiting", when=job.next_run_at.strftime("%Y-%m-%d %H:%M UTC")))
+    if job.last_error and job.state == "failed":
+        code = job.last_error if job.last_error in KNOWN_ERRORS else "other"
+        lines.append(t(f"follow.error.{code}", code=job.last_error))
+    return "\n".join(lines)

@@ -1,0 +1,222 @@
+"""The network side of follow jobs: small protocols, implemented over the SDK clients.
+
+Jobs only see `BlueskyFollowWriter` and `MastodonFollowWriter`; tests and the benchmark
+build the implementations below from a logged-in client, the bot from the client that
+`/connect` keeps (`chatbot.accounts`). The Bluesky writer goes through the atproto
+client's own request path (`invoke_procedure`), which refreshes the session and hands back
+the response headers, so the budget sees the server's ``RateLimit-*`` values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from atproto import AsyncClient
+    from mastodon import Mastodon
+
+log = logging.getLogger(__name__)
+
+FOLLOW = "app.bsky.graph.follow"
+
+
+class WriterError(Exception):
+    """A write failed; `code` is short and stored as the job's last error."""
+
+    def __init__(self, code: str, *, retry: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry = retry
+
+
+class RateLimitedError(WriterError):
+    """HTTP 429: wait for the reset the headers give, then send the same batch again."""
+
+    def __init__(self, headers: dict[str, str], *, reset_at: float | None = None) -> None:
+        super().__init__("rate_limited", retry=True)
+        self.headers = headers
+        self.reset_at = reset_at
+
+
+class ExpiredError(WriterError):
+    """The session or token is no longer valid: the user must /connect again."""
+
+    def __init__(self) -> None:
+        super().__init__("expired")
+
+
+@dataclass
+class BatchResult:
+    uris: list[str]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class BlueskyFollowWriter(Protocol):
+    requests: int  # HTTP requests made (the benchmark counts them)
+
+    async def existing_follows(self) -> dict[str, str]:
+        """Subject DID -> follow record URI, from the account's own repository."""
+        ...
+
+    async def create_follows(self, subjects: list[str]) -> BatchResult:
+        """One applyWrites of follow records (at most 200)."""
+        ...
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in dict(raw or {}).items()}
+
+
+class AtprotoFollowWriter:
+    """`BlueskyFollowWriter` over a logged-in `atproto.AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+        self.requests = 0
+
+    @property
+    def did(self) -> str:
+        me = self.client.me
+        if me is None:
+            raise ExpiredError()
+        return str(me.did)
+
+    async def _call(self, kind: str, nsid: str, **kwargs: Any) -> Any:
+        from atproto import exceptions
+
+        self.requests += 1
+        try:
+            if kind == "query":
+                return await self.client.invoke_query(nsid, **kwargs)
+            return await self.client.invoke_procedure(nsid, **kwargs)
+        except exceptions.RequestErrorBase as exc:
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", None)
+            headers = _headers(getattr(response, "headers", None))
+            if status == 429:
+                raise RateLimitedError(headers) from None
+            if status in (400, 401) and "token" in str(getattr(response, "content", "")).lower():
+                raise ExpiredError() from None
+            if status is None or status >= 500:
+                raise WriterError(f"http_{status or 'network'}", retry=True) from None
+            error = getattr(getattr(response, "content", None), "error", None)
+            log.warning("%s refused: %s", nsid, getattr(response, "content", None))
+            raise WriterError(f"http_{status}_{error}"[:60] if error else f"http_{status}") from None
+        except exceptions.AtProtocolError as exc:
+            raise WriterError(type(exc).__name__[:60], retry=True) from None
+
+    async def existing_follows(self) -> dict[str, str]:
+        from atproto import models
+
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            params = models.ComAtprotoRepoListRecords.Params(
+                repo=self.did, collection=FOLLOW, limit=100, cursor=cursor
+            )
+            response = await self._call("query", "com.atproto.repo.listRecords", params=params)
+            content = response.content if isinstance(response.content, dict) else {}
+            for record in content.get("records", []):
+                subject = (record.get("value") or {}).get("subject")
+                if isinstance(subject, str):
+                    found.setdefault(subject, record.get("uri", ""))
+            cursor = content.get("cursor")
+            if not cursor or not content.get("records"):
+                return found
+
+    async def create_follows(self, subjects: list[str]) -> BatchResult:
+        from atproto import models
+
+        if not 0 < len(subjects) <= 200:
+            raise ValueError("applyWrites takes 1 to 200 writes")
+        now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        writes = [
+            models.ComAtprotoRepoApplyWrites.Create(
+                collection=FOLLOW, value={"$type": FOLLOW, "subject": did, "createdAt": now}
+            )
+            for did in subjects
+        ]
+        data = models.ComAtprotoRepoApplyWrites.Data(repo=self.did, writes=writes)
+        response = await self._call(
+            "procedure", "com.atproto.repo.applyWrites", data=data, input_encoding="application/json"
+        )
+        content = response.content if isinstance(response.content, dict) else {}
+        uris = [str(item.get("uri", "")) for item in content.get("results") or []]
+        return BatchResult(uris, _headers(response.headers))
+
+
+# --- Mastodon -------------------------------------------------------------------------------
+
+FollowState = Literal["followed", "requested", "already"]
+
+
+@dataclass(frozen=True)
+class MastoAccount:
+    id: str
+    acct: str
+    moved_to: MastoAccount | None = None
+
+
+class MastodonFollowWriter(Protocol):
+    requests: int
+
+    async def lookup(self, acct: str) -> MastoAccount | None: ...
+
+    async def follow(self, account_id: str) -> FollowState: ...
+
+    def rate_reset(self) -> float | None:
+        """Epoch seconds when the X-RateLimit window resets, when the server said so."""
+        ...
+
+
+def _account(value: Any) -> MastoAccount:
+    moved = value.get("moved")
+    return MastoAccount(str(value["id"]), str(value["acct"]), _account(moved) if moved else None)
+
+
+class MastodonPyFollowWriter:
+    """`MastodonFollowWriter` over a `mastodon.Mastodon` client (run in a thread)."""
+
+    def __init__(self, client: Mastodon) -> None:
+        self.client = client
+        self.requests = 0
+
+    async def _call(self, method: str, *args: Any) -> Any:
+        from mastodon import errors
+
+        self.requests += 1
+        try:
+            return await asyncio.to_thread(getattr(self.client, method), *args)
+        except errors.MastodonRatelimitError:
+            raise RateLimitedError({}, reset_at=self.rate_reset()) from None
+        except errors.MastodonUnauthorizedError:
+            raise ExpiredError() from None
+        except errors.MastodonNotFoundError:
+            return None
+        except errors.MastodonNetworkError:
+            raise WriterError("network", retry=True) from None
+        except errors.MastodonAPIError as exc:
+            raise WriterError(f"api_{exc.args[1] if len(exc.args) > 1 else 'error'}") from None
+
+    async def lookup(self, acct: str) -> MastoAccount | None:
+        found = await self._call("account_lookup", acct)
+        return _account(found) if found else None
+
+    async def follow(self, account_id: str) -> FollowState:
+        relation = await self._call("account_relationships", [account_id])
+        if relation and (relation[0].get("following") or relation[0].get("requested")):
+            return "already"
+        result = await self._call("account_follow", account_id)
+        if result is None:
+            raise WriterError("not_found")
+        return (
+            "requested" if result.get("requested") and not result.get("following") else "followed"
+        )
+
+    def rate_reset(self) -> float | None:
+        reset = getattr(self.client, "ratelimit_reset", None)
+        return float(reset) if reset else None

@@ -1,0 +1,53 @@
+"""`/connect mastodon [INSTANCE]`: the authorization link, then the code the user pastes."""
+
+from __future__ import annotations
+
+from chatbot.accounts import ConnectFailed
+from chatbot.accounts import mastodon as accounts
+from chatbot.conversation import Context
+from handlers import connect_flow as flow
+
+
+async def start(ctx: Context, args: tuple[str, ...]) -> None:
+    if args:
+        await _authorize(ctx, args[0])
+    else:
+        flow.expect(ctx, "mastodon_instance")
+        await ctx.say("connect.mastodon.ask_instance")
+
+
+async def on_text(ctx: Context, pending: flow.Pending) -> None:
+    text = ctx.message.text.strip()
+    if pending.step == "mastodon_code" and pending.auth is not None:
+        await _exchange(ctx, pending, text)
+    else:
+        await _authorize(ctx, text)
+
+
+async def _authorize(ctx: Context, text: str) -> None:
+    flow.done(ctx)
+    allow_http = ctx.services.settings.mastodon_allow_http
+    try:
+        url = accounts.instance_url(text, allow_http=allow_http)
+        auth = await accounts.start_authorization(ctx.services, url)
+    except ConnectFailed as exc:
+        await ctx.say(f"connect.error.{exc.reason}", network="Mastodon")
+        return
+    flow.expect(ctx, "mastodon_code", auth=auth)
+    await ctx.say("connect.mastodon.open_link", url=auth.url, instance=url.split("://")[1])
+
+
+async def _exchange(ctx: Context, pending: flow.Pending, code: str) -> None:
+    assert pending.auth is not None
+    if not code or " " in code or len(code) > 512:
+        await ctx.say("connect.error.wrong_code", network="Mastodon")
+        return
+    try:
+        acct = await accounts.finish_authorization(ctx.services, ctx.user.id, pending.auth, code)
+    except ConnectFailed as exc:
+        if exc.reason != "wrong_code":  # a mistyped code may be pasted again
+            flow.done(ctx)
+        await ctx.say(f"connect.error.{exc.reason}", network="Mastodon")
+        return
+    flow.done(ctx)
+    await ctx.say("connect.mastodon.done", account=acct)

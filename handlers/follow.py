@@ -1,0 +1,139 @@
+"""`/follow bluesky|mastodon [verified|likely]`, `/status`, `/pause`, `/resume`, `/cancel`.
+
+Follows run as background jobs (`chatbot.migration.jobs.JobRunner`) whose state lives in
+the database; this module only chooses the targets and talks to the user. By default it
+follows the eligible matches (verified ones, and likely ones the user confirmed) among
+the accounts the user followed on X; ``verified`` narrows to verified matches,
+``likely`` adds every likely match.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from chatbot.conversation import Context
+from chatbot.matching.model import Match
+from chatbot.migration.jobs import JobRunner, render_job
+from chatbot.migration.writers import ExpiredError
+from chatbot.networks.types import NetworkUnavailable
+from chatbot.services import Services
+from handlers.match_counts import network_name, run_matching
+
+NETWORKS = ("bluesky", "mastodon")
+CACHE_S = 15 * 60
+MASTODON_API_MAX = 400  # follows per day through the API; more: the CSV import
+
+
+def runner(services: Services, ctx: Context | None = None) -> JobRunner:
+    """The process's job runner (created on first use, e.g. on the console and in tests)."""
+    if services.follow_jobs is None:
+        services.follow_jobs = JobRunner(services)
+    jobs: JobRunner = services.follow_jobs
+    if ctx is not None:
+        jobs.platforms.setdefault(ctx.platform.name, ctx.platform)
+    return jobs
+
+
+def choose(found: list[Match], network: str, tier: str | None) -> list[str]:
+    """The targets (DIDs or accts) among the accounts the user followed on X."""
+    picked: list[str] = []
+    for match in found:
+        if match.network != network or match.direction == "follower":
+            continue
+        if tier == "verified":
+            ok = match.tier == "verified"
+        elif tier == "likely":
+            ok = match.tier in ("verified", "likely")
+        else:
+            ok = match.eligible_for_auto_follow
+        target = match.did if network == "bluesky" else match.acct
+        if ok and target and target not in picked:
+            picked.append(target)
+    return picked
+
+
+async def _matches(ctx: Context) -> list[Match] | None:
+    cached = ctx.services.match_cache.get(ctx.user.id)
+    if cached and time.monotonic() - cached[0] < CACHE_S:
+        return cached[1]
+    parsed = await ctx.services.archives.load(ctx.user.id)
+    if parsed is None:
+        return None
+    found = await run_matching(ctx.services, ctx.user.id, parsed)
+    ctx.services.match_cache[ctx.user.id] = (time.monotonic(), found)
+    return found
+
+
+async def follow(ctx: Context) -> None:
+    args = [arg.lower() for arg in ctx.args]
+    if not args or args[0] not in NETWORKS or (len(args) > 1 and args[1] not in (
+            "verified", "likely", "anyway")):  # fmt: skip
+        await ctx.say("follow.usage")
+        return
+    network = args[0]
+    tier = args[1] if len(args) > 1 and args[1] != "anyway" else None
+    jobs = runner(ctx.services, ctx)
+    if any(job.network == network for job in await jobs.store.for_user(ctx.user.id)):
+        await ctx.say("follow.already_running")
+        return
+    try:
+        found = await _matches(ctx)
+    except NetworkUnavailable as exc:
+        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
+        return
+    if found is None:
+        await ctx.say("match.need_archive")
+        return
+    targets = choose(found, network, tier)
+    if not targets:
+        await ctx.say("follow.none", network=ctx.t(f"follow.network.{network}"))
+        return
+    try:
+        writer = await jobs.writer_factory(ctx.services, ctx.user.id, network)
+    except ImportError:
+        writer = None
+    except ExpiredError:
+        await ctx.say("follow.error.expired")
+        return
+    if writer is None:
+        await ctx.say("follow.not_connected", network=ctx.t(f"follow.network.{network}"),
+                      command=f"/connect {network}")  # fmt: skip
+        return
+    if network == "mastodon" and len(targets) > MASTODON_API_MAX and "anyway" not in args:
+        days = math.ceil(len(targets) / MASTODON_API_MAX)
+        await ctx.say("follow.mastodon_large", count=len(targets), days=days)
+        return
+    await jobs.submit(ctx.user.id, network, targets)
+    if network == "bluesky":
+        hours = len(targets) * 3 / (5000 * jobs.options.headroom)
+        await ctx.say("follow.started.bluesky", count=len(targets), hours=max(1, math.ceil(hours)))
+    else:
+        days = math.ceil(len(targets) / MASTODON_API_MAX)
+        await ctx.say("follow.started.mastodon", count=len(targets), days=days)
+
+
+async def status(ctx: Context) -> None:
+    jobs = runner(ctx.services, ctx)
+    active = await jobs.store.for_user(ctx.user.id)
+    latest = await jobs.store.latest(ctx.user.id)
+    shown = active or ([latest] if latest else [])
+    if not shown:
+        await ctx.say("follow.status.none")
+        return
+    await ctx.say("follow.status.list", jobs="\n\n".join(render_job(ctx.t, job) for job in shown))
+
+
+async def pause(ctx: Context) -> None:
+    changed = await runner(ctx.services, ctx).pause(ctx.user.id)
+    await ctx.say("follow.paused" if changed else "follow.nothing_running")
+
+
+async def resume(ctx: Context) -> None:
+    changed = await runner(ctx.services, ctx).resume(ctx.user.id)
+    await ctx.say("follow.resumed" if changed else "follow.nothing_paused")
+
+
+async def cancel(ctx: Context) -> None:
+    changed = await runner(ctx.services, ctx).cancel(ctx.user.id)
+    await ctx.say("follow.cancelled" if changed else "follow.nothing_running")
