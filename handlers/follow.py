@@ -15,7 +15,7 @@ import time
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
 from chatbot.migration.jobs import JobRunner, render_job
-from chatbot.migration.writers import ExpiredError
+from chatbot.migration.writers import ExpiredError, WriterError
 from chatbot.networks.types import NetworkUnavailable
 from chatbot.services import Services
 from handlers.match_counts import network_name, run_matching
@@ -95,6 +95,9 @@ async def follow(ctx: Context) -> None:
         writer = None
     except ExpiredError:
         await ctx.say("follow.error.expired")
+        return
+    except WriterError:  # the account's server did not answer
+        await ctx.say("follow.server_down", command=f"/follow {network}")
         return
     if writer is None:
         await ctx.say("follow.not_connected", network=ctx.t(f"follow.network.{network}"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chatbot.accounts import bluesky as bluesky_account
+from chatbot.accounts import mastodon as mastodon_account
 from chatbot.conversation import Context
 from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks
@@ -23,6 +25,9 @@ async def confirmed(ctx: Context) -> None:
     services.jobs.cancel_user(ctx.user.id)
     match.forget_cached(services, ctx.user.id)
     parsed = await services.archives.load(ctx.user.id)
+    # end the sessions and tokens where they live too (best effort), not only our copies
+    await bluesky_account.revoke(services, ctx.user.id)
+    await mastodon_account.revoke(services, ctx.user.id)
     await services.chat_state.forget_user(ctx.platform.name, ctx.message.user.user_id)
     await UserLinks(services.db).forget_user(ctx.user.id)
     await services.users.delete(ctx.user.id)

@@ -36,12 +36,13 @@ log = logging.getLogger(__name__)
 
 WriterFactory = Callable[["Services", int, str], Awaitable[Any]]
 FINAL = ("done", "failed", "cancelled")
-KNOWN_ERRORS = ("not_connected", "expired", "internal")
+UNAVAILABLE = "unavailable"  # the account's server did not answer: paused, not failed
+KNOWN_ERRORS = ("not_connected", "expired", "internal", UNAVAILABLE)
 
 
 async def connected_writer(services: Services, user_id: int, network: str) -> Any:
     """The writer over the account the user connected with /connect, or None."""
-    from chatbot.accounts import AccountExpired
+    from chatbot.accounts import AccountExpired, ServiceUnavailable
 
     try:
         if network == "bluesky":
@@ -55,6 +56,8 @@ async def connected_writer(services: Services, user_id: int, network: str) -> An
         return MastodonPyFollowWriter(masto) if masto is not None else None
     except AccountExpired:
         raise ExpiredError() from None
+    except ServiceUnavailable:
+        raise WriterError(UNAVAILABLE) from None
 
 
 def options_from(services: Services) -> FollowOptions:
@@ -169,14 +172,17 @@ class JobRunner:
                 if await run(job, writer, self, self.options):
                     await store.set_state(job.id, "done", only_from=("running",))
         except WriterError as exc:
-            await store.set_state(job.id, "failed", error=exc.code)
+            if exc.code == UNAVAILABLE:  # nothing is lost: /resume tries again
+                await store.set_state(job.id, "paused", error=exc.code)
+            else:
+                await store.set_state(job.id, "failed", error=exc.code)
         except asyncio.CancelledError:
             raise  # shutdown: the job stays "running" and resumes at the next start
         except Exception:
             log.exception("follow job %d failed", job.id)
             await store.set_state(job.id, "failed", error="internal")
         final = await store.get(job.id)
-        if final is not None and final.state in FINAL:
+        if final is not None and (final.state in FINAL or final.last_error == UNAVAILABLE):
             await self.report(final, force=True)
 
     # -- JobIO -----------------------------------------------------------------------------
@@ -238,7 +244,7 @@ def render_job(t: Any, job: Job, *, steps: bool = False) -> str:
     now = dt.datetime.now(dt.UTC)
     if job.state in ("running", "queued") and job.next_run_at and job.next_run_at > now:
         lines.append(t("follow.waiting", when=job.next_run_at.strftime("%Y-%m-%d %H:%M UTC")))
-    if job.last_error and job.state == "failed":
+    if job.last_error and (job.state == "failed" or job.last_error == UNAVAILABLE):
         code = job.last_error if job.last_error in KNOWN_ERRORS else "other"
         lines.append(t(f"follow.error.{code}", code=job.last_error))
     return "\n".join(lines)

@@ -10,8 +10,8 @@ the response headers, so the budget sees the server's ``RateLimit-*`` values.
 from __future__ import annotations
 
 import asyncio
-import logging
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -105,7 +105,9 @@ class AtprotoFollowWriter:
                 raise WriterError(f"http_{status or 'network'}", retry=True) from None
             error = getattr(getattr(response, "content", None), "error", None)
             log.warning("%s refused: %s", nsid, getattr(response, "content", None))
-            raise WriterError(f"http_{status}_{error}"[:60] if error else f"http_{status}") from None
+            raise WriterError(
+                f"http_{status}_{error}"[:60] if error else f"http_{status}"
+            ) from None
         except exceptions.AtProtocolError as exc:
             raise WriterError(type(exc).__name__[:60], retry=True) from None
 
@@ -142,7 +144,10 @@ class AtprotoFollowWriter:
         ]
         data = models.ComAtprotoRepoApplyWrites.Data(repo=self.did, writes=writes)
         response = await self._call(
-            "procedure", "com.atproto.repo.applyWrites", data=data, input_encoding="application/json"
+            "procedure",
+            "com.atproto.repo.applyWrites",
+            data=data,
+            input_encoding="application/json",
         )
         content = response.content if isinstance(response.content, dict) else {}
         uris = [str(item.get("uri", "")) for item in content.get("results") or []]

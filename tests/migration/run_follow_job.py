@@ -30,7 +30,9 @@ class SlowWriter(AtprotoFollowWriter):
         return result
 
 
-async def main(data_dir: str, pds: str, handle: str, password: str, batch: int, delay: float) -> None:
+async def main(
+    data_dir: str, pds: str, handle: str, password: str, batch: int, delay: float
+) -> None:
     settings = Settings(_env_file=None, data_dir=Path(data_dir), matching_offline=True)  # type: ignore[call-arg]
     services = await Services.start(settings, processes=False)
 

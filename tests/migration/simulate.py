@@ -45,9 +45,9 @@ class SimulatedPds:
         ok_day = self.day.take(now, points)
         hour_left = self.hour.limit - self.hour.used
         tight = self.hour if hour_left <= self.day.limit - self.day.used else self.day
-        headers = (tight if ok_hour and ok_day else (self.hour if not ok_hour else self.day)).headers(
-            now
-        )
+        headers = (
+            tight if ok_hour and ok_day else (self.hour if not ok_hour else self.day)
+        ).headers(now)
         if not (ok_hour and ok_day):
             self.rejected += 1
             return False, headers

@@ -34,7 +34,9 @@ UNLIMITED = {"pace": False, "hour_points": 10**7, "day_points": 10**8}
 def fake_dids(count: int) -> list[str]:
     """Follow subjects: the PDS checks only that a subject is a DID."""
     alphabet = "abcdefghijklmnopqrstuvwxyz234567"
-    return ["did:plc:" + "".join(secrets.choice(alphabet) for _ in range(24)) for _ in range(count)]
+    return [
+        "did:plc:" + "".join(secrets.choice(alphabet) for _ in range(24)) for _ in range(count)
+    ]
 
 
 def follow_subjects(pds: str, did: str) -> list[str]:
@@ -107,7 +109,7 @@ def _logged(db: Path) -> int:
 async def test_killed_mid_way_and_restarted_loses_nothing_and_repeats_nothing(
     atproto_network: AtprotoNetwork, settings: Settings, services: Services
 ) -> None:
-    writer, did, handle = await login(atproto_network)
+    _, did, handle = await login(atproto_network)
     targets = fake_dids(450)
     user = await services.users.get_or_create("telegram", "8")
     job = await JobStore(services.db).create(user.id, "follow_bluesky", {"targets": targets}, 450)
@@ -116,9 +118,9 @@ async def test_killed_mid_way_and_restarted_loses_nothing_and_repeats_nothing(
     cmd = [sys.executable, "-m", "tests.migration.run_follow_job", str(settings.data_dir),
            atproto_network.pds_url, handle, PASSWORD, "50", "0.5"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    first = subprocess.Popen(cmd, cwd=REPO, env=env)
+    first = subprocess.Popen(cmd, cwd=REPO, env=env)  # noqa: ASYNC220
     deadline = time.monotonic() + 60
-    while _logged(db) < 50 and first.poll() is None and time.monotonic() < deadline:
+    while _logged(db) < 50 and first.poll() is None and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     first.send_signal(signal.SIGKILL)
     first.wait()

@@ -26,8 +26,11 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     await services.close()
 
 
-async def test_follows_on_mastodon_mock(mastodon_server: MastodonServer, services: Services) -> None:
-    fresh = httpx.post(f"{mastodon_server.url}/api/v1/_mock/dev_user", json={}).json()
+async def test_follows_on_mastodon_mock(
+    mastodon_server: MastodonServer, services: Services
+) -> None:
+    async with httpx.AsyncClient() as http:
+        fresh = (await http.post(f"{mastodon_server.url}/api/v1/_mock/dev_user", json={})).json()
     client = Mastodon(access_token=fresh["access_token"], api_base_url=mastodon_server.url,
                       version_check_mode="none", ratelimit_method="throw")  # fmt: skip
     writer = MastodonPyFollowWriter(client)
