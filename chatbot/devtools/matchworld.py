@@ -21,14 +21,11 @@ from dataclasses import dataclass, field
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
 from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
-from chatbot.matching.candidates import search_queries
 from chatbot.matching.directory import MemoryDirectory
 from chatbot.matching.model import DirectoryEntry, NewAccountProof, Provenance, XProof
-from chatbot.matching.scoring import Identity, bio_claims, handle_matches
 from chatbot.matching.text import (
     bridgy_bluesky_handle,
     bridgy_mastodon_acct,
-    bsky_social_handles,
     handle_variants,
 )
 from chatbot.networks.types import BlueskyProfile, MastodonAccount
@@ -290,6 +287,8 @@ class _Builder:
 
 
 def build_world(params: WorldParams | None = None) -> World:
+    from chatbot.devtools.matchworld_truth import mark_findable
+
     p = params or WorldParams()
     b = _Builder(p)
     rng = b.rng
@@ -339,7 +338,7 @@ def build_world(params: WorldParams | None = None) -> World:
     )
     world = World(p, by_id, archive, b.directory, b.bsky, b.masto, MemoryOembed(), b.truth)
     world.impostor_targets = impostors
-    _findable(world, {w.x_id for w in blocked} | {w.x_id for w in muted})
+    mark_findable(world, {w.x_id for w in blocked} | {w.x_id for w in muted})
     return world
 
 
@@ -376,29 +375,3 @@ def _impostors(b: _Builder, contacts: list[XPerson], world_targets: set[str]) ->
         if b.free(handle):
             squatter = b.profile(handle, victim.display, f"x.com/{victim.name}")
             world_targets.add(squatter.did)
-
-
-def _findable(world: World, excluded: set[int]) -> None:
-    """Which (x_id, network) a perfect matcher could find through the directory or a handle."""
-    contacts = (set(world.archive.following) | set(world.archive.followers)) - excluded
-    for (x_id, network), targets in world.truth.items():
-        if x_id not in contacts:
-            continue
-        entries = world.directory.by_id.get(x_id, [])
-        if any(e.usable and e.network == network and e.target in targets for e in entries):
-            world.findable_directory.add((x_id, network))
-            continue
-        own = world.archive.handles.get(x_id)
-        if network != "bluesky" or not own:
-            continue
-        identity = Identity(x_id, own=own)
-        guessed = {h for name in identity.names for h in bsky_social_handles(name)}
-        searched = {p.did for q in search_queries(identity) for p in world.bluesky.search(q)}
-        for did in targets:
-            (profile,) = [p for p in world.bluesky.profiles if p.did == did]
-            reachable = profile.handle.lower() in guessed or did in searched
-            if reachable and (
-                bio_claims(profile, identity)
-                or any(handle_matches(profile.handle, name) for name in identity.names)
-            ):
-                world.findable_handle.add((x_id, network))

@@ -7,3 +7,7 @@ from tests.servers.fixtures import (
 )
 
 __all__ = ["atproto_network", "mastodon_server", "mastodon_server_ratelimited"]
+
+from tests.networks.live_setup import bob_proofs, files, live, mastodon_live, world
+
+__all__ += ["bob_proofs", "files", "live", "mastodon_live", "world"]
