@@ -10,7 +10,6 @@ the accounts the user followed on X; ``verified`` narrows to verified matches,
 from __future__ import annotations
 
 import math
-import time
 
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
@@ -18,10 +17,9 @@ from chatbot.migration.jobs import JobRunner, render_job
 from chatbot.migration.writers import ExpiredError, WriterError
 from chatbot.networks.types import NetworkUnavailable
 from chatbot.services import Services
-from handlers.match_counts import network_name, run_matching
+from handlers.match_counts import network_name, user_matches
 
 NETWORKS = ("bluesky", "mastodon")
-CACHE_S = 15 * 60
 MASTODON_API_MAX = 400  # follows per day through the API; more: the CSV import
 
 
@@ -53,18 +51,6 @@ def choose(found: list[Match], network: str, tier: str | None) -> list[str]:
     return picked
 
 
-async def _matches(ctx: Context) -> list[Match] | None:
-    cached = ctx.services.match_cache.get(ctx.user.id)
-    if cached and time.monotonic() - cached[0] < CACHE_S:
-        return cached[1]
-    parsed = await ctx.services.archives.load(ctx.user.id)
-    if parsed is None:
-        return None
-    found = await run_matching(ctx.services, ctx.user.id, parsed)
-    ctx.services.match_cache[ctx.user.id] = (time.monotonic(), found)
-    return found
-
-
 async def follow(ctx: Context) -> None:
     args = [arg.lower() for arg in ctx.args]
     if not args or args[0] not in NETWORKS or (len(args) > 1 and args[1] not in (
@@ -78,7 +64,7 @@ async def follow(ctx: Context) -> None:
         await ctx.say("follow.already_running")
         return
     try:
-        found = await _matches(ctx)
+        found = await user_matches(ctx.services, ctx.user.id)
     except NetworkUnavailable as exc:
         await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
         return

@@ -13,7 +13,6 @@ gives a translated message; the user sends /match again later.
 from __future__ import annotations
 
 import hashlib
-import time
 
 from chatbot.conversation import Context
 from chatbot.matching.model import Decision, Match
@@ -22,10 +21,9 @@ from chatbot.networks.types import NetworkUnavailable
 from chatbot.platforms.base import Button, Text
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore
-from handlers.match_counts import network_name, render_counts, run_matching
+from handlers.match_counts import network_name, render_counts, user_matches
 
 PAGE = 5
-CACHE_S = 15 * 60
 
 
 def forget_cached(services: Services, user_id: int) -> None:
@@ -46,21 +44,9 @@ def to_review(matches: list[Match]) -> list[Match]:
     return [m for m in matches if m.tier != "verified" and not m.confirmed]
 
 
-async def _matches(ctx: Context, *, fresh: bool) -> list[Match] | None:
-    cached = ctx.services.match_cache.get(ctx.user.id)
-    if not fresh and cached and time.monotonic() - cached[0] < CACHE_S:
-        return cached[1]
-    parsed = await ctx.services.archives.load(ctx.user.id)
-    if parsed is None:
-        return None
-    found = await run_matching(ctx.services, ctx.user.id, parsed)
-    ctx.services.match_cache[ctx.user.id] = (time.monotonic(), found)
-    return found
-
-
 async def match(ctx: Context) -> None:
     try:
-        found = await _matches(ctx, fresh=True)
+        found = await user_matches(ctx.services, ctx.user.id, fresh=True)
     except NetworkUnavailable as exc:
         await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
         return
@@ -103,7 +89,7 @@ async def _page(ctx: Context, found: list[Match], page: int) -> None:
 async def pressed(ctx: Context) -> None:
     parts = (ctx.message.callback or "").split(":")
     try:
-        found = await _matches(ctx, fresh=False)
+        found = await user_matches(ctx.services, ctx.user.id)
     except NetworkUnavailable as exc:
         await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
         return

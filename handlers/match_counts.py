@@ -10,6 +10,7 @@ already sent is not affected.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -44,6 +45,27 @@ async def run_matching(services: Services, user_id: int, parsed: ParsedArchive) 
         services.mastodon,
         decisions=decisions,
     )
+
+
+CACHE_S = 15 * 60  # how long the matches shown by /match and used by /follow stay fresh
+
+
+async def user_matches(
+    services: Services, user_id: int, *, fresh: bool = False
+) -> list[Match] | None:
+    """The user's current matches (cached for a while on `services`); None without archive.
+
+    Raises `NetworkUnavailable` when a network did not answer.
+    """
+    cached = services.match_cache.get(user_id)
+    if not fresh and cached and time.monotonic() - cached[0] < CACHE_S:
+        return cached[1]
+    parsed = await services.archives.load(user_id)
+    if parsed is None:
+        return None
+    found = await run_matching(services, user_id, parsed)
+    services.match_cache[user_id] = (time.monotonic(), found)
+    return found
 
 
 async def after_upload(
