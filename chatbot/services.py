@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.config import Settings
+from chatbot.conversation.pending import PendingSteps
 from chatbot.jobs import BackgroundJobs
 from chatbot.matching.model import Match
 from chatbot.networks.types import BlueskyReader, MastodonReader, XOembed
@@ -39,6 +40,8 @@ class Services:
     mastodon: MastodonReader | None = None
     oembed: XOembed | None = None
     jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
+    # what each user's next message is expected to be (/connect steps, an admin's CSV)
+    pending: PendingSteps = field(default_factory=PendingSteps)
     # the matches shown by /match, per user id: (when computed, matches)
     match_cache: dict[int, tuple[float, list[Match]]] = field(default_factory=dict)
     # the follow-job runner (issue 5 §3; chatbot.migration.jobs.JobRunner), made on first use

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chatbot.accounts import ConnectFailed
 from chatbot.accounts import bluesky as accounts
 from chatbot.conversation import Context
+from chatbot.conversation.pending import Pending
 from handlers import connect_flow as flow
 
 
@@ -18,13 +19,13 @@ async def start(ctx: Context, args: tuple[str, ...]) -> None:
         await ctx.say("connect.bluesky.ask_handle")
 
 
-async def on_text(ctx: Context, pending: flow.Pending) -> None:
+async def on_text(ctx: Context, pending: Pending) -> None:
     text = ctx.message.text.strip()
     words = text.split()
     if len(words) == 2 and accounts.normalize_handle(words[0]):
         await _log_in(ctx, words[0], words[1])  # "handle apppassword" in one message
-    elif pending.step == "bluesky_password" and pending.handle:
-        await _log_in(ctx, pending.handle, text)
+    elif pending.step == "bluesky_password" and (handle := pending.data.get("handle")):
+        await _log_in(ctx, str(handle), text)
     else:
         await _got_handle(ctx, text)
 

@@ -1,4 +1,4 @@
-"""What a /connect conversation waits for next, per user (in memory, for `WAIT_S`).
+"""What a /connect conversation waits for next, per user (`services.pending`).
 
 A restart forgets it: the user simply sends /connect again. Nothing secret is kept here
 (a handle, or the PKCE verifier of an authorization in progress).
@@ -7,44 +7,32 @@ A restart forgets it: the user simply sends /connect again. Nothing secret is ke
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass
 
 from chatbot.accounts.mastodon import Authorization
 from chatbot.conversation import Context
+from chatbot.conversation.pending import Pending
 
 log = logging.getLogger(__name__)
 
-WAIT_S = 10 * 60
-
-
-@dataclass(frozen=True)
-class Pending:
-    step: str  # bluesky_handle | bluesky_password | mastodon_instance | mastodon_code
-    deadline: float
-    handle: str | None = None
-    auth: Authorization | None = None
-
-
-_pending: dict[tuple[str, str], Pending] = {}
+STEPS = ("bluesky_handle", "bluesky_password", "mastodon_instance", "mastodon_code")
 
 
 def expect(
     ctx: Context, step: str, *, handle: str | None = None, auth: Authorization | None = None
 ) -> None:
-    _pending[_key(ctx)] = Pending(step, time.monotonic() + WAIT_S, handle, auth)
+    """The user's next message is `step` of a /connect conversation."""
+    ctx.services.pending.expect(ctx.user_key, step, handle=handle, auth=auth)
 
 
 def current(ctx: Context) -> Pending | None:
-    pending = _pending.get(_key(ctx))
-    if pending is not None and time.monotonic() > pending.deadline:
-        _pending.pop(_key(ctx), None)
-        return None
-    return pending
+    """The /connect step the user is in, if any (and the time is not up)."""
+    pending = ctx.services.pending.current(ctx.user_key)
+    return pending if pending is not None and pending.step in STEPS else None
 
 
 def done(ctx: Context) -> None:
-    _pending.pop(_key(ctx), None)
+    if current(ctx) is not None:
+        ctx.services.pending.done(ctx.user_key)
 
 
 async def delete_secret_message(ctx: Context) -> None:
@@ -55,7 +43,3 @@ async def delete_secret_message(ctx: Context) -> None:
         log.warning("could not delete a password message on %s", ctx.platform.name)
         deleted = False
     await ctx.say("connect.deleted" if deleted else "connect.not_deleted")
-
-
-def _key(ctx: Context) -> tuple[str, str]:
-    return (ctx.platform.name, ctx.message.user.user_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chatbot.accounts import ConnectFailed
 from chatbot.accounts import mastodon as accounts
 from chatbot.conversation import Context
+from chatbot.conversation.pending import Pending
 from handlers import connect_flow as flow
 
 
@@ -16,9 +17,9 @@ async def start(ctx: Context, args: tuple[str, ...]) -> None:
         await ctx.say("connect.mastodon.ask_instance")
 
 
-async def on_text(ctx: Context, pending: flow.Pending) -> None:
+async def on_text(ctx: Context, pending: Pending) -> None:
     text = ctx.message.text.strip()
-    if pending.step == "mastodon_code" and pending.auth is not None:
+    if pending.step == "mastodon_code" and pending.data.get("auth") is not None:
         await _exchange(ctx, pending, text)
     else:
         await _authorize(ctx, text)
@@ -37,13 +38,14 @@ async def _authorize(ctx: Context, text: str) -> None:
     await ctx.say("connect.mastodon.open_link", url=auth.url, instance=url.split("://")[1])
 
 
-async def _exchange(ctx: Context, pending: flow.Pending, code: str) -> None:
-    assert pending.auth is not None
+async def _exchange(ctx: Context, pending: Pending, code: str) -> None:
+    auth = pending.data.get("auth")
+    assert isinstance(auth, accounts.Authorization)
     if not code or " " in code or len(code) > 512:
         await ctx.say("connect.error.wrong_code", network="Mastodon")
         return
     try:
-        acct = await accounts.finish_authorization(ctx.services, ctx.user.id, pending.auth, code)
+        acct = await accounts.finish_authorization(ctx.services, ctx.user.id, auth, code)
     except ConnectFailed as exc:
         if exc.reason != "wrong_code":  # a mistyped code may be pasted again
             flow.done(ctx)

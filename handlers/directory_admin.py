@@ -1,8 +1,9 @@
 """`/import_directory` (bot admins): import a mapping CSV ``x_id, x_username, bluesky, mastodon``.
 
 The admin sends the command, then the CSV file as the next file in the same private chat
-(within `WAIT_S`). The expectation is kept in memory: after a restart, or when the time
-is up, a file is read as an archive again and the admin simply sends the command again.
+(within ten minutes: `services.pending`). The expectation is kept in memory: after a
+restart, or when the time is up, a file is read as an archive again and the admin simply
+sends the command again.
 Each entry keeps its provenance (``csv_import``) and the file's name; imported links
 prove nothing, so they show as "claimed" until their owners prove them.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import time
 from collections import Counter
 
 from chatbot.conversation import Context
@@ -19,20 +19,20 @@ from chatbot.conversation.dispatcher import is_bot_admin
 from chatbot.platforms.base import DownloadFailed, Text, TooBigToDownload
 from chatbot.storage.directory import DirectoryStore
 
-WAIT_S = 10 * 60
 MAX_CSV_BYTES = 50 * 1024**2
-_awaiting: dict[tuple[str, str], float] = {}  # (platform, user id) -> deadline
+STEP = "directory_csv"
 
 
 async def import_directory(ctx: Context) -> None:
-    _awaiting[ctx.platform.name, ctx.message.user.user_id] = time.monotonic() + WAIT_S
-    await ctx.say("csvimport.send_csv", minutes=WAIT_S // 60)
+    ctx.services.pending.expect(ctx.user_key, STEP)
+    minutes = int(ctx.services.pending.ttl_s // 60)
+    await ctx.say("csvimport.send_csv", minutes=minutes)
 
 
 def expecting_csv(ctx: Context) -> bool:
     """Whether the file just received is the CSV an admin announced (consumes the wait)."""
-    deadline = _awaiting.pop((ctx.platform.name, ctx.message.user.user_id), None)
-    return deadline is not None and time.monotonic() < deadline and is_bot_admin(ctx.services, ctx)
+    taken = ctx.services.pending.take(ctx.user_key, STEP)
+    return taken is not None and is_bot_admin(ctx.services, ctx)
 
 
 async def csv_received(ctx: Context) -> None:

@@ -48,6 +48,11 @@ class Context:
     def args(self) -> tuple[str, ...]:
         return self.message.args
 
+    @property
+    def user_key(self) -> tuple[str, str]:
+        """(platform, user id): the key of this user's pending steps and state."""
+        return (self.platform.name, self.message.user.user_id)
+
     async def reply(self, reply: Reply, chat: ChatRef | None = None) -> SentMessage:
         """Send a reply; buttons become numbered choices where the platform has none."""
         target = chat or self.chat
