@@ -1,13 +1,28 @@
 """Conversation handlers: platform-neutral, one module per concern.
 
-`build_registry` declares every command once; `/help` is generated from it.
+`build_registry` declares every command once, in the order a migration goes (`/help`
+lists them in that order): the archive, the matches, the new accounts, the follows and
+files, then forgetting.
 """
 
 from chatbot.conversation import Context
-from chatbot.conversation.registry import Command, CommandRegistry
-from handlers import archive, consent, directory_admin, forget, language, link, match, start
-from handlers import connect as account_connect
-from handlers import follow as follow_jobs
+from chatbot.conversation.registry import Command, CommandRegistry, Handler
+from handlers import (
+    archive,
+    connect,
+    consent,
+    directory_admin,
+    export,
+    follow,
+    forget,
+    language,
+    link,
+    match,
+    profile,
+    start,
+)
+
+NETWORK = "bluesky|mastodon"
 
 
 async def file_received(ctx: Context) -> None:
@@ -20,32 +35,29 @@ async def file_received(ctx: Context) -> None:
 
 def build_registry() -> CommandRegistry:
     registry = CommandRegistry()
+
+    def personal(name: str, handler: Handler, usage: str = "") -> None:
+        registry.add(Command(name, handler, f"help.cmd.{name}", usage, private_only=True))
+
     registry.add(Command("start", start.start, "help.cmd.start", hidden=True))
     registry.add(Command("help", start.help_, "help.cmd.help"))
     registry.add(Command("lang", language.lang, "help.cmd.lang", usage="[en|fr]"))
-    registry.add(Command("summary", archive.summary, "help.cmd.summary", private_only=True))
-    registry.add(Command("match", match.match, "help.cmd.match", private_only=True))
-    registry.add(
-        Command(
-            "link",
-            link.link,
-            "help.cmd.link",
-            usage="bluesky HANDLE | mastodon USER@INSTANCE | x POST_URL | check",
-            private_only=True,
-        )
-    )
-    registry.add(
-        Command("findable", consent.findable, "help.cmd.findable", "[on|off]", private_only=True)
-    )
-    registry.add(Command("unlink", consent.unlink, "help.cmd.unlink", "[bluesky|mastodon]", True))
-    registry.add(Command("notify", consent.notify, "help.cmd.notify", "[on|off]", True))
-    registry.add(Command("forget", forget.forget, "help.cmd.forget", private_only=True))
-    registry.add(Command("follow", follow_jobs.follow, "help.cmd.follow",
-                         "bluesky|mastodon [verified|likely]", True))  # fmt: skip
-    registry.add(Command("status", follow_jobs.status, "help.cmd.status", private_only=True))
-    registry.add(Command("pause", follow_jobs.pause, "help.cmd.pause", private_only=True))
-    registry.add(Command("resume", follow_jobs.resume, "help.cmd.resume", private_only=True))
-    registry.add(Command("cancel", follow_jobs.cancel, "help.cmd.cancel", private_only=True))
+    personal("summary", archive.summary)
+    personal("match", match.match)
+    personal("link", link.link, "bluesky HANDLE | mastodon USER@INSTANCE | x POST_URL | check")
+    personal("findable", consent.findable, "[on|off]")
+    personal("unlink", consent.unlink, f"[{NETWORK}]")
+    personal("notify", consent.notify, "[on|off]")
+    personal("connect", connect.connect, f"[{NETWORK}]")
+    personal("disconnect", connect.disconnect, NETWORK)
+    personal("follow", follow.follow, f"{NETWORK} [verified|likely]")
+    personal("status", follow.status)
+    personal("pause", follow.pause)
+    personal("resume", follow.resume)
+    personal("cancel", follow.cancel)
+    personal("export", export.export, "[all] | list [NAME] | starterpack [NAME]")
+    personal("profile", profile.profile, f"[{NETWORK}]")
+    personal("forget", forget.forget)
     registry.add(
         Command(
             "import_directory",
@@ -61,12 +73,8 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("m", match.pressed, private_only=True)
     registry.add_callback("findable", consent.findable_pressed, private_only=True)
     registry.add_callback("notify", consent.notify_pressed, private_only=True)
+    registry.add_callback("profile", profile.pressed, private_only=True)
     registry.file_handler = file_received
-    registry.text_handler = start.free_text
-    connect = account_connect
-    registry.add(Command("connect", connect.connect, "help.cmd.connect",
-                         "[bluesky|mastodon]", True))  # fmt: skip
-    registry.add(Command("disconnect", connect.disconnect, "help.cmd.disconnect",
-                         "bluesky|mastodon", True))  # fmt: skip
-    registry.text_handler = connect.text_router(registry.text_handler)  # /connect's next steps
+    # free text: the next step of /connect when one is expected, otherwise a hint
+    registry.text_handler = connect.text_router(start.free_text)
     return registry

@@ -16,6 +16,7 @@ from chatbot.config import ArchiveLimits
 from chatbot.conversation import Context, Progress
 from chatbot.platforms.base import Attachment, DownloadFailed, Image, Text, TooBigToDownload
 from handlers.match_counts import after_upload
+from handlers.profile import keep_images
 from handlers.summary_view import chart_labels, render_handles, render_summary
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ async def received(ctx: Context) -> None:
             return
         await progress.update(ctx.t("upload.reading"))
         parsed, previous = await _parse_and_reply(ctx, path, progress)
+        if parsed is not None:  # the avatar and banner only, for /profile
+            await keep_images(ctx, path, parsed)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if parsed is not None:

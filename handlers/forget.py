@@ -7,7 +7,7 @@ from chatbot.accounts import mastodon as mastodon_account
 from chatbot.conversation import Context
 from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks
-from handlers import match
+from handlers import match, profile
 
 
 async def forget(ctx: Context) -> None:
@@ -31,6 +31,7 @@ async def confirmed(ctx: Context) -> None:
     await services.chat_state.forget_user(ctx.platform.name, ctx.message.user.user_id)
     await UserLinks(services.db).forget_user(ctx.user.id)
     await services.users.delete(ctx.user.id)
+    profile.forget_images(services, ctx.user.id)
     if parsed is not None:  # their archive no longer counts in what archives say about ids
         await DirectoryStore(services.db).refresh_observations(list(parsed.handles))
     await ctx.say("forget.done")

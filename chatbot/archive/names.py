@@ -46,6 +46,8 @@ _CLASSIC_MONTH = re.compile(r"^data/js/tweets/(\d{4})_(\d{2})\.js$")
 _DATA_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9_-]{0,63}?)(?:-part(?P<part>\d{1,6}))?\.js$")
 # Folders of the owner's own tweet media (tweets_media since 2022-10, tweet_media before).
 MEDIA_DIRS = ("tweets_media", "tweet_media", "community_tweet_media")
+# The owner's public avatar and banner (§6.1): opened only by `chatbot.archive.profile_media`.
+PROFILE_MEDIA_DIR = "profile_media"
 _COPY_SUFFIX = re.compile(r"(?: ?\(\d{1,3}\)| copy(?: \d{1,3})?)(?=\.js$)")
 
 

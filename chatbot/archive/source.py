@@ -62,6 +62,7 @@ class ArchiveSource:
         self.era: Era = "loose"
         self.files: dict[str, dict[int, Member]] = {}
         self.media: dict[str, Member] = {}
+        self.profile_media: dict[str, Member] = {}  # profile_media/: avatar and banner
         self.files_read: list[str] = []
         self._closers: list[IO[bytes] | zipfile.ZipFile] = []
         self._total_read = 0
@@ -180,6 +181,8 @@ class ArchiveSource:
                     self._add_file(data_name.type, data_name.part, member)
             elif folder in names.MEDIA_DIRS:
                 self.media.setdefault(rel, member)
+            elif folder == names.PROFILE_MEDIA_DIR:
+                self.profile_media.setdefault(base, member)
         log.debug("zip at depth %d: %d entries, era %s", depth, len(infos), era)
 
     def _add_loose(self, path: Path, head: bytes) -> None:

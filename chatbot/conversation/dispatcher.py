@@ -13,13 +13,16 @@ import dataclasses
 import logging
 import secrets
 import weakref
+from typing import TYPE_CHECKING
 
 from chatbot.conversation.context import Context
 from chatbot.conversation.registry import CommandRegistry, UserFacingError
 from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import negotiate, translator
 from chatbot.platforms.base import IncomingMessage, Platform, Text
-from chatbot.services import Services
+
+if TYPE_CHECKING:  # the services depend on the conversation package, not the other way
+    from chatbot.services import Services
 
 log = logging.getLogger(__name__)
 
