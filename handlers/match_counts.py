@@ -117,12 +117,15 @@ def tier_counts(t: Translator, matches: Iterable[Match]) -> list[str]:
     lines = []
     for network in NETWORKS:
         shown = [
-            t("match.counts.tier", tier=t(f"match.tier.{tier}"), count=per[network, tier])
+            t.plural(f"match.counts.{tier}", per[network, tier])
             for tier in TIERS
             if per.get((network, tier))
         ]
         if shown:
-            lines.append(f"{t(f'match.network.{network}')}: {', '.join(shown)}")
+            network_name = t(f"match.network.{network}")
+            lines.append(
+                t("match.counts.network_line", network=network_name, tiers=", ".join(shown))
+            )
     return lines
 
 

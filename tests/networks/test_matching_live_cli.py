@@ -175,7 +175,7 @@ def test_the_bot_finds_the_contacts_on_the_live_networks(
     fr = translator("fr")
     assert fr("match.found.following") in out and fr("match.found.followers") in out
     counts = out.split(fr("match.counts.title"))[1]
-    assert "Bluesky :" in counts or "Bluesky:" in counts
+    assert "Bluesky :" in counts and "probables" in counts  # French spacing and plural
     # the review lists the likely matches with their reasons, in French
     alice = world.handle("alice")
     assert alice in out
