@@ -25,9 +25,8 @@ from chatbot.migration.export import (
     match_files,
 )
 from chatbot.migration.lists import ListWriteError, NotConnected, RateLimited, export_to_bluesky
-from chatbot.networks.types import NetworkUnavailable
 from chatbot.platforms.base import Document
-from handlers.match_counts import network_name, user_matches
+from handlers.match_counts import matches_or_explain
 
 KINDS = {"list": "list", "starterpack": "starterpack", "starter-pack": "starterpack",
          "pack": "starterpack"}  # fmt: skip
@@ -49,13 +48,8 @@ async def export(ctx: Context) -> None:
 
 
 async def _matches(ctx: Context) -> list[Match] | None:
-    try:
-        found = await user_matches(ctx.services, ctx.user.id)
-    except NetworkUnavailable as exc:
-        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
-        return None
+    found = await matches_or_explain(ctx)
     if found is None:
-        await ctx.say("match.need_archive")
         return None
     if not found:
         await ctx.say("export.nothing")

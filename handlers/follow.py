@@ -15,9 +15,8 @@ from chatbot.conversation import Context
 from chatbot.matching.model import Match
 from chatbot.migration.jobs import JobRunner, render_job
 from chatbot.migration.writers import ExpiredError, WriterError
-from chatbot.networks.types import NetworkUnavailable
 from chatbot.services import Services
-from handlers.match_counts import network_name, user_matches
+from handlers.match_counts import matches_or_explain
 
 NETWORKS = ("bluesky", "mastodon")
 MASTODON_API_MAX = 400  # follows per day through the API; more: the CSV import
@@ -63,13 +62,8 @@ async def follow(ctx: Context) -> None:
     if any(job.network == network for job in await jobs.store.for_user(ctx.user.id)):
         await ctx.say("follow.already_running")
         return
-    try:
-        found = await user_matches(ctx.services, ctx.user.id)
-    except NetworkUnavailable as exc:
-        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
-        return
+    found = await matches_or_explain(ctx)
     if found is None:
-        await ctx.say("match.need_archive")
         return
     targets = choose(found, network, tier)
     if not targets:

@@ -17,11 +17,10 @@ import hashlib
 from chatbot.conversation import Context
 from chatbot.matching.model import Decision, Match
 from chatbot.matching.present import match_lines
-from chatbot.networks.types import NetworkUnavailable
 from chatbot.platforms.base import Button, Text
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore
-from handlers.match_counts import network_name, render_counts, user_matches
+from handlers.match_counts import matches_or_explain, render_counts
 
 PAGE = 5
 
@@ -45,13 +44,8 @@ def to_review(matches: list[Match]) -> list[Match]:
 
 
 async def match(ctx: Context) -> None:
-    try:
-        found = await user_matches(ctx.services, ctx.user.id, fresh=True)
-    except NetworkUnavailable as exc:
-        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
-        return
+    found = await matches_or_explain(ctx, fresh=True)
     if found is None:
-        await ctx.say("match.need_archive")
         return
     if not found:
         await ctx.say("match.cli.none")
@@ -88,13 +82,8 @@ async def _page(ctx: Context, found: list[Match], page: int) -> None:
 
 async def pressed(ctx: Context) -> None:
     parts = (ctx.message.callback or "").split(":")
-    try:
-        found = await user_matches(ctx.services, ctx.user.id)
-    except NetworkUnavailable as exc:
-        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
-        return
+    found = await matches_or_explain(ctx)
     if found is None:
-        await ctx.say("match.need_archive")
         return
     if len(parts) == 3 and parts[1] == "p" and parts[2].isdigit():
         await _page(ctx, found, int(parts[2]))

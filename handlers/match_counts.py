@@ -68,6 +68,19 @@ async def user_matches(
     return found
 
 
+async def matches_or_explain(ctx: Context, *, fresh: bool = False) -> list[Match] | None:
+    """The user's matches; None after telling them why there are none to work with
+    (no archive yet, or a network that did not answer)."""
+    try:
+        found = await user_matches(ctx.services, ctx.user.id, fresh=fresh)
+    except NetworkUnavailable as exc:
+        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
+        return None
+    if found is None:
+        await ctx.say("match.need_archive")
+    return found
+
+
 async def after_upload(
     ctx: Context, parsed: ParsedArchive, previous: ParsedArchive | None = None
 ) -> None:
