@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +20,6 @@ import orjson
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, load_settings
-from chatbot.i18n import negotiate, translator
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,18 +95,12 @@ async def _console(settings: Settings) -> None:
 
 
 def _summary(paths: Sequence[Path], *, as_json: bool, lang: str | None) -> int:
-    from chatbot.archive import ArchiveError, read_archive
+    from chatbot.cli_support import read_or_explain, terminal_translator
     from handlers.summary_view import render_handles, render_summary
 
-    hint = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
-    t = translator(negotiate(lang, hint))
-    try:
-        parsed = read_archive(list(paths), hints=True)
-    except ArchiveError as exc:
-        print(t(f"archive.error.{exc.code}", **exc.params).replace("\n", " "), file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(t("cli.cannot_open", path=str(exc.filename or paths[0])), file=sys.stderr)
+    t = terminal_translator(lang)
+    parsed = read_or_explain(paths, t)
+    if parsed is None:
         return 2
     if as_json:
         sys.stdout.write(orjson.dumps(summary_json(parsed), option=orjson.OPT_INDENT_2).decode())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import orjson
 
 from chatbot.archive.model import ParsedArchive
-from chatbot.i18n import Translator, negotiate, translator
+from chatbot.i18n import Translator
 from chatbot.matching.directory import MemoryDirectory, parse_directory_csv
 from chatbot.matching.engine import match_archive
 from chatbot.matching.model import Match
@@ -28,17 +27,11 @@ from chatbot.networks.types import NetworkUnavailable
 
 
 def run_match(args: argparse.Namespace) -> int:
-    from chatbot.archive import ArchiveError, read_archive
+    from chatbot.cli_support import read_or_explain, terminal_translator
 
-    hint = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
-    t = translator(negotiate(args.lang, hint))
-    try:
-        parsed = read_archive(list(args.paths), hints=True)
-    except ArchiveError as exc:
-        print(t(f"archive.error.{exc.code}", **exc.params).replace("\n", " "), file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(t("cli.cannot_open", path=str(exc.filename or args.paths[0])), file=sys.stderr)
+    t = terminal_translator(args.lang)
+    parsed = read_or_explain(args.paths, t)
+    if parsed is None:
         return 2
     directory = MemoryDirectory()
     for path in args.directory:

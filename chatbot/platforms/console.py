@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import os
 import shlex
 import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from chatbot.cli_support import terminal_language_hint
 from chatbot.conversation import Dispatcher
 from chatbot.platforms.base import (
     Attachment,
@@ -127,8 +127,7 @@ async def run_console(
     files_dir = dispatcher.services.settings.data_dir / "console-files"
     platform = platform or ConsolePlatform(stdout, files_dir)
     chat = ChatRef("console", "console", is_private=True)
-    hint = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
-    user = UserRef("console", _local_user(), language_hint=hint)
+    user = UserRef("console", _local_user(), language_hint=terminal_language_hint())
     interactive = stdin.isatty()
     number = 0
     while True:
