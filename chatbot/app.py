@@ -36,6 +36,14 @@ def start_notifier(services: Services, adapters: list[Adapter]) -> asyncio.Task[
     return asyncio.create_task(MatchNotifier(services, platforms).run_forever(), name="notices")
 
 
+def start_org_loop(services: Services, adapters: list[Adapter]) -> asyncio.Task[None]:
+    """The organisations' loop (issue 6): daily snapshots, weekly digests, purges."""
+    from chatbot.orgs.loop import OrgLoop
+
+    platforms = {adapter.platform.name: adapter.platform for adapter in adapters}
+    return asyncio.create_task(OrgLoop(services, platforms).run_forever(), name="orgs")
+
+
 async def start_follow_jobs(services: Services, adapters: list[Adapter]) -> None:
     """The follow-job runner (issue 5 §3): resumes unfinished jobs; closed with the services."""
     from chatbot.migration.jobs import JobRunner
@@ -63,18 +71,21 @@ async def run(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         started: list[Adapter] = []
         notices: asyncio.Task[None] | None = None
+        orgs: asyncio.Task[None] | None = None
         try:
             for adapter in adapters:
                 await adapter.start()
                 started.append(adapter)
                 log.info("%s is running", adapter.platform.name)
             notices = start_notifier(services, started)
+            orgs = start_org_loop(services, started)
             await start_follow_jobs(services, started)
             await stop.wait()
         finally:
-            if notices is not None:
-                notices.cancel()
-                await asyncio.gather(notices, return_exceptions=True)
+            for task in (notices, orgs):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             for adapter in reversed(started):
                 try:
                     await adapter.stop()

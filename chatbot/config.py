@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "platform:user_id"
     match_notify_interval_days: int = Field(7, ge=1, le=365)
 
+    # organisations (issue 6): days a group's shared data outlives the bot's removal
+    org_retention_days: int = Field(30, ge=0, le=3650)
+
     # follow jobs (issue 5 §3): share of Bluesky's 5,000 points/h and 35,000/day to use,
     # applyWrites batch size, and pacing over the hour (off only for local test networks)
     bluesky_budget_headroom: float = Field(0.8, gt=0, le=1)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from chatbot.archive import ParsedArchive, read_archive
 from chatbot.config import ArchiveLimits
+from chatbot.posts.prepare import Prepared, prepare_posts
 from chatbot.summary.chart import ChartLabels, posts_per_year_png
 
 
@@ -34,6 +37,14 @@ class ParserPool:
     async def read(self, paths: Sequence[Path], *, hints: bool) -> ParsedArchive:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, _read, list(paths), hints)
+
+    async def prepare_posts(
+        self, paths: Sequence[Path], media_dir: Path, **options: Any
+    ) -> Prepared:
+        """`chatbot.posts.prepare.prepare_posts` in a worker (photos are re-encoded there)."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(prepare_posts, list(paths), media_dir, **options)
+        return await loop.run_in_executor(self._executor, call)
 
     async def chart(self, tweets_per_year: dict[int, int], labels: ChartLabels) -> bytes:
         loop = asyncio.get_running_loop()

@@ -15,6 +15,11 @@ from handlers import (
     export,
     follow,
     forget,
+    group,
+    group_progress,
+    group_roster,
+    import_posts,
+    join,
     language,
     link,
     match,
@@ -23,12 +28,18 @@ from handlers import (
 )
 
 NETWORK = "bluesky|mastodon"
+GROUP_USAGE = "[setup NAME | lang | account | roster | audience | digest | starterpack | list | …]"
 
 
 async def file_received(ctx: Context) -> None:
-    """A file in a private chat: the CSV an admin announced, otherwise an archive."""
+    """A file in a private chat: the CSV an admin announced, the archive `/import posts`
+    asked for again, otherwise an archive to read."""
     if directory_admin.expecting_csv(ctx):
         await directory_admin.csv_received(ctx)
+    elif (org_id := group_roster.expecting_csv(ctx)) is not None:
+        await group_roster.csv_received(ctx, org_id)
+    elif import_posts.expecting_archive(ctx):
+        await import_posts.archive_received(ctx)
     else:
         await archive.received(ctx)
 
@@ -57,7 +68,14 @@ def build_registry() -> CommandRegistry:
     personal("cancel", follow.cancel)
     personal("export", export.export, "[all] | list [NAME] | starterpack [NAME]")
     personal("profile", profile.profile, f"[{NETWORK}]")
+    personal("import", import_posts.import_, "posts [dry] [FROM] [TO]")
     personal("forget", forget.forget)
+    # organisations (issue 6): in their group chat; admin subcommands checked by /group
+    registry.add(Command("group", group.group, "help.cmd.group", GROUP_USAGE, group_only=True))
+    registry.add(Command("join", join.join, "help.cmd.join", group_only=True))
+    registry.add(Command("progress", group_progress.progress, "help.cmd.progress",
+                         group_only=True))  # fmt: skip
+    registry.add(Command("leave", join.leave, "help.cmd.leave"))
     registry.add(
         Command(
             "import_directory",
@@ -74,6 +92,9 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("findable", consent.findable_pressed, private_only=True)
     registry.add_callback("notify", consent.notify_pressed, private_only=True)
     registry.add_callback("profile", profile.pressed, private_only=True)
+    registry.add_callback("posts", import_posts.pressed, private_only=True)
+    registry.add_callback("org", group.pressed)
+    registry.event_handler = join.bot_event
     registry.file_handler = file_received
     # free text: the next step of /connect when one is expected, otherwise a hint
     registry.text_handler = connect.text_router(start.free_text)

@@ -5,10 +5,12 @@ The raw upload is deleted as soon as it is parsed; only facts are stored.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from chatbot.archive import ArchiveError, ParsedArchive, merge_archives
@@ -26,33 +28,48 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 async def received(ctx: Context) -> None:
     """A file arrived in a private chat."""
+    parsed = previous = None
+    async with downloaded(ctx) as (path, progress):
+        if path is None:
+            return
+        await progress.update(ctx.t("upload.reading"))
+        parsed, previous = await _parse_and_reply(ctx, path, progress)
+        if parsed is not None:  # the avatar and banner only, for /profile
+            await keep_images(ctx, path, parsed)
+    if parsed is not None:
+        await after_upload(ctx, parsed, previous)
+
+
+@contextlib.asynccontextmanager
+async def downloaded(ctx: Context) -> AsyncIterator[tuple[Path | None, Progress]]:
+    """The attachment, downloaded into a private folder that is deleted on exit.
+
+    Yields None (after telling the user why) when it is too big or did not arrive.
+    """
     attachment = ctx.message.attachment
     assert attachment is not None
+    progress = ctx.progress()
     if not await _size_ok(ctx, attachment):
+        yield None, progress
         return
     folder = ctx.services.settings.uploads_dir / secrets.token_hex(8)
     folder.mkdir(parents=True, mode=0o700)
-    parsed = previous = None
     try:
-        progress = ctx.progress()
         await progress.update(ctx.t("upload.receiving"))
         try:
             path = await ctx.platform.download(attachment, folder / _safe_name(attachment.name))
         except TooBigToDownload as exc:
             await progress.done(ctx.t("upload.too_big_for_platform", limit=_mb(exc.limit)))
             await ctx.say("upload.slim_guidance")
+            yield None, progress
             return
         except DownloadFailed:
             await progress.done(ctx.t("upload.download_failed"))
+            yield None, progress
             return
-        await progress.update(ctx.t("upload.reading"))
-        parsed, previous = await _parse_and_reply(ctx, path, progress)
-        if parsed is not None:  # the avatar and banner only, for /profile
-            await keep_images(ctx, path, parsed)
+        yield path, progress
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    if parsed is not None:
-        await after_upload(ctx, parsed, previous)
 
 
 async def summary(ctx: Context) -> None:

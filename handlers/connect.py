@@ -9,6 +9,7 @@ from __future__ import annotations
 from chatbot.accounts import bluesky, mastodon
 from chatbot.conversation import Context
 from chatbot.conversation.registry import Handler
+from chatbot.orgs.publish import refresh_user
 from chatbot.platforms.base import Text
 from chatbot.storage.accounts import NETWORKS
 from handlers import connect_bluesky, connect_flow, connect_mastodon
@@ -52,6 +53,7 @@ async def disconnect(ctx: Context) -> None:
     revoke = bluesky.revoke if network == "bluesky" else mastodon.revoke
     await revoke(ctx.services, ctx.user.id)  # end the session / token where it lives
     removed = await ctx.services.accounts.remove(ctx.user.id, network)
+    await refresh_user(ctx.services, ctx.user.id)
     key = "connect.disconnected" if removed else "connect.not_connected"
     await ctx.say(key, network=NAMES[network])
 

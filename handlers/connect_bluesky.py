@@ -6,6 +6,7 @@ from chatbot.accounts import ConnectFailed
 from chatbot.accounts import bluesky as accounts
 from chatbot.conversation import Context
 from chatbot.conversation.pending import Pending
+from chatbot.orgs.publish import refresh_user
 from handlers import connect_flow as flow
 
 
@@ -58,4 +59,5 @@ async def _log_in(ctx: Context, handle_text: str, password: str) -> None:
     except ConnectFailed as exc:
         await ctx.say(f"connect.error.{exc.reason}", network="Bluesky")
         return
+    await refresh_user(ctx.services, ctx.user.id)  # the organisations' rosters show it now
     await ctx.say("connect.bluesky.done", handle=identity.handle)

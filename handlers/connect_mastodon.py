@@ -6,6 +6,7 @@ from chatbot.accounts import ConnectFailed
 from chatbot.accounts import mastodon as accounts
 from chatbot.conversation import Context
 from chatbot.conversation.pending import Pending
+from chatbot.orgs.publish import refresh_user
 from handlers import connect_flow as flow
 
 
@@ -52,4 +53,5 @@ async def _exchange(ctx: Context, pending: Pending, code: str) -> None:
         await ctx.say(f"connect.error.{exc.reason}", network="Mastodon")
         return
     flow.done(ctx)
+    await refresh_user(ctx.services, ctx.user.id)  # the organisations' rosters show it now
     await ctx.say("connect.mastodon.done", account=acct)

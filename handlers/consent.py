@@ -8,6 +8,7 @@ can be withdrawn at any time (`/findable off`: the links stay, nobody finds them
 from __future__ import annotations
 
 from chatbot.conversation import Context
+from chatbot.orgs.publish import refresh_user
 from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks
 
@@ -47,6 +48,7 @@ async def unlink(ctx: Context) -> None:
         await ctx.say("consent.unlink_usage")
         return
     removed = await UserLinks(ctx.services.db).remove(ctx.user.id, network)
+    await refresh_user(ctx.services, ctx.user.id)
     await ctx.say("consent.unlinked" if removed else "consent.nothing_linked")
 
 

@@ -59,7 +59,7 @@ async def follow(ctx: Context) -> None:
     network = args[0]
     tier = args[1] if len(args) > 1 and args[1] != "anyway" else None
     jobs = runner(ctx.services, ctx)
-    if any(job.network == network for job in await jobs.store.for_user(ctx.user.id)):
+    if any(job.kind == f"follow_{network}" for job in await jobs.store.for_user(ctx.user.id)):
         await ctx.say("follow.already_running")
         return
     found = await matches_or_explain(ctx)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 from chatbot.accounts import bluesky as bluesky_account
 from chatbot.accounts import mastodon as mastodon_account
 from chatbot.conversation import Context
+from chatbot.orgs import publish as orgs
+from chatbot.posts.store import media_dir
 from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks
 from handlers import match, profile
@@ -30,8 +34,10 @@ async def confirmed(ctx: Context) -> None:
     await mastodon_account.revoke(services, ctx.user.id)
     await services.chat_state.forget_user(ctx.platform.name, ctx.message.user.user_id)
     await UserLinks(services.db).forget_user(ctx.user.id)
+    await orgs.forget_user(services.db, ctx.user.id)  # out of every organisation and roster
     await services.users.delete(ctx.user.id)
     profile.forget_images(services, ctx.user.id)
+    shutil.rmtree(media_dir(services.settings.data_dir, ctx.user.id), ignore_errors=True)
     if parsed is not None:  # their archive no longer counts in what archives say about ids
         await DirectoryStore(services.db).refresh_observations(list(parsed.handles))
     await ctx.say("forget.done")

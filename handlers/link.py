@@ -14,6 +14,7 @@ from chatbot.archive import ParsedArchive
 from chatbot.conversation import Context
 from chatbot.matching.model import DirectoryEntry
 from chatbot.matching.proofs import check_x_post, code_in_profile, make_code
+from chatbot.orgs.publish import refresh_user
 from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable
 from chatbot.platforms.base import Text
 from chatbot.storage.directory import DirectoryStore
@@ -94,6 +95,7 @@ async def _link_account(ctx: Context, parsed: ParsedArchive, network: str, raw: 
     await links.remove(ctx.user.id, network, keep_target=entry.target)
     if not any(e.network == network and e.target == entry.target for e in mine):
         await DirectoryStore(ctx.services.db).save(entry, user_id=ctx.user.id)
+    await refresh_user(ctx.services, ctx.user.id)  # the organisations' rosters show it now
     code = await ctx.services.users.link_code(ctx.user.id, make_code)
     await ctx.say("link.put_code", account=entry.handle or entry.target, code=code)
     await ctx.say("link.x_instructions", x_username=parsed.owner.username or "?", code=code)
@@ -148,6 +150,7 @@ async def _check(ctx: Context) -> None:
             await directory.set_proofs(
                 entry.x_id, entry.network, entry.target, new_account_proof="bio_code"
             )
+            await refresh_user(ctx.services, ctx.user.id)  # the proof, in the rosters too
             await ctx.say("link.check.proved", account=account)
         else:
             await ctx.say("link.check.missing", account=account, code=code)
@@ -185,6 +188,7 @@ async def _prove_x(ctx: Context, parsed: ParsedArchive, url: str) -> None:
         await directory.set_proofs(
             entry.x_id, entry.network, entry.target, x_proof="oembed", x_username=name
         )
+    await refresh_user(ctx.services, ctx.user.id)  # the proof, in the rosters too
     await ctx.say("link.x.proved" if check.ok else "link.x.proved_pending", name=name or "?")
 
 

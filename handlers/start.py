@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from chatbot.conversation import Context
 from chatbot.conversation.dispatcher import FROM_GROUP
+from handlers import join
 
 
 async def start(ctx: Context) -> None:
     if ctx.chat.is_private and ctx.args[:1] == (FROM_GROUP,):
         await ctx.say("group.private_hello")  # arrived through the link given in a group
+        return
+    if ctx.chat.is_private and ctx.args and ctx.args[0].startswith(join.JOIN_PREFIX):
+        await join.start_join(ctx, ctx.args[0])  # the deep link of /join in a group
         return
     await ctx.say("start.welcome")
     if ctx.chat.is_private:

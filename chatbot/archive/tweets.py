@@ -48,6 +48,7 @@ class TweetMedia:
     source_tweet_id: int | None = None  # set on media copied from a retweeted post
     source_user_id: int | None = None
     duration_ms: int | None = None
+    tco_url: str | None = None  # the t.co link X put in the tweet text for this media
 
 
 @dataclass
@@ -174,6 +175,7 @@ def _media(item: dict[str, Any]) -> TweetMedia:
         source_tweet_id=as_int(item.get("source_status_id_str") or item.get("source_status_id")),
         source_user_id=as_int(item.get("source_user_id_str") or item.get("source_user_id")),
         duration_ms=duration,
+        tco_url=_str(item.get("url")),
     )
 
 

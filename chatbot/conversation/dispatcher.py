@@ -46,6 +46,9 @@ class Dispatcher:
         """Handle one event. Events of one user run in order; users run concurrently."""
         if not message.chat.is_private and not message.addressed:
             return
+        if message.event is not None:
+            await self._event(platform, message)
+            return
         key = (platform.name, message.user.user_id)
         verdict = self.throttle.check(key)
         if verdict != "allowed":
@@ -92,6 +95,12 @@ class Dispatcher:
             if command.private_only and not ctx.chat.is_private:
                 await self._move_to_private(ctx)
                 return
+            if command.group_only and ctx.chat.is_private:
+                await ctx.say("group.only_in_group", command=command.name)
+                return
+            if command.group_admin_only and not await _is_group_admin(ctx):
+                await ctx.say("group.admins_only")
+                return
             await command.handler(ctx)
             return
         if message.attachment is not None:
@@ -120,6 +129,18 @@ class Dispatcher:
             await self._move_to_private(ctx)
             return
         await route.handler(ctx)
+
+    async def _event(self, platform: Platform, message: IncomingMessage) -> None:
+        """A chat event (`ChatEvent`): handled quietly, failures only logged."""
+        handler = self.registry.event_handler
+        if handler is None:
+            return
+        try:
+            user = await self.services.users.get_or_create(platform.name, message.user.user_id)
+            language = negotiate(user.language, None, self.services.settings.default_language)
+            await handler(Context(message, platform, self.services, user, translator(language)))
+        except Exception:
+            log.exception("chat event %s failed on %s", message.event, platform.name)
 
     async def _move_to_private(self, ctx: Context) -> None:
         """Never handle personal data in a group: continue with the member privately."""
@@ -151,6 +172,16 @@ class Dispatcher:
             await ctx.reply(Text(text))
         except Exception:
             log.exception("could not deliver an error message on %s", ctx.platform.name)
+
+
+async def _is_group_admin(ctx: Context) -> bool:
+    if ctx.chat.is_private:
+        return False
+    try:
+        return await ctx.platform.is_chat_admin(ctx.chat, ctx.message.user)
+    except Exception:
+        log.warning("could not check group admin rights on %s", ctx.platform.name)
+        return False
 
 
 def is_bot_admin(services: Services, ctx: Context) -> bool:

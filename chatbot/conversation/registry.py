@@ -32,6 +32,9 @@ class Command:
         usage: the arguments shown by ``/help`` (not translated: command syntax).
         private_only: personal commands; in a group the bot moves to a private chat.
         admin_only: only the bot's administrators (setting CHATBOT_ADMINS) may run it.
+        group_only: organisation commands, run in a group chat only.
+        group_admin_only: only the group's own administrators may run it (checked with
+            the platform: Telegram administrator rights, Matrix power level >= 50).
         hidden: not listed by ``/help``.
     """
 
@@ -41,6 +44,8 @@ class Command:
     usage: str = ""
     private_only: bool = False
     admin_only: bool = False
+    group_only: bool = False
+    group_admin_only: bool = False
     hidden: bool = False
     aliases: tuple[str, ...] = ()
 
@@ -63,6 +68,7 @@ class CommandRegistry:
         self._callbacks: dict[str, CallbackRoute] = {}
         self.file_handler: Handler | None = None
         self.text_handler: Handler | None = None
+        self.event_handler: Handler | None = None  # chat events (`ChatEvent`), no reply
 
     def add(self, command: Command) -> None:
         for name in (command.name, *command.aliases):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chatbot.migration.budget import DAY_POINTS, HOUR_POINTS, PointsBudget
+from chatbot.migration.budget_store import BudgetStore
 from chatbot.migration.store import Job, JobStore, LogEntry
 from chatbot.migration.writers import (
     BlueskyFollowWriter,
@@ -31,6 +32,7 @@ RETRY_S = (5.0, 30.0, 120.0, 600.0)
 
 class JobIO(Protocol):
     store: JobStore
+    budgets: BudgetStore  # the account's points budget, shared by all its jobs
 
     def now(self) -> float:
         """Epoch seconds (a simulated clock in tests)."""
@@ -78,7 +80,8 @@ async def follow_bluesky(
         max_batch=options.batch_size,
         pace=options.pace,
     )
-    budget.restore(job.checkpoint.get("budget"))
+    saved = await io.budgets.load(job.user_id, "bluesky")
+    budget.restore(saved if saved is not None else job.checkpoint.get("budget"))
     batches = int(job.checkpoint.get("batches", 0))
     logged = await store.logged(job.user_id, "bluesky")
     existing = await writer.existing_follows()
@@ -92,6 +95,9 @@ async def follow_bluesky(
 
     def checkpoint(flight: list[str] | None = None) -> dict[str, object]:
         return {"budget": budget.state(), "batches": batches, "inflight": flight or []}
+
+    async def keep_budget() -> None:
+        await io.budgets.save(job.user_id, "bluesky", budget.state())
 
     await store.record(job, found, checkpoint())
     pending = [did for did in targets if did not in logged and did not in existing]
@@ -109,10 +115,12 @@ async def follow_bluesky(
         batch = pending[: plan.writes]
         await store.save_checkpoint(job.id, checkpoint(batch))
         budget.spend(now, len(batch))  # rejected writes may count too (§3.1)
+        await keep_budget()
         try:
             result = await writer.create_follows(batch)
         except RateLimitedError as exc:
             wait = budget.rate_limited(io.now(), exc.headers)
+            await keep_budget()
             await store.save_checkpoint(job.id, checkpoint(), next_run_at=_at(io.now() + wait))
             if not await io.sleep(job, wait):
                 return False
@@ -131,6 +139,7 @@ async def follow_bluesky(
             continue
         attempt = 0
         budget.observe(io.now(), result.headers)
+        await keep_budget()
         batches += 1
         uris = result.uris + [""] * (len(batch) - len(result.uris))
         pairs = zip(batch, uris[: len(batch)], strict=True)

@@ -1,4 +1,4 @@
-"""The job runner: follow jobs as asyncio tasks, one at a time per user, resumed at start-up.
+"""The job runner: follow and post-import jobs as asyncio tasks, one at a time per user.
 
 State lives in the `jobs` table (`JobStore`); this object only holds the running tasks.
 `chatbot run` starts one runner (`start()` resumes queued and running jobs) and closes it
@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chatbot.i18n import negotiate, translator
+from chatbot.migration.budget_store import BudgetStore
 from chatbot.migration.follow import FollowOptions, follow_bluesky, follow_mastodon
 from chatbot.migration.store import ACTIVE, RUNNABLE, Job, JobStore
 from chatbot.migration.writers import (
@@ -28,6 +29,8 @@ from chatbot.migration.writers import (
     WriterError,
 )
 from chatbot.platforms.base import ChatRef, Platform, SentMessage, Text
+from chatbot.posts.job import import_posts
+from chatbot.posts.store import PostStore, media_dir
 
 if TYPE_CHECKING:
     from chatbot.services import Services
@@ -60,6 +63,21 @@ async def connected_writer(services: Services, user_id: int, network: str) -> An
         raise WriterError(UNAVAILABLE) from None
 
 
+async def connected_post_writer(services: Services, user_id: int, network: str) -> Any:
+    """The post writer over the user's connected Bluesky account, or None."""
+    from chatbot.accounts import AccountExpired, ServiceUnavailable
+    from chatbot.accounts.bluesky import bluesky_client
+    from chatbot.posts.writer import AtprotoPostWriter
+
+    try:
+        client = await bluesky_client(services, user_id)
+    except AccountExpired:
+        raise ExpiredError() from None
+    except ServiceUnavailable:
+        raise WriterError(UNAVAILABLE) from None
+    return AtprotoPostWriter(client) if client is not None else None
+
+
 def options_from(services: Services) -> FollowOptions:
     settings = services.settings
     return FollowOptions(
@@ -76,14 +94,17 @@ class JobRunner:
         platforms: Mapping[str, Platform] | None = None,
         *,
         writer_factory: WriterFactory = connected_writer,
+        post_writer_factory: WriterFactory = connected_post_writer,
         options: FollowOptions | None = None,
         clock: Callable[[], float] = time.time,
         report_interval_s: float = 10.0,
     ) -> None:
         self.services = services
         self.store = JobStore(services.db)
+        self.budgets = BudgetStore(services.db)
         self.platforms: dict[str, Platform] = dict(platforms or {})
         self.writer_factory = writer_factory
+        self.post_writer_factory = post_writer_factory
         self.options = options or options_from(services)
         self.clock = clock
         self.report_interval_s = report_interval_s
@@ -99,7 +120,7 @@ class JobRunner:
         for user_id in users:
             self.kick(user_id)
         if users:
-            log.info("resuming follow jobs of %d users", len(users))
+            log.info("resuming the jobs of %d users", len(users))
         return len(users)
 
     def kick(self, user_id: int) -> None:
@@ -122,6 +143,12 @@ class JobRunner:
         self._tasks.clear()
 
     # -- chat commands ---------------------------------------------------------------------
+
+    async def submit_import(self, user_id: int, total: int, params: dict[str, Any]) -> Job:
+        """Queue the import of the user's prepared posts to Bluesky."""
+        job = await self.store.create(user_id, "import_bluesky", params, total)
+        self.kick(user_id)
+        return job
 
     async def submit(self, user_id: int, network: str, targets: list[str]) -> Job:
         job = await self.store.create(user_id, f"follow_{network}", {"targets": targets},
@@ -164,13 +191,12 @@ class JobRunner:
             return
         job = await store.get(job.id) or job
         try:
-            writer = await self.writer_factory(self.services, job.user_id, job.network)
-            if writer is None:
-                await store.set_state(job.id, "failed", error="not_connected")
+            if job.is_import:
+                finished = await self._import(job)
             else:
-                run = follow_bluesky if job.network == "bluesky" else follow_mastodon
-                if await run(job, writer, self, self.options):
-                    await store.set_state(job.id, "done", only_from=("running",))
+                finished = await self._follow(job)
+            if finished:
+                await store.set_state(job.id, "done", only_from=("running",))
         except WriterError as exc:
             if exc.code == UNAVAILABLE:  # nothing is lost: /resume tries again
                 await store.set_state(job.id, "paused", error=exc.code)
@@ -179,11 +205,31 @@ class JobRunner:
         except asyncio.CancelledError:
             raise  # shutdown: the job stays "running" and resumes at the next start
         except Exception:
-            log.exception("follow job %d failed", job.id)
+            log.exception("job %d failed", job.id)
             await store.set_state(job.id, "failed", error="internal")
         final = await store.get(job.id)
         if final is not None and (final.state in FINAL or final.last_error == UNAVAILABLE):
             await self.report(final, force=True)
+
+    async def _follow(self, job: Job) -> bool:
+        writer = await self.writer_factory(self.services, job.user_id, job.network)
+        if writer is None:
+            await self.store.set_state(job.id, "failed", error="not_connected")
+            return False
+        run = follow_bluesky if job.network == "bluesky" else follow_mastodon
+        return await run(job, writer, self, self.options)
+
+    async def _import(self, job: Job) -> bool:
+        writer = await self.post_writer_factory(self.services, job.user_id, job.network)
+        if writer is None:
+            await self.store.set_state(job.id, "failed", error="not_connected")
+            return False
+        posts, data_dir = PostStore(self.services.db), self.services.settings.data_dir
+        media = media_dir(data_dir, job.user_id)
+        if not await import_posts(job, writer, self, self.options, posts, media):
+            return False
+        await posts.clear(job.user_id, data_dir)  # the log of what was posted stays
+        return True
 
     # -- JobIO -----------------------------------------------------------------------------
 
@@ -237,14 +283,15 @@ def render_job(t: Any, job: Job, *, steps: bool = False) -> str:
     percent = job.handled * 100 // total
     if steps and job.state not in FINAL:
         percent -= percent % 5
+    prefix = "posts" if job.is_import else "follow"  # posts.* and follow.* keys
     network = t(f"follow.network.{job.network}")
-    lines = [t(f"follow.state.{job.state}", network=network, percent=percent)]
-    lines.append(t("follow.counts", done=job.done, skipped=job.skipped, failed=job.failed,
+    lines = [t(f"{prefix}.state.{job.state}", network=network, percent=percent)]
+    lines.append(t(f"{prefix}.counts", done=job.done, skipped=job.skipped, failed=job.failed,
                    total=job.total))  # fmt: skip
     now = dt.datetime.now(dt.UTC)
     if job.state in ("running", "queued") and job.next_run_at and job.next_run_at > now:
         lines.append(t("follow.waiting", when=job.next_run_at.strftime("%Y-%m-%d %H:%M UTC")))
     if job.last_error and (job.state == "failed" or job.last_error == UNAVAILABLE):
         code = job.last_error if job.last_error in KNOWN_ERRORS else "other"
-        lines.append(t(f"follow.error.{code}", code=job.last_error))
+        lines.append(t(f"{prefix}.error.{code}", code=job.last_error))
     return "\n".join(lines)

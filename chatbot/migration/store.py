@@ -56,7 +56,12 @@ class Job:
 
     @property
     def network(self) -> str:
-        return self.kind.removeprefix("follow_")
+        """follow_bluesky, import_bluesky -> bluesky."""
+        return self.kind.partition("_")[2] or self.kind
+
+    @property
+    def is_import(self) -> bool:
+        return self.kind.startswith("import_")
 
     @property
     def handled(self) -> int:
@@ -185,6 +190,30 @@ class JobStore:
                 )
             )
         return sum(counts.values())
+
+    async def count(
+        self,
+        job_id: int,
+        checkpoint: dict[str, Any],
+        *,
+        done: int = 0,
+        skipped: int = 0,
+        failed: int = 0,
+    ) -> None:
+        """Add to the counters and save `checkpoint` in one transaction (jobs without a log)."""
+        async with self.db.begin() as conn:
+            await conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(
+                    done=jobs.c.done + done,
+                    skipped=jobs.c.skipped + skipped,
+                    failed=jobs.c.failed + failed,
+                    checkpoint=checkpoint,
+                    next_run_at=None,
+                    updated_at=utc_now(),
+                )
+            )
 
     async def _log(self, conn: AsyncConnection, job: Job, entry: LogEntry, now: Any) -> bool:
         maker = sqlite_insert if self.db.is_sqlite else pg_insert

@@ -67,12 +67,12 @@ class BlueskyFollowWriter(Protocol):
         ...
 
 
-def _headers(raw: Any) -> dict[str, str]:
+def response_headers(raw: Any) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in dict(raw or {}).items()}
 
 
-class AtprotoFollowWriter:
-    """`BlueskyFollowWriter` over a logged-in `atproto.AsyncClient`."""
+class AtprotoCaller:
+    """XRPC calls through a logged-in `atproto.AsyncClient`, errors as `WriterError`s."""
 
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
@@ -80,10 +80,16 @@ class AtprotoFollowWriter:
 
     @property
     def did(self) -> str:
-        me = self.client.me
-        if me is None:
-            raise ExpiredError()
-        return str(me.did)
+        """The account's DID: from the profile when it was fetched at login, otherwise
+        from the session (a client restored from a stored session has no profile)."""
+        from atproto import Session
+
+        if self.client.me is not None:
+            return str(self.client.me.did)
+        try:
+            return str(Session.decode(self.client.export_session_string()).did)
+        except (AttributeError, ValueError):  # no session at all
+            raise ExpiredError() from None
 
     async def _call(self, kind: str, nsid: str, **kwargs: Any) -> Any:
         from atproto import exceptions
@@ -96,7 +102,7 @@ class AtprotoFollowWriter:
         except exceptions.RequestErrorBase as exc:
             response = getattr(exc, "response", None)
             status = getattr(response, "status_code", None)
-            headers = _headers(getattr(response, "headers", None))
+            headers = response_headers(getattr(response, "headers", None))
             if status == 429:
                 raise RateLimitedError(headers) from None
             if status in (400, 401) and "token" in str(getattr(response, "content", "")).lower():
@@ -110,6 +116,10 @@ class AtprotoFollowWriter:
             ) from None
         except exceptions.AtProtocolError as exc:
             raise WriterError(type(exc).__name__[:60], retry=True) from None
+
+
+class AtprotoFollowWriter(AtprotoCaller):
+    """`BlueskyFollowWriter` over a logged-in `atproto.AsyncClient`."""
 
     async def existing_follows(self) -> dict[str, str]:
         from atproto import models
@@ -151,7 +161,7 @@ class AtprotoFollowWriter:
         )
         content = response.content if isinstance(response.content, dict) else {}
         uris = [str(item.get("uri", "")) for item in content.get("results") or []]
-        return BatchResult(uris, _headers(response.headers))
+        return BatchResult(uris, response_headers(response.headers))
 
 
 # --- Mastodon -------------------------------------------------------------------------------

@@ -64,6 +64,19 @@ class IncomingMessage:
     attachment: Attachment | None = None
     callback: str | None = None
     addressed: bool = True
+    event: str | None = None  # a chat event instead of a message: see `ChatEvent`
+
+
+class ChatEvent:
+    """Values of `IncomingMessage.event`: things that happen to a chat, not messages.
+
+    Adapters deliver them with the user who caused them (who removed the bot, for
+    instance) and `addressed=True`; the dispatcher hands them to the registry's
+    `event_handler` and never replies to them.
+    """
+
+    BOT_REMOVED = "bot_removed"  # the bot was removed or banned from a group, or it left
+    BOT_ADDED = "bot_added"  # the bot was added to (or invited into and joined) a group
 
 
 @dataclass(frozen=True)
@@ -165,6 +178,10 @@ class Platform(Protocol):
     async def open_private_chat(self, user: UserRef) -> ChatRef | None:
         """Open (or find) a private chat with `user`; None where the bot cannot start one."""
 
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        """Whether `user` administers the group `chat` (Telegram: creator or administrator;
+        Matrix: power level of at least 50). False when it cannot be checked."""
+
 
 @dataclass
 class RecordingPlatform:
@@ -177,6 +194,7 @@ class RecordingPlatform:
     sent: list[tuple[ChatRef, Reply]] = field(default_factory=list)
     edits: list[tuple[SentMessage, Text]] = field(default_factory=list)
     deleted: list[tuple[ChatRef, str]] = field(default_factory=list)
+    chat_admins: set[str] = field(default_factory=set)  # user ids that administer groups
     _next_id: int = 0
 
     async def send(self, chat: ChatRef, reply: Reply) -> SentMessage:
@@ -203,6 +221,9 @@ class RecordingPlatform:
 
     async def open_private_chat(self, user: UserRef) -> ChatRef | None:
         return None
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        return not chat.is_private and user.user_id in self.chat_admins
 
     def texts(self) -> list[str]:
         """Every text sent, in order (for tests)."""

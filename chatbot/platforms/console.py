@@ -82,6 +82,9 @@ class ConsolePlatform:
     async def open_private_chat(self, user: UserRef) -> ChatRef | None:
         return None
 
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        return False  # the console is one private chat: it has no groups
+
     def _save(self, name: str, data: bytes) -> Path:
         self._files_dir.mkdir(parents=True, exist_ok=True)
         path = self._files_dir / name

@@ -3,8 +3,10 @@
 * Login once, then reuse the device and crypto store (see `matrix_session`).
 * A background sync loop; the first sync only catches up (nothing from before start-up
   is answered), and events from before the bot joined a room are ignored.
-* Invites are accepted automatically. The bot's own events and every ``m.notice`` are
-  ignored (``m.notice`` is the bot convention that prevents bot-to-bot loops).
+* Invites are accepted automatically; joining a group room after an invite, and being
+  kicked or banned from one, reach the handlers as `ChatEvent`s (see `matrix_membership`).
+  The bot's own events and every ``m.notice`` are ignored (``m.notice`` is the bot
+  convention that prevents bot-to-bot loops).
 * Each event is handled in its own task; the dispatcher serialises each user's events.
   One failing event never stops the sync loop.
 * End-to-end encryption (vodozemac via matrix-nio[e2e]): keys are uploaded at start-up,
@@ -35,11 +37,12 @@ from nio import (
     RoomMemberEvent,
     RoomMessageMedia,
     RoomMessageText,
+    SyncResponse,
 )
 
 from chatbot.config import ArchiveLimits, Settings
 from chatbot.conversation import Dispatcher
-from chatbot.platforms.base import IncomingMessage, Platform, UserRef
+from chatbot.platforms.base import ChatEvent, IncomingMessage, Platform, UserRef
 from chatbot.platforms.matrix_events import (
     BotNames,
     attachment_from_content,
@@ -48,6 +51,7 @@ from chatbot.platforms.matrix_events import (
     parse_text,
     reply_target,
 )
+from chatbot.platforms.matrix_membership import own_removals, removed_by_others
 from chatbot.platforms.matrix_platform import MatrixPlatform
 from chatbot.platforms.matrix_session import login, make_client, store_dir
 
@@ -96,6 +100,7 @@ class MatrixAdapter:
         client.add_event_callback(self._on_message, MESSAGE_EVENTS)
         client.add_event_callback(self._on_undecrypted, MegolmEvent)
         client.add_to_device_callback(self._on_room_key, (RoomKeyEvent, ForwardedRoomKeyEvent))
+        client.add_response_callback(self._on_sync, SyncResponse)
         # Catch up without answering anything from before start-up.
         await client.sync(timeout=0, sync_filter=FIRST_SYNC_FILTER, full_state=True)
         for room_id in client.rooms:
@@ -176,14 +181,19 @@ class MatrixAdapter:
             await asyncio.sleep(2 * (attempt + 1))
         else:
             return
-        if not GREET_ON_JOIN or not inviter or self.dispatcher.registry.get("start") is None:
+        if not inviter:
             return
         await self.matrix.wait_for_room(room_id)
         chat = self.matrix.chat_ref(room_id)
-        if chat.is_private:  # a new direct chat: greet as Telegram's /start would
-            room = self.client.rooms.get(room_id)
-            name = room.user_name(inviter) if room is not None else None
-            user = UserRef("matrix", inviter, display_name=name)
+        room = self.client.rooms.get(room_id)
+        name = room.user_name(inviter) if room is not None else None
+        user = UserRef("matrix", inviter, display_name=name)
+        if not chat.is_private:  # a group: tell the handlers who brought the bot in
+            await self._dispatch(
+                IncomingMessage(chat, user, f"join:{room_id}", event=ChatEvent.BOT_ADDED)
+            )
+        elif GREET_ON_JOIN and self.dispatcher.registry.get("start") is not None:
+            # a new direct chat: greet as Telegram's /start would
             message = IncomingMessage(
                 chat, user, f"join:{room_id}", text="/start", command="start"
             )
@@ -198,6 +208,21 @@ class MatrixAdapter:
             self.matrix.joined_at[room.room_id] = event.server_timestamp
         elif event.membership in ("leave", "ban"):
             self.matrix.joined_at.pop(room.room_id, None)
+
+    async def _on_sync(self, response: SyncResponse) -> None:
+        """Kicks and bans of the bot (nio leaves a sync's left rooms to us)."""
+        if not self._ready:
+            return
+        for room_id, event in own_removals(response, self.client.user_id).items():
+            known = self.matrix.joined_at.pop(room_id, None) is not None
+            if not known or not removed_by_others(event, self.client.user_id):
+                continue  # the bot left by itself, or it was never in that room
+            chat = self.matrix.chat_ref(room_id)
+            log.info("matrix: removed from %s (%s)", room_id, event.membership)
+            if not chat.is_private:
+                user = UserRef("matrix", event.sender)
+                removed = IncomingMessage(chat, user, event.event_id, event=ChatEvent.BOT_REMOVED)
+                self._spawn(self._dispatch(removed))
 
     async def _leave(self, room_id: str) -> None:
         self.matrix.joined_at.pop(room_id, None)

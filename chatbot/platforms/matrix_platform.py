@@ -36,6 +36,7 @@ from chatbot.platforms.base import (
 )
 from chatbot.platforms.matrix_events import is_private_room
 from chatbot.platforms.matrix_media import download_attachment, png_size
+from chatbot.platforms.matrix_membership import is_room_admin
 from chatbot.platforms.matrix_send import MatrixSendError, room_encrypted, send_event
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,15 @@ class MatrixPlatform:
         self.joined_at[room_id] = 0
         await self.wait_for_room(room_id)
         return ChatRef("matrix", room_id, is_private=True)
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        if chat.is_private:
+            return False
+        try:
+            return await is_room_admin(self.client, chat.chat_id, user.user_id)
+        except Exception as exc:  # network trouble: no rights rather than a crash
+            log.warning("matrix: could not check admin rights (%s)", type(exc).__name__)
+            return False
 
     # -- internals -------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from chatbot.conversation import Dispatcher
 from chatbot.i18n import translator
 from chatbot.platforms.base import (
     Attachment,
+    ChatEvent,
     ChatRef,
     Document,
     DownloadFailed,
@@ -47,6 +48,7 @@ from chatbot.platforms.base import (
     TooBigToDownload,
     UserRef,
 )
+from chatbot.platforms.telegram_admins import AdminCache
 from chatbot.platforms.telegram_convert import from_update, keyboard
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 CLOUD_DOWNLOAD_LIMIT = 20_000_000
 _PAYLOAD = re.compile(r"[^A-Za-z0-9_-]")
 _QUIET = ("httpx", "httpcore", "telegram")
+UPDATES = ["message", "callback_query", "my_chat_member"]  # getUpdates' allowed_updates
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -104,6 +107,7 @@ class TelegramAdapter:
         self._app.add_handler(TypeHandler(Update, self._on_update))
         self._app.add_error_handler(self._on_error)
         self._http: httpx.AsyncClient | None = None
+        self._admins = AdminCache()
 
     # -- Adapter ------------------------------------------------------------------------
 
@@ -124,7 +128,7 @@ class TelegramAdapter:
         await updater.start_polling(
             poll_interval=0.0,
             timeout=timedelta(seconds=20),
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=UPDATES,
             error_callback=self._on_polling_error,
         )
         log.info("telegram: polling as @%s", self.username)
@@ -209,6 +213,9 @@ class TelegramAdapter:
     async def open_private_chat(self, user: UserRef) -> ChatRef | None:
         return None  # a bot cannot start a chat: the user follows the deep link
 
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        return await self._admins.is_admin(self._app.bot, chat, user)
+
     # -- internals ----------------------------------------------------------------------
 
     async def _send_once(self, chat: ChatRef, reply: Reply) -> SentMessage:
@@ -268,6 +275,8 @@ class TelegramAdapter:
         message = from_update(update, self.username, self.bot_id)
         if message is None:
             return
+        if message.event in (ChatEvent.BOT_REMOVED, ChatEvent.BOT_ADDED):
+            self._admins.forget_chat(message.chat)
         try:
             await self._dispatcher.handle(self, message)
         except Exception as exc:

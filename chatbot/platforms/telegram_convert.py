@@ -8,6 +8,8 @@ Addressing rules (what `IncomingMessage.addressed` means on Telegram):
   command naming another bot (``/help@other_bot``) is dropped altogether, in any chat;
 * other group messages are addressed only when they reply to one of the bot's messages
   or mention ``@our_bot`` (in the text or a file's caption).
+
+``my_chat_member`` updates about the bot in a group become `ChatEvent`s (addressed).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from telegram import (
     CallbackQuery,
     Chat,
+    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -26,9 +29,18 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from chatbot.platforms.base import Attachment, Button, ChatRef, IncomingMessage, UserRef
+from chatbot.platforms.base import (
+    Attachment,
+    Button,
+    ChatEvent,
+    ChatRef,
+    IncomingMessage,
+    UserRef,
+)
 
 PLATFORM = "telegram"
+GONE = frozenset({"left", "kicked"})  # ChatMember statuses of someone not in the chat
+PRESENT = frozenset({"member", "administrator", "creator"})
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?$")
 
 
@@ -128,11 +140,37 @@ def from_callback(query: CallbackQuery) -> IncomingMessage | None:
     )
 
 
+def from_my_chat_member(change: ChatMemberUpdated, update_id: int) -> IncomingMessage | None:
+    """The bot's own membership in a group changed: `ChatEvent.BOT_REMOVED`/`BOT_ADDED`.
+
+    Removed: the new status is "left" or "kicked" (removed, banned, or the bot left).
+    Added: "member" or "administrator" after "left"/"kicked" (a promotion is no event).
+    """
+    if change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return None
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    if new in GONE and old not in GONE:
+        event = ChatEvent.BOT_REMOVED
+    elif new in PRESENT and old in GONE:
+        event = ChatEvent.BOT_ADDED
+    else:
+        return None
+    return IncomingMessage(
+        chat=chat_ref(change.chat),
+        user=user_ref(change.from_user),
+        message_id=f"my_chat_member:{update_id}",
+        event=event,
+        addressed=True,
+    )
+
+
 def from_update(update: Update, username: str, bot_id: int) -> IncomingMessage | None:
     if update.message is not None:
         return from_message(update.message, username, bot_id)
     if update.callback_query is not None:
         return from_callback(update.callback_query)
+    if update.my_chat_member is not None:
+        return from_my_chat_member(update.my_chat_member, update.update_id)
     return None
 
 

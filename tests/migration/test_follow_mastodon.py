@@ -11,6 +11,7 @@ import pytest
 from mastodon import Mastodon
 
 from chatbot.config import Settings
+from chatbot.migration.budget_store import BudgetStore
 from chatbot.migration.follow import FollowOptions, follow_mastodon
 from chatbot.migration.jobs import JobRunner
 from chatbot.migration.store import Job, JobStore
@@ -81,6 +82,7 @@ class FakeWriter:
 class FakeIO:
     def __init__(self, store: JobStore, now: float) -> None:
         self.store = store
+        self.budgets = BudgetStore(store.db)
         self.clock = now
         self.slept: list[float] = []
 

@@ -9,9 +9,10 @@ prints ``READY http://127.0.0.1:PORT`` once it listens. Point the bot at that ro
 getMe, getUpdates (long polling, offsets), deleteWebhook, getWebhookInfo,
 set/get/deleteMyCommands, sendMessage, editMessageText, deleteMessage, sendDocument,
 sendPhoto, sendChatAction, getFile (20 MB limit; none with ``--local``, where
-``file_path`` is an absolute local path like ``telegram-bot-api --local``) and
-answerCallbackQuery.
+``file_path`` is an absolute local path like ``telegram-bot-api --local``),
+answerCallbackQuery, getChatMember, getChatAdministrators and leaveChat (see `members`:
+``my_chat_member`` updates when the bot is removed from or added to a group).
 
-The test driver plays the users through ``/_test/...`` (see `control`). One emulator
+The test driver plays the users through ``/_test/...`` (see `control` and `members`). One emulator
 serves one bot; any token of the right shape is accepted unless ``--token`` pins one.
 """

@@ -13,7 +13,7 @@ import secrets
 
 from aiohttp import web
 
-from chatbot.devtools.botapi_emulator import sending  # noqa: F401  (registers methods)
+from chatbot.devtools.botapi_emulator import members, sending  # noqa: F401  (registers methods)
 from chatbot.devtools.botapi_emulator.params import METHODS, Params, method, ok, read_params
 from chatbot.devtools.botapi_emulator.state import (
     CLOUD_DOWNLOAD_LIMIT,
@@ -24,6 +24,8 @@ from chatbot.devtools.botapi_emulator.state import (
 )
 
 _TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
+# what getUpdates leaves out when `allowed_updates` is empty (the Bot API's default)
+NOT_BY_DEFAULT = ("chat_member", "message_reaction", "message_reaction_count")
 
 
 def check_token(world: World, token: str, pinned: str | None) -> None:
@@ -42,6 +44,8 @@ async def handle_method(request: web.Request) -> web.Response:
         if func is None:
             raise ApiError(404, "Not Found")
         params = await read_params(request, world)
+        if "chat_id" in params.values:
+            members.check_bot_access(world, params.values["chat_id"])
         return ok(await func(world, params))
     except ApiError as exc:
         params.discard()
@@ -132,7 +136,10 @@ async def get_updates(world: World, params: Params) -> object:
     if not world.updates and timeout:
         await world.wait_change(world.version, timeout)
     allowed = params.obj("allowed_updates") or []
-    updates = [u for u in world.updates if not allowed or any(k in u for k in allowed)]
+    if allowed:
+        updates = [u for u in world.updates if any(k in u for k in allowed)]
+    else:
+        updates = [u for u in world.updates if not any(k in u for k in NOT_BY_DEFAULT)]
     return updates[:limit]
 
 

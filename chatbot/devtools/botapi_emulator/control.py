@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from chatbot.devtools.botapi_emulator.botapi import new_callback_id
+from chatbot.devtools.botapi_emulator.members import bot_receives, joined_by_writing
 from chatbot.devtools.botapi_emulator.params import Params, read_params
 from chatbot.devtools.botapi_emulator.state import (
     JSON,
@@ -56,6 +57,8 @@ def _chat_for(world: World, user: JSON, spec: Any) -> Chat:
 
 
 def _delivered(world: World, chat: Chat, message: JSON) -> bool:
+    if not bot_receives(chat):
+        return False  # the bot was removed from the group
     if chat.is_private or not chat.privacy:
         return True
     text = str(message.get("text") or message.get("caption") or "")
@@ -74,6 +77,7 @@ async def _post_user_message(
     if reply_to is not None:
         body["reply_to_message"] = dict(world.message(chat, reply_to, "reply"))
         body["reply_to_message"].pop("reply_to_message", None)
+    joined_by_writing(chat, user["id"])
     message = world.new_message(chat, user, body)
     delivered = _delivered(world, chat, message)
     if delivered:

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from chatbot.devtools.botapi_emulator.botapi import handle_file, handle_method
 from chatbot.devtools.botapi_emulator.control import routes
+from chatbot.devtools.botapi_emulator.members import member_routes
 from chatbot.devtools.botapi_emulator.state import WORLD, World
 
 
@@ -29,6 +30,7 @@ def build_app(
     app.router.add_route("*", "/bot{token}/{method}", handle_method)
     app.router.add_get("/file/bot{token}/{path:.+}", handle_file)
     app.add_routes(routes)
+    app.add_routes(member_routes)
     app.on_shutdown.append(_close_world)
     return app
 

@@ -85,6 +85,10 @@ class Chat:
     deleted: set[int] = field(default_factory=set)
     next_id: int = 1
     flood: FloodRule = field(default_factory=FloodRule)
+    # group members by user id: "creator", "administrator", "member", "left" or "kicked"
+    # (see `members`); the bot is a "member" of a group until a test removes it
+    statuses: dict[int, str] = field(default_factory=dict)
+    bot_status: str = "member"
 
     @property
     def id(self) -> int:

@@ -26,8 +26,11 @@ from nio import (
     MegolmEvent,
     RoomCreateResponse,
     RoomEncryptedMedia,
+    RoomGetStateEventResponse,
+    RoomKickResponse,
     RoomMessage,
     RoomPreset,
+    RoomPutStateResponse,
     RoomSendResponse,
     UploadResponse,
 )
@@ -102,6 +105,19 @@ class MatrixUser:
             return bool(room and user_id in room.users and user_id not in room.invited_users)
 
         await self.wait(joined, f"{user_id} joining {room_id}")
+
+    async def set_power_level(self, room_id: str, user_id: str, level: int) -> None:
+        """Change a member's power level (this person needs the rights to do it)."""
+        got = await self.client.room_get_state_event(room_id, "m.room.power_levels")
+        assert isinstance(got, RoomGetStateEventResponse), got
+        content = dict(got.content)
+        content["users"] = {**content.get("users", {}), user_id: level}
+        put = await self.client.room_put_state(room_id, "m.room.power_levels", content)
+        assert isinstance(put, RoomPutStateResponse), put
+
+    async def kick(self, room_id: str, user_id: str) -> None:
+        response = await self.client.room_kick(room_id, user_id, reason="test")
+        assert isinstance(response, RoomKickResponse), response
 
     # -- sending ---------------------------------------------------------------------
 

@@ -32,9 +32,10 @@ class Running:
         text: str,
         chat: dict[str, Any] | None = None,
         reply_to: int | None = None,
+        language_code: str = "fr",
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {
-            "user": {"id": user_id, "first_name": "Ann", "language_code": "fr"},
+            "user": {"id": user_id, "first_name": "Ann", "language_code": language_code},
             "text": text,
         }
         if chat:
@@ -55,6 +56,39 @@ class Running:
         )
         body: dict[str, Any] = response.json()
         return body
+
+    async def group(
+        self,
+        chat: dict[str, Any],
+        creator: int,
+        administrators: tuple[int, ...] = (),
+        members: tuple[int, ...] = (),
+    ) -> None:
+        """Set a group up with its creator, administrators and members (`/_test/group`)."""
+        spec: dict[str, Any] = {
+            "chat": chat,
+            "creator": _person(creator),
+            "administrators": [_person(a) for a in administrators],
+            "members": [_person(m) for m in members],
+        }
+        response = await self.control.post("/_test/group", json=spec)
+        assert response.json()["ok"], response.text
+
+    async def member(self, chat_id: int, user_id: int, status: str) -> None:
+        spec = {"chat_id": chat_id, "user": _person(user_id), "status": status}
+        response = await self.control.post("/_test/member", json=spec)
+        assert response.json()["ok"], response.text
+
+    async def bot_status(self, chat_id: int, status: str, by: int) -> dict[str, Any]:
+        """Remove (`kicked`, `left`) or add back (`member`) the bot: a `my_chat_member`."""
+        spec = {"chat_id": chat_id, "status": status, "by": _person(by)}
+        body: dict[str, Any] = (await self.control.post("/_test/bot_status", json=spec)).json()
+        assert body["ok"], body
+        return body
+
+
+def _person(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "first_name": f"User {user_id}", "language_code": "en"}
 
 
 @asynccontextmanager

@@ -1,0 +1,1 @@
+"""Turning archived tweets into Bluesky posts: text and facets, record keys, images."""

@@ -1,0 +1,62 @@
+"""What the organisation handlers share: the group's organisation, admin rights, the way
+to the member's private chat, and the organisation's language in the group."""
+
+from __future__ import annotations
+
+import logging
+
+from chatbot.conversation import Context
+from chatbot.conversation.dispatcher import FROM_GROUP
+from chatbot.i18n import Translator
+from chatbot.orgs.render import primary
+from chatbot.orgs.store import Organisation, OrgStore
+from chatbot.platforms.base import ChatRef, Text
+
+log = logging.getLogger(__name__)
+
+
+def org_t(ctx: Context, org: Organisation | None) -> Translator:
+    """Messages in the group speak the organisation's first language."""
+    return primary(org.languages) if org is not None else ctx.t
+
+
+async def current_org(ctx: Context) -> Organisation | None:
+    """The group's organisation; None (after saying how to set it up) when there is none."""
+    org = await OrgStore(ctx.services.db).by_chat(ctx.platform.name, ctx.chat.chat_id)
+    if org is None or org.removed_at is not None:
+        await ctx.say("org.not_set_up", command="/group setup")
+        return None
+    return org
+
+
+async def is_admin(ctx: Context) -> bool:
+    if ctx.chat.is_private:
+        return False
+    try:
+        return await ctx.platform.is_chat_admin(ctx.chat, ctx.message.user)
+    except Exception:
+        log.warning("could not check group admin rights on %s", ctx.platform.name)
+        return False
+
+
+async def private_chat(ctx: Context) -> ChatRef | None:
+    """The user's private chat with the bot, where one is known or can be opened."""
+    if ctx.chat.is_private:
+        return ctx.chat
+    if ctx.user.private_chat_id:
+        return ChatRef(ctx.platform.name, ctx.user.private_chat_id, is_private=True)
+    return await ctx.platform.open_private_chat(ctx.message.user)
+
+
+async def need_private(ctx: Context, t: Translator) -> None:
+    """Ask the admin to open a private chat first (outputs with handles go there)."""
+    link = ctx.platform.private_chat_link(ctx.message.user, FROM_GROUP)
+    if link:
+        await say(ctx, t, "org.need_private_link", link=link)
+    else:
+        await say(ctx, t, "org.need_private")
+
+
+async def say(ctx: Context, t: Translator, key: str, /, **params: object) -> None:
+    """Reply in the current chat with `t` (the organisation's language in a group)."""
+    await ctx.reply(Text(t(key, **params)))
