@@ -14,8 +14,8 @@ from chatbot.archive import ParsedArchive
 from chatbot.conversation import Context
 from chatbot.matching.model import DirectoryEntry
 from chatbot.matching.proofs import check_x_post, code_in_profile, make_code
-from chatbot.orgs.publish import refresh_user
 from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable
+from chatbot.orgs.publish import refresh_user
 from chatbot.platforms.base import Text
 from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks

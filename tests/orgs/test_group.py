@@ -9,7 +9,7 @@ import time
 from sqlalchemy import select
 
 from chatbot.conversation import Dispatcher
-from chatbot.matching.model import Match, Reason
+from chatbot.matching.model import Direction, Match, Network, Reason, Tier
 from chatbot.orgs import OrgStore
 from chatbot.platforms.base import Image, Text
 from chatbot.services import Services
@@ -43,7 +43,7 @@ PERSONAL = [
 ]
 
 
-def match(x_id: int, network: str, tier: str, direction: str = "follower") -> Match:
+def match(x_id: int, network: Network, tier: Tier, direction: Direction = "follower") -> Match:
     did = f"did:plc:m{x_id}" if network == "bluesky" else None
     acct = f"m{x_id}@mastodon.example" if network == "mastodon" else None
     return Match(
@@ -53,10 +53,10 @@ def match(x_id: int, network: str, tier: str, direction: str = "follower") -> Ma
         did or acct,
         did,
         acct,
-        tier,  # type: ignore[arg-type]
+        tier,
         (Reason.of("directory_link"),),
         direction,
-    )  # type: ignore[arg-type]
+    )
 
 
 async def setup_org(dispatcher: Dispatcher, platform: GroupPlatform) -> str:
