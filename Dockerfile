@@ -9,4 +9,7 @@ RUN pip install --no-cache-dir -e .
 USER chatbot
 ENV CHATBOT_DATA_DIR=/data
 VOLUME ["/data"]
+# the ops endpoints (CHATBOT_OPS_PORT; compose probes /healthz with python, no curl needed)
+# and the Telegram webhook (CHATBOT_TELEGRAM_WEBHOOK_PORT), both behind your proxy
+EXPOSE 9000 8443
 CMD ["chatbot", "run"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
@@ -44,13 +45,40 @@ def start_org_loop(services: Services, adapters: list[Adapter]) -> asyncio.Task[
     return asyncio.create_task(OrgLoop(services, platforms).run_forever(), name="orgs")
 
 
+def start_outbox_relay(services: Services, adapters: list[Adapter]) -> asyncio.Task[None]:
+    """Scale-out mode: deliver the replies the workers wrote to the outbox."""
+    from chatbot.queue.outbox import OutboxRelay
+
+    platforms = {adapter.platform.name: adapter.platform for adapter in adapters}
+    relay = OutboxRelay(services.queue.queue.redis, platforms)
+    return asyncio.create_task(relay.run_forever(), name="outbox")
+
+
 async def start_follow_jobs(services: Services, adapters: list[Adapter]) -> None:
-    """The follow-job runner (issue 5 §3): resumes unfinished jobs; closed with the services."""
+    """The job runner (issue 5 §3): resumes unfinished jobs; closed with the services.
+
+    In scale-out mode it only enqueues: the workers run the jobs."""
     from chatbot.migration.jobs import JobRunner
 
     platforms = {adapter.platform.name: adapter.platform for adapter in adapters}
-    services.follow_jobs = JobRunner(services, platforms)
+    if services.queue is not None:
+        from chatbot.queue.runner import QueuedJobRunner
+
+        services.follow_jobs = QueuedJobRunner(services, platforms, queue=services.queue)
+    else:
+        services.follow_jobs = JobRunner(services, platforms)
     await services.follow_jobs.start()
+
+
+async def start_ops(settings: Settings, services: Services, started: asyncio.Event) -> Any:
+    """The ops endpoints (`chatbot.ops.server`) when CHATBOT_OPS_PORT is set, else None."""
+    if settings.ops_port is None:
+        return None
+    from chatbot.ops.server import default_checks, flag_check, start_ops_server
+
+    checks = default_checks(settings, services.db)
+    checks["platforms"] = flag_check(started, "platforms")
+    return await start_ops_server(settings, checks, db=services.db)
 
 
 async def run(settings: Settings) -> None:
@@ -58,6 +86,8 @@ async def run(settings: Settings) -> None:
     services = await Services.start(settings)
     dispatcher = Dispatcher(services, build_registry())
     adapters = build_adapters(settings, dispatcher)
+    ready = asyncio.Event()  # every platform started: /readyz may answer 200
+    ops = await start_ops(settings, services, ready)
     try:
         if not adapters:
             from chatbot.platforms.console import run_console
@@ -77,11 +107,16 @@ async def run(settings: Settings) -> None:
                 await adapter.start()
                 started.append(adapter)
                 log.info("%s is running", adapter.platform.name)
-            notices = start_notifier(services, started)
-            orgs = start_org_loop(services, started)
+            if services.queue is None:  # one process: the loops and jobs run here
+                notices = start_notifier(services, started)
+                orgs = start_org_loop(services, started)
+            else:  # scale-out: workers run them; this front end delivers their replies
+                notices = start_outbox_relay(services, started)
             await start_follow_jobs(services, started)
+            ready.set()
             await stop.wait()
         finally:
+            ready.clear()
             for task in (notices, orgs):
                 if task is not None:
                     task.cancel()
@@ -92,4 +127,6 @@ async def run(settings: Settings) -> None:
                 except Exception:
                     log.exception("error while stopping %s", adapter.platform.name)
     finally:
+        if ops is not None:
+            await ops.cleanup()
         await services.close()

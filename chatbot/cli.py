@@ -41,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "console":
             asyncio.run(_console(settings))
+        elif command == "worker":
+            from chatbot.queue.worker import run_worker
+
+            asyncio.run(run_worker(settings))
         else:
             from chatbot.app import run
 
@@ -58,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the configured platforms (the console when none is set)")
     sub.add_parser("console", help="talk to the bot in this terminal")
+    sub.add_parser("worker", help="run queued jobs (scale-out: CHATBOT_REDIS_URL + PostgreSQL)")
     summary = sub.add_parser("summary", help="summarise an X archive")
     summary.add_argument("paths", nargs="+", type=Path, help="a zip, or loose .js files")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
@@ -135,11 +140,10 @@ def summary_json(parsed: ParsedArchive) -> dict[str, object]:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from chatbot.ops.logs import configure_logging
+
+    # text or JSON lines, and personal data scrubbed from every record (issue 7)
+    configure_logging(settings.log_level, settings.log_format)
     for noisy in ("httpx", "httpcore", "telegram", "nio", "aiosqlite", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 

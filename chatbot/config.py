@@ -7,6 +7,7 @@ says which variable is wrong and how to fix it (see `ConfigError`).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["en", "fr"]
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("en", "fr")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def default_data_dir() -> Path:
@@ -70,12 +72,31 @@ class Settings(BaseSettings):
     )
     default_language: Language = "en"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line (issue 7)
+    # the ops endpoints (/healthz, /readyz, /metrics); disabled when the port is unset
+    ops_port: int | None = Field(None, ge=0, le=65535)
+    ops_host: str = "127.0.0.1"
+    # scale-out mode (issue 7): with DATABASE_URL on PostgreSQL, jobs go through a Redis
+    # queue to `chatbot worker` processes; readiness pings it too
+    redis_url: str | None = None
+    worker_concurrency: int = Field(20, ge=1, le=1000)  # jobs one worker runs at a time
     parse_workers: int = Field(2, ge=1, le=32)
+    # files (archives, CSVs) each user may send per window; more are refused with a notice
+    upload_limit: int = Field(5, ge=1, le=1000)
+    upload_window_s: float = Field(300.0, gt=0)
 
     telegram_token: str | None = None
     telegram_api_url: str | None = None
     telegram_local_mode: bool = False
     telegram_bot_username: str | None = None
+    # webhook mode (issue 7): Telegram posts updates to this public HTTPS URL (a reverse
+    # proxy forwards them to listen:port); polling when unset. The secret_token is
+    # generated into <data_dir>/telegram-webhook.secret when unset.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_delete_on_stop: bool = False  # restarts must not lose updates
 
     matrix_homeserver: str | None = None
     matrix_user: str | None = None
@@ -126,7 +147,17 @@ class Settings(BaseSettings):
             )
         return value or None
 
-    @field_validator("telegram_api_url", "matrix_homeserver")
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "Telegram accepts 1 to 256 characters A-Z, a-z, 0-9, _ and -; or unset it to "
+                "have one generated"
+            )
+        return value
+
+    @field_validator("telegram_api_url", "matrix_homeserver", "telegram_webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
@@ -145,6 +176,15 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
         return url
+
+    @property
+    def scaled(self) -> bool:
+        """Scale-out mode: a Redis queue and workers (needs PostgreSQL, shared by all)."""
+        return bool(self.redis_url)
+
+    @property
+    def on_postgresql(self) -> bool:
+        return self.sqlalchemy_url.startswith("postgresql")
 
     @property
     def uploads_dir(self) -> Path:

@@ -12,6 +12,7 @@ from typing import Any
 
 from chatbot.archive import ParsedArchive, read_archive
 from chatbot.config import ArchiveLimits
+from chatbot.ops.metrics import ARCHIVE_PARSE_SECONDS
 from chatbot.posts.prepare import Prepared, prepare_posts
 from chatbot.summary.chart import ChartLabels, posts_per_year_png
 
@@ -36,7 +37,8 @@ class ParserPool:
 
     async def read(self, paths: Sequence[Path], *, hints: bool) -> ParsedArchive:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, _read, list(paths), hints)
+        with ARCHIVE_PARSE_SECONDS.time():
+            return await loop.run_in_executor(self._executor, _read, list(paths), hints)
 
     async def prepare_posts(
         self, paths: Sequence[Path], media_dir: Path, **options: Any

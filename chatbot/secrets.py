@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import secrets as random
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -22,6 +23,7 @@ from chatbot.config import ConfigError, Settings
 log = logging.getLogger(__name__)
 
 KEY_FILE = "secret.key"
+WEBHOOK_SECRET_FILE = "telegram-webhook.secret"
 
 
 class SecretDecryptionError(Exception):
@@ -85,14 +87,30 @@ class SecretBox:
             raise ConfigError(f"{path}: {exc}") from None
 
 
-def _create_key_file(path: Path) -> None:
+def webhook_secret(settings: Settings) -> str:
+    """The Telegram webhook's secret_token: the setting, else a file generated on first use."""
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret.get_secret_value()
+    path = settings.data_dir / WEBHOOK_SECRET_FILE
+    if not path.exists():
+        _create_key_file(path, lambda: random.token_urlsafe(32).encode("ascii"))
+    try:
+        return path.read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the webhook secret file {path}: {exc}; make it readable by the "
+            "bot's user (mode 0600), or set CHATBOT_TELEGRAM_WEBHOOK_SECRET"
+        ) from None
+
+
+def _create_key_file(path: Path, make: Callable[[], bytes] = Fernet.generate_key) -> None:
     """Write a new key with mode 0600, atomically; keep the other one if two starts race."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{random.token_hex(6)}.tmp")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(Fernet.generate_key())
+            handle.write(make())
             handle.flush()
             os.fsync(handle.fileno())
         try:

@@ -46,6 +46,10 @@ class Services:
     match_cache: dict[int, tuple[float, list[Match]]] = field(default_factory=dict)
     # the follow-job runner (issue 5 §3; chatbot.migration.jobs.JobRunner), made on first use
     follow_jobs: Any = None
+    # scale-out mode (issue 7): the task queue (chatbot.queue.client.TaskQueue), and
+    # whether this process is a worker (then it handles what front ends hand over)
+    queue: Any = None
+    in_worker: bool = False
 
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:
@@ -66,6 +70,10 @@ class Services:
             secrets=box,
             accounts=AccountStore(db, box),
         )
+        if settings.scaled:
+            if not settings.on_postgresql:
+                raise SystemExit("CHATBOT_REDIS_URL (scale-out) needs DATABASE_URL on PostgreSQL")
+            await _scale_out(services)
         if not settings.matching_offline:
             services.bluesky = _reader(
                 "chatbot.networks.bluesky", "PublicAppView", settings.bluesky_appview_url
@@ -82,10 +90,25 @@ class Services:
         await self.jobs.close()
         if self.follow_jobs is not None:
             await self.follow_jobs.close()
+        if self.queue is not None:
+            await self.queue.close()
         for reader in (self.bluesky, self.mastodon, self.oembed):
             await _close(reader)
         self.parser.close()
         await self.db.close()
+
+
+async def _scale_out(services: Services) -> None:
+    """Shared pending steps in Redis and the task queue (several processes)."""
+    from redis.asyncio import Redis
+
+    from chatbot.conversation.pending import RedisStore
+    from chatbot.queue.client import TaskQueue
+
+    services.queue = TaskQueue.from_url(str(services.settings.redis_url))
+    await services.queue.connect()
+    redis: Redis = services.queue.queue.redis
+    services.pending = PendingSteps(store=RedisStore(redis, services.secrets))
 
 
 def _reader(module: str, name: str, url: str | None) -> Any:

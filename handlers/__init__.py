@@ -18,6 +18,7 @@ from handlers import (
     group,
     group_progress,
     group_roster,
+    handover,
     import_posts,
     join,
     language,
@@ -33,12 +34,15 @@ GROUP_USAGE = "[setup NAME | lang | account | roster | audience | digest | start
 
 async def file_received(ctx: Context) -> None:
     """A file in a private chat: the CSV an admin announced, the archive `/import posts`
-    asked for again, otherwise an archive to read."""
-    if directory_admin.expecting_csv(ctx):
+    asked for again, otherwise an archive to read. In scale-out mode a front end hands
+    every file to the workers, which route it the same way."""
+    if ctx.services.queue is not None and not ctx.services.in_worker:
+        await handover.hand_over(ctx)
+    elif await directory_admin.expecting_csv(ctx):
         await directory_admin.csv_received(ctx)
-    elif (org_id := group_roster.expecting_csv(ctx)) is not None:
+    elif (org_id := await group_roster.expecting_csv(ctx)) is not None:
         await group_roster.csv_received(ctx, org_id)
-    elif import_posts.expecting_archive(ctx):
+    elif await import_posts.expecting_archive(ctx):
         await import_posts.archive_received(ctx)
     else:
         await archive.received(ctx)

@@ -49,7 +49,7 @@ async def downloaded(ctx: Context) -> AsyncIterator[tuple[Path | None, Progress]
     attachment = ctx.message.attachment
     assert attachment is not None
     progress = ctx.progress()
-    if not await _size_ok(ctx, attachment):
+    if not await size_ok(ctx, attachment):
         yield None, progress
         return
     folder = ctx.services.settings.uploads_dir / secrets.token_hex(8)
@@ -57,9 +57,9 @@ async def downloaded(ctx: Context) -> AsyncIterator[tuple[Path | None, Progress]
     try:
         await progress.update(ctx.t("upload.receiving"))
         try:
-            path = await ctx.platform.download(attachment, folder / _safe_name(attachment.name))
+            path = await ctx.platform.download(attachment, folder / safe_name(attachment.name))
         except TooBigToDownload as exc:
-            await progress.done(ctx.t("upload.too_big_for_platform", limit=_mb(exc.limit)))
+            await progress.done(ctx.t("upload.too_big_for_platform", limit=mb(exc.limit)))
             await ctx.say("upload.slim_guidance")
             yield None, progress
             return
@@ -81,16 +81,16 @@ async def summary(ctx: Context) -> None:
     await _send_summary(ctx, parsed)
 
 
-async def _size_ok(ctx: Context, attachment: Attachment) -> bool:
+async def size_ok(ctx: Context, attachment: Attachment) -> bool:
     size = attachment.size
     platform_limit = ctx.platform.limits.max_download_bytes
     if size is not None and platform_limit is not None and size > platform_limit:
-        await ctx.say("upload.too_big_for_platform", limit=_mb(platform_limit))
+        await ctx.say("upload.too_big_for_platform", limit=mb(platform_limit))
         await ctx.say("upload.slim_guidance")
         return False
     own_limit = ArchiveLimits().max_upload_bytes
     if size is not None and size > own_limit:
-        await ctx.say("upload.too_big", limit=_mb(own_limit))
+        await ctx.say("upload.too_big", limit=mb(own_limit))
         await ctx.say("upload.slim_guidance")
         return False
     return True
@@ -143,12 +143,12 @@ async def _send_summary(ctx: Context, parsed: ParsedArchive) -> None:
         await ctx.reply(Image("posts-per-year.png", png, caption=ctx.t("summary.chart_caption")))
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
     """Keep the file's base name (the reader uses it: following.js, tweets-part1.js)."""
     base = Path(name.replace("\\", "/")).name
     cleaned = _SAFE_NAME.sub("_", base).lstrip(".")
     return cleaned[:120] or "upload"
 
 
-def _mb(size: int) -> int:
+def mb(size: int) -> int:
     return max(1, round(size / 1_000_000))

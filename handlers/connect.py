@@ -49,7 +49,7 @@ async def disconnect(ctx: Context) -> None:
     if network not in NETWORKS:
         await ctx.say("connect.disconnect_usage")
         return
-    connect_flow.done(ctx)
+    await connect_flow.done(ctx)
     revoke = bluesky.revoke if network == "bluesky" else mastodon.revoke
     await revoke(ctx.services, ctx.user.id)  # end the session / token where it lives
     removed = await ctx.services.accounts.remove(ctx.user.id, network)
@@ -62,7 +62,7 @@ def text_router(fallback: Handler | None) -> Handler:
     """Free text: the next step of a /connect in progress, else `fallback`."""
 
     async def route(ctx: Context) -> None:
-        pending = connect_flow.current(ctx)
+        pending = await connect_flow.current(ctx)
         if pending is None:
             if fallback is not None:
                 await fallback(ctx)

@@ -16,7 +16,7 @@ async def start(ctx: Context, args: tuple[str, ...]) -> None:
     elif args:
         await _got_handle(ctx, args[0])
     else:
-        flow.expect(ctx, "bluesky_handle")
+        await flow.expect(ctx, "bluesky_handle")
         await ctx.say("connect.bluesky.ask_handle")
 
 
@@ -34,20 +34,20 @@ async def on_text(ctx: Context, pending: Pending) -> None:
 async def _got_handle(ctx: Context, text: str) -> None:
     if accounts.looks_like_app_password(text):  # a password where the handle was expected
         await flow.delete_secret_message(ctx)
-        flow.expect(ctx, "bluesky_handle")
+        await flow.expect(ctx, "bluesky_handle")
         await ctx.say("connect.bluesky.handle_first")
         return
     handle = accounts.normalize_handle(text)
     if handle is None:
-        flow.expect(ctx, "bluesky_handle")
+        await flow.expect(ctx, "bluesky_handle")
         await ctx.say("connect.bluesky.bad_handle")  # never echoed: it may be a password
         return
-    flow.expect(ctx, "bluesky_password", handle=handle)
+    await flow.expect(ctx, "bluesky_password", handle=handle)
     await ctx.say("connect.bluesky.ask_password", handle=handle)
 
 
 async def _log_in(ctx: Context, handle_text: str, password: str) -> None:
-    flow.done(ctx)
+    await flow.done(ctx)
     await flow.delete_secret_message(ctx)  # first: whatever happens next
     handle = accounts.normalize_handle(handle_text)
     if handle is None:

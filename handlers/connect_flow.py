@@ -6,6 +6,7 @@ A restart forgets it: the user simply sends /connect again. Nothing secret is ke
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from chatbot.accounts.mastodon import Authorization
@@ -17,22 +18,29 @@ log = logging.getLogger(__name__)
 STEPS = ("bluesky_handle", "bluesky_password", "mastodon_instance", "mastodon_code")
 
 
-def expect(
+async def expect(
     ctx: Context, step: str, *, handle: str | None = None, auth: Authorization | None = None
 ) -> None:
     """The user's next message is `step` of a /connect conversation."""
-    ctx.services.pending.expect(ctx.user_key, step, handle=handle, auth=auth)
+    started = dataclasses.asdict(auth) if auth is not None else None
+    await ctx.services.pending.expect(ctx.user_key, step, handle=handle, auth=started)
 
 
-def current(ctx: Context) -> Pending | None:
+def authorization(pending: Pending) -> Authorization | None:
+    """The Mastodon authorization a /connect step carries, if any."""
+    started = pending.data.get("auth")
+    return Authorization(**started) if isinstance(started, dict) else None
+
+
+async def current(ctx: Context) -> Pending | None:
     """The /connect step the user is in, if any (and the time is not up)."""
-    pending = ctx.services.pending.current(ctx.user_key)
+    pending = await ctx.services.pending.current(ctx.user_key)
     return pending if pending is not None and pending.step in STEPS else None
 
 
-def done(ctx: Context) -> None:
-    if current(ctx) is not None:
-        ctx.services.pending.done(ctx.user_key)
+async def done(ctx: Context) -> None:
+    if await current(ctx) is not None:
+        await ctx.services.pending.done(ctx.user_key)
 
 
 async def delete_secret_message(ctx: Context) -> None:

@@ -14,20 +14,20 @@ async def start(ctx: Context, args: tuple[str, ...]) -> None:
     if args:
         await _authorize(ctx, args[0])
     else:
-        flow.expect(ctx, "mastodon_instance")
+        await flow.expect(ctx, "mastodon_instance")
         await ctx.say("connect.mastodon.ask_instance")
 
 
 async def on_text(ctx: Context, pending: Pending) -> None:
     text = ctx.message.text.strip()
-    if pending.step == "mastodon_code" and pending.data.get("auth") is not None:
+    if pending.step == "mastodon_code" and flow.authorization(pending) is not None:
         await _exchange(ctx, pending, text)
     else:
         await _authorize(ctx, text)
 
 
 async def _authorize(ctx: Context, text: str) -> None:
-    flow.done(ctx)
+    await flow.done(ctx)
     allow_http = ctx.services.settings.mastodon_allow_http
     try:
         url = accounts.instance_url(text, allow_http=allow_http)
@@ -35,13 +35,13 @@ async def _authorize(ctx: Context, text: str) -> None:
     except ConnectFailed as exc:
         await ctx.say(f"connect.error.{exc.reason}", network="Mastodon")
         return
-    flow.expect(ctx, "mastodon_code", auth=auth)
+    await flow.expect(ctx, "mastodon_code", auth=auth)
     await ctx.say("connect.mastodon.open_link", url=auth.url, instance=url.split("://")[1])
 
 
 async def _exchange(ctx: Context, pending: Pending, code: str) -> None:
-    auth = pending.data.get("auth")
-    assert isinstance(auth, accounts.Authorization)
+    auth = flow.authorization(pending)
+    assert auth is not None
     if not code or " " in code or len(code) > 512:
         await ctx.say("connect.error.wrong_code", network="Mastodon")
         return
@@ -49,9 +49,9 @@ async def _exchange(ctx: Context, pending: Pending, code: str) -> None:
         acct = await accounts.finish_authorization(ctx.services, ctx.user.id, auth, code)
     except ConnectFailed as exc:
         if exc.reason != "wrong_code":  # a mistyped code may be pasted again
-            flow.done(ctx)
+            await flow.done(ctx)
         await ctx.say(f"connect.error.{exc.reason}", network="Mastodon")
         return
-    flow.done(ctx)
+    await flow.done(ctx)
     await refresh_user(ctx.services, ctx.user.id)  # the organisations' rosters show it now
     await ctx.say("connect.mastodon.done", account=acct)

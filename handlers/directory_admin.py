@@ -24,14 +24,14 @@ STEP = "directory_csv"
 
 
 async def import_directory(ctx: Context) -> None:
-    ctx.services.pending.expect(ctx.user_key, STEP)
+    await ctx.services.pending.expect(ctx.user_key, STEP)
     minutes = int(ctx.services.pending.ttl_s // 60)
     await ctx.say("csvimport.send_csv", minutes=minutes)
 
 
-def expecting_csv(ctx: Context) -> bool:
+async def expecting_csv(ctx: Context) -> bool:
     """Whether the file just received is the CSV an admin announced (consumes the wait)."""
-    taken = ctx.services.pending.take(ctx.user_key, STEP)
+    taken = await ctx.services.pending.take(ctx.user_key, STEP)
     return taken is not None and is_bot_admin(ctx.services, ctx)
 
 

@@ -13,7 +13,8 @@ import math
 
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
-from chatbot.migration.jobs import JobRunner, render_job
+from chatbot.migration.job_view import render_job
+from chatbot.migration.jobs import JobRunner
 from chatbot.migration.writers import ExpiredError, WriterError
 from chatbot.services import Services
 from handlers.match_counts import matches_or_explain

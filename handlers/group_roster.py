@@ -29,7 +29,7 @@ async def roster(ctx: Context, org: Organisation) -> None:
     if private is None:
         await need_private(ctx, t)
         return
-    ctx.services.pending.expect(ctx.user_key, STEP, org_id=org.id)
+    await ctx.services.pending.expect(ctx.user_key, STEP, org_id=org.id)
     minutes = int(ctx.services.pending.ttl_s // 60)
     text = ctx.t("org.roster_csv.send", name=org.name, minutes=minutes,
                  columns="x_username,bluesky,mastodon,x_id")  # fmt: skip
@@ -37,9 +37,9 @@ async def roster(ctx: Context, org: Organisation) -> None:
     await say(ctx, t, "org.roster_csv.asked")
 
 
-def expecting_csv(ctx: Context) -> int | None:
+async def expecting_csv(ctx: Context) -> int | None:
     """The organisation whose roster the file just received is (consumes the wait)."""
-    taken = ctx.services.pending.take(ctx.user_key, STEP)
+    taken = await ctx.services.pending.take(ctx.user_key, STEP)
     return None if taken is None else int(taken.data["org_id"])
 
 

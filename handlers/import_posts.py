@@ -73,18 +73,27 @@ async def import_(ctx: Context) -> None:
         await _plan_ready(ctx, store, dry=dry, fresh=False)  # prepared earlier: no re-upload
         return
     since, until = period
-    ctx.services.pending.expect(ctx.user_key, STEP, dry=dry, since=since, until=until)
+    await ctx.services.pending.expect(ctx.user_key, STEP, dry=dry, since=_iso(since),
+                                      until=_iso(until))  # fmt: skip
     await ctx.say("posts.send_archive")
 
 
-def expecting_archive(ctx: Context) -> bool:
-    pending = ctx.services.pending.current(ctx.user_key)
+async def expecting_archive(ctx: Context) -> bool:
+    pending = await ctx.services.pending.current(ctx.user_key)
     return pending is not None and pending.step == STEP
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _date(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 async def archive_received(ctx: Context) -> None:
     """The archive sent again for `/import posts`: prepare the posts, show the plan."""
-    pending = ctx.services.pending.take(ctx.user_key, STEP)
+    pending = await ctx.services.pending.take(ctx.user_key, STEP)
     assert pending is not None
     services = ctx.services
     store = PostStore(services.db)
@@ -99,8 +108,8 @@ async def archive_received(ctx: Context) -> None:
                 [path],
                 media_dir(services.settings.data_dir, ctx.user.id),
                 mentions=mentions,
-                since=pending.data.get("since"),
-                until=pending.data.get("until"),
+                since=_date(pending.data.get("since")),
+                until=_date(pending.data.get("until")),
                 limits=ArchiveLimits(),
             )
         except ArchiveError as exc:

@@ -16,6 +16,7 @@ from chatbot.storage.db import Database
 POSTGRES_URL = os.environ.get(
     "CHATBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+REDIS_URL = os.environ.get("CHATBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -36,7 +37,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for name in list(os.environ):
-        if name.startswith("CHATBOT_") and name != "CHATBOT_TEST_POSTGRES_URL":
+        if name.startswith("CHATBOT_") and not name.startswith("CHATBOT_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return Settings(_env_file=None, data_dir=data_dir, matching_offline=True)  # type: ignore[call-arg]
@@ -69,6 +70,23 @@ async def database(request: pytest.FixtureRequest, data_dir: Path) -> AsyncItera
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The real Redis (scripts/services starts it), on a database emptied for each test."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.flushdb()
+    except (OSError, RedisError) as exc:
+        await client.aclose()
+        server_unavailable(f"Redis at {REDIS_URL}: {exc}")
+    yield REDIS_URL
+    await client.flushdb()
+    await client.aclose()
 
 
 async def _admin_connection() -> asyncpg.Connection:

@@ -26,6 +26,7 @@ try:
 except Exception:  # no compiled backend: the pure-Python one still works
     _IJSON = ijson
 _INDENT = re.compile(rb"\[((?:\r?\n)[ \t]*)\{")
+MAX_DEPTH = 256  # nesting of one record (X's records nest about 8 deep; orjson stops at 1024)
 
 
 def iter_records(stream: Readable, file: str, max_record_bytes: int = 8 << 20) -> Iterator[Any]:
@@ -49,7 +50,7 @@ def records_after_header(
         return
     sep = _separator(buf)
     if sep is None:
-        yield from _ijson_records(stream, buf, file)
+        yield from _ijson_records(stream, buf, file, max_record_bytes)
         return
     close = sep.index(b"}") + 1
     reopen = sep.rindex(b"{")
@@ -104,6 +105,7 @@ class _Joined:
         self._pending = head
         self._stream = stream
         self._eof = False
+        self.consumed = 0  # bytes handed out so far
 
     def read(self, n: int = CHUNK) -> bytes:
         while not self._eof and len(self._pending) <= self._HOLD:
@@ -121,13 +123,62 @@ class _Joined:
                 else min(n, len(self._pending) - self._HOLD)
             )
         out, self._pending = self._pending[:size], self._pending[size:]
+        self.consumed += len(out)
         return out  # never more than n bytes: the C backend copies into an n-byte buffer
 
 
-def _ijson_records(stream: Readable, head: bytes, file: str) -> Iterator[Any]:
+def _ijson_records(
+    stream: Readable, head: bytes, file: str, max_record_bytes: int
+) -> Iterator[Any]:
+    """Records of a file in another layout, built from ijson's events (not `ijson.items`:
+    its dotted prefixes grow with the depth, and 50,000 nested ``[`` took 6 GB)."""
+    joined = _Joined(head, stream)
     try:
-        yield from _IJSON.items(_Joined(head, stream), "item", use_float=True)
+        events = _IJSON.basic_parse(joined, use_float=True)
+        yield from _build_records(events, joined, file, max_record_bytes)
     except ArchiveError:
         raise
     except Exception:  # ijson raises several error types (IncompleteJSONError, ...)
         raise ArchiveError("malformed", file=file) from None
+
+
+def _build_records(
+    events: Iterator[tuple[str, Any]], joined: _Joined, file: str, max_record_bytes: int
+) -> Iterator[Any]:
+    stack: list[Any] = []  # the open containers of the current record
+    keys: list[Any] = []  # the pending key of each open object
+    started = ended = False
+    record_start = 0
+    for event, value in events:
+        if not started or ended:
+            if started or event != "start_array":
+                raise ArchiveError("malformed", file=file)
+            started = True
+            continue
+        if not stack:
+            if event == "end_array":
+                ended = True
+                continue
+            record_start = joined.consumed
+        elif joined.consumed - record_start > max_record_bytes + CHUNK:
+            raise ArchiveError("malformed", file=file)
+        if event == "map_key":
+            keys[-1] = value
+            continue
+        if event in ("start_map", "start_array"):
+            if len(stack) >= MAX_DEPTH:
+                raise ArchiveError("malformed", file=file)
+            stack.append({} if event == "start_map" else [])
+            keys.append(None)
+            continue
+        if event in ("end_map", "end_array"):
+            value = stack.pop()
+            keys.pop()
+        if not stack:
+            yield value
+        elif isinstance(stack[-1], list):
+            stack[-1].append(value)
+        else:
+            stack[-1][keys[-1]] = value
+    if not ended:
+        raise ArchiveError("malformed", file=file)

@@ -33,6 +33,9 @@ STATUS_LINK = re.compile(
     re.IGNORECASE,
 )
 NOT_HANDLES = frozenset({"i", "intent", "home", "search", "hashtag", "share", "settings"})
+# X's longest posts (Premium) hold 25,000 characters: longer texts are hostile input, cut so
+# that the import does not split one of them into thousands of Bluesky posts.
+MAX_TEXT_CHARS = 30_000
 TWEET_TYPES = ("tweets", "tweet")  # 2022-10+ name first; both may be present (merged folders)
 
 
@@ -205,13 +208,13 @@ def make_tweet(
     raw = tweet.get("full_text")
     if not isinstance(raw, str):
         raw = tweet.get("text") if isinstance(tweet.get("text"), str) else ""
-    text = unescape(str(raw))
+    text = unescape(str(raw)[:MAX_TEXT_CHARS])
     note = notes.match(tweet_id, text)
     reply_user = as_int(tweet.get("in_reply_to_user_id_str") or tweet.get("in_reply_to_user_id"))
     return Tweet(
         id=tweet_id,
         created_at=parse_date(tweet.get("created_at")),
-        text=note if note is not None else text,
+        text=note[:MAX_TEXT_CHARS] if note is not None else text,
         lang=tweet.get("lang") if isinstance(tweet.get("lang"), str) else None,
         reply_to_tweet_id=as_int(tweet.get("in_reply_to_status_id_str")),
         reply_to_user_id=reply_user,

@@ -19,6 +19,7 @@ from chatbot.conversation.context import Context
 from chatbot.conversation.registry import CommandRegistry, UserFacingError
 from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import negotiate, translator
+from chatbot.ops import metrics
 from chatbot.platforms.base import IncomingMessage, Platform, Text
 
 if TYPE_CHECKING:  # the services depend on the conversation package, not the other way
@@ -38,6 +39,8 @@ class Dispatcher:
         self.services = services
         self.registry = registry
         self.throttle = throttle or Throttle(limit=20, window_s=30.0)
+        settings = services.settings  # files are heavy work: their own, tighter limit
+        self.upload_throttle = Throttle(settings.upload_limit, settings.upload_window_s)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -49,17 +52,25 @@ class Dispatcher:
         if message.event is not None:
             await self._event(platform, message)
             return
+        metrics.MESSAGES.labels(platform=platform.name, kind=_kind(message)).inc()
         key = (platform.name, message.user.user_id)
         verdict = self.throttle.check(key)
         if verdict != "allowed":
             if verdict == "warn":
-                await self._flood_warning(platform, message)
+                await self._flood_warning(platform, message, "error.slow_down")
             return
+        if message.attachment is not None and message.chat.is_private:
+            verdict = self.upload_throttle.check(key)
+            if verdict != "allowed":
+                if verdict == "warn":
+                    await self._flood_warning(platform, message, "error.upload_slow_down")
+                return
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            await self._handle(platform, message)
+            with metrics.REPLY_SECONDS.labels(platform=platform.name).time():
+                await self._handle(platform, message)
 
     async def _handle(self, platform: Platform, message: IncomingMessage) -> None:
         private = message.chat.chat_id if message.chat.is_private else None
@@ -75,6 +86,7 @@ class Dispatcher:
         except UserFacingError as exc:
             await self._safe_reply(ctx, ctx.t(exc.key, **exc.params))
         except Exception:
+            metrics.HANDLER_ERRORS.labels(platform=platform.name).inc()
             reference = secrets.token_hex(4)
             log.exception("handler failed (reference %s, platform %s)", reference, platform.name)
             await self._safe_reply(ctx, ctx.t("error.internal", reference=reference))
@@ -140,6 +152,7 @@ class Dispatcher:
             language = negotiate(user.language, None, self.services.settings.default_language)
             await handler(Context(message, platform, self.services, user, translator(language)))
         except Exception:
+            metrics.HANDLER_ERRORS.labels(platform=platform.name).inc()
             log.exception("chat event %s failed on %s", message.event, platform.name)
 
     async def _move_to_private(self, ctx: Context) -> None:
@@ -155,12 +168,17 @@ class Dispatcher:
         else:
             await ctx.say("group.continue_in_private")
 
-    async def _flood_warning(self, platform: Platform, message: IncomingMessage) -> None:
+    async def _flood_warning(self, platform: Platform, message: IncomingMessage, key: str) -> None:
         user = await self.services.users.get_or_create(platform.name, message.user.user_id)
         language = negotiate(
             user.language, message.user.language_hint, self.services.settings.default_language
         )
-        text = translator(language)("error.slow_down", seconds=int(self.throttle.window_s))
+        t = translator(language)
+        if key == "error.upload_slow_down":
+            window = self.upload_throttle.window_s
+            text = t(key, count=self.upload_throttle.limit, minutes=max(1, round(window / 60)))
+        else:
+            text = t(key, seconds=int(self.throttle.window_s))
         try:
             await platform.send(message.chat, Text(text))
         except Exception:
@@ -172,6 +190,15 @@ class Dispatcher:
             await ctx.reply(Text(text))
         except Exception:
             log.exception("could not deliver an error message on %s", ctx.platform.name)
+
+
+def _kind(message: IncomingMessage) -> str:
+    """The `chatbot_messages_total` kind: callback, command, file or text."""
+    if message.callback is not None:
+        return "callback"
+    if message.command is not None:
+        return "command"
+    return "file" if message.attachment is not None else "text"
 
 
 async def _is_group_admin(ctx: Context) -> bool:

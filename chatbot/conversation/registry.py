@@ -88,5 +88,9 @@ class CommandRegistry:
     def callback(self, data: str) -> CallbackRoute | None:
         return self._callbacks.get(data.split(":", 1)[0])
 
+    def callback_prefixes(self) -> list[str]:
+        """The registered callback prefixes, in registration order."""
+        return list(self._callbacks)
+
     def visible(self) -> Iterator[Command]:
         return (c for c in self._ordered if not c.hidden)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from chatbot.i18n import negotiate, translator
 from chatbot.migration.budget_store import BudgetStore
 from chatbot.migration.follow import FollowOptions, follow_bluesky, follow_mastodon
+from chatbot.migration.job_view import FINAL, UNAVAILABLE, render_job
 from chatbot.migration.store import ACTIVE, RUNNABLE, Job, JobStore
 from chatbot.migration.writers import (
     AtprotoFollowWriter,
@@ -28,6 +28,7 @@ from chatbot.migration.writers import (
     MastodonPyFollowWriter,
     WriterError,
 )
+from chatbot.ops.metrics import JOBS_FAILED
 from chatbot.platforms.base import ChatRef, Platform, SentMessage, Text
 from chatbot.posts.job import import_posts
 from chatbot.posts.store import PostStore, media_dir
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WriterFactory = Callable[["Services", int, str], Awaitable[Any]]
-FINAL = ("done", "failed", "cancelled")
-UNAVAILABLE = "unavailable"  # the account's server did not answer: paused, not failed
-KNOWN_ERRORS = ("not_connected", "expired", "internal", UNAVAILABLE)
 
 
 async def connected_writer(services: Services, user_id: int, network: str) -> Any:
@@ -87,6 +85,10 @@ def options_from(services: Services) -> FollowOptions:
     )
 
 
+class Deferred(Exception):
+    """A worker does not sit through a long wait: the queue wakes the job later."""
+
+
 class JobRunner:
     def __init__(
         self,
@@ -118,12 +120,12 @@ class JobRunner:
         """Resume every queued or running job; how many users have one."""
         users = await self.store.runnable_users()
         for user_id in users:
-            self.kick(user_id)
+            await self.kick(user_id)
         if users:
             log.info("resuming the jobs of %d users", len(users))
         return len(users)
 
-    def kick(self, user_id: int) -> None:
+    async def kick(self, user_id: int) -> None:
         """Make sure the user's jobs are being worked on (one task per user)."""
         task = self._tasks.get(user_id)
         if task is None or task.done():
@@ -147,13 +149,13 @@ class JobRunner:
     async def submit_import(self, user_id: int, total: int, params: dict[str, Any]) -> Job:
         """Queue the import of the user's prepared posts to Bluesky."""
         job = await self.store.create(user_id, "import_bluesky", params, total)
-        self.kick(user_id)
+        await self.kick(user_id)
         return job
 
     async def submit(self, user_id: int, network: str, targets: list[str]) -> Job:
         job = await self.store.create(user_id, f"follow_{network}", {"targets": targets},
                                       len(set(targets)))  # fmt: skip
-        self.kick(user_id)
+        await self.kick(user_id)
         return job
 
     async def pause(self, user_id: int) -> list[Job]:
@@ -165,7 +167,7 @@ class JobRunner:
     async def resume(self, user_id: int) -> list[Job]:
         changed = await self._change(user_id, ("paused",), "queued")
         if changed:
-            self.kick(user_id)
+            await self.kick(user_id)
         return changed
 
     async def _change(self, user_id: int, before: tuple[str, ...], after: str) -> list[Job]:
@@ -202,12 +204,16 @@ class JobRunner:
                 await store.set_state(job.id, "paused", error=exc.code)
             else:
                 await store.set_state(job.id, "failed", error=exc.code)
+        except Deferred:
+            return  # a worker handed the wait to the queue: the job stays "running"
         except asyncio.CancelledError:
             raise  # shutdown: the job stays "running" and resumes at the next start
         except Exception:
             log.exception("job %d failed", job.id)
             await store.set_state(job.id, "failed", error="internal")
         final = await store.get(job.id)
+        if final is not None and final.state == "failed":
+            JOBS_FAILED.labels(kind=final.kind).inc()
         if final is not None and (final.state in FINAL or final.last_error == UNAVAILABLE):
             await self.report(final, force=True)
 
@@ -275,23 +281,3 @@ class JobRunner:
             return
         interval = max(self.report_interval_s, platform.limits.min_edit_interval_s)
         self._messages[job.id] = (sent, text, now + interval)
-
-
-def render_job(t: Any, job: Job, *, steps: bool = False) -> str:
-    """One job's state in the user's language (`steps`: the percentage in 5 % steps)."""
-    total = max(job.total, 1)
-    percent = job.handled * 100 // total
-    if steps and job.state not in FINAL:
-        percent -= percent % 5
-    prefix = "posts" if job.is_import else "follow"  # posts.* and follow.* keys
-    network = t(f"follow.network.{job.network}")
-    lines = [t(f"{prefix}.state.{job.state}", network=network, percent=percent)]
-    lines.append(t(f"{prefix}.counts", done=job.done, skipped=job.skipped, failed=job.failed,
-                   total=job.total))  # fmt: skip
-    now = dt.datetime.now(dt.UTC)
-    if job.state in ("running", "queued") and job.next_run_at and job.next_run_at > now:
-        lines.append(t("follow.waiting", when=job.next_run_at.strftime("%Y-%m-%d %H:%M UTC")))
-    if job.last_error and (job.state == "failed" or job.last_error == UNAVAILABLE):
-        code = job.last_error if job.last_error in KNOWN_ERRORS else "other"
-        lines.append(t(f"{prefix}.error.{code}", code=job.last_error))
-    return "\n".join(lines)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chatbot.ops.metrics import FOLLOWS
 from chatbot.storage.db import Database
 from chatbot.storage.schema import follow_log, jobs
 
@@ -173,11 +174,13 @@ class JobStore:
     ) -> int:
         """Log `entries` (ignoring targets logged before), count them, save `checkpoint`."""
         counts = {"done": 0, "skipped": 0, "failed": 0}
+        followed = 0
         now = now or utc_now()
         async with self.db.begin() as conn:
             for entry in entries:
                 if await self._log(conn, job, entry, now):
                     counts[COUNTER[entry.status]] += 1
+                    followed += entry.status == "followed"
             await conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job.id)
@@ -189,6 +192,7 @@ class JobStore:
                     updated_at=now,
                 )
             )
+        FOLLOWS.labels(network=job.network).inc(followed)
         return sum(counts.values())
 
     async def count(

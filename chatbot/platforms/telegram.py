@@ -1,9 +1,10 @@
-"""Telegram adapter: python-telegram-bot v22, long polling, cloud or self-hosted Bot API.
+"""Telegram adapter: python-telegram-bot v22, long polling or a webhook, cloud or self-hosted.
 
 `CHATBOT_TELEGRAM_API_URL` is the root of a self-hosted Bot API server (for example
 ``http://127.0.0.1:8081``); the bot appends ``/bot<token>`` and ``/file/bot<token>``.
 With `CHATBOT_TELEGRAM_LOCAL_MODE` (``telegram-bot-api --local``) there is no 20 MB
 download limit and `getFile` returns a local path that is copied instead of downloaded.
+With `CHATBOT_TELEGRAM_WEBHOOK_URL` updates arrive by webhook (`telegram_webhook`).
 
 Each update is handled in its own task (`concurrent_updates`); the dispatcher keeps one
 user's events in order. Nothing personal (texts, file names, the token) is logged.
@@ -50,6 +51,7 @@ from chatbot.platforms.base import (
 )
 from chatbot.platforms.telegram_admins import AdminCache
 from chatbot.platforms.telegram_convert import from_update, keyboard
+from chatbot.platforms.telegram_webhook import webhook_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,8 @@ class TelegramAdapter:
         self._app.add_error_handler(self._on_error)
         self._http: httpx.AsyncClient | None = None
         self._admins = AdminCache()
+        self._webhook = webhook_from_settings(self._app, settings)
+        self._delete_webhook = settings.telegram_webhook_delete_on_stop
 
     # -- Adapter ------------------------------------------------------------------------
 
@@ -123,6 +127,11 @@ class TelegramAdapter:
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=10.0))
         await self._publish_commands()
         await self._app.start()
+        if self._webhook is not None:
+            await self._webhook.start()
+            await self._webhook.register(UPDATES)
+            log.info("telegram: webhook mode as @%s", self.username)
+            return
         updater = self._app.updater
         assert updater is not None
         await updater.start_polling(
@@ -134,6 +143,10 @@ class TelegramAdapter:
         log.info("telegram: polling as @%s", self.username)
 
     async def stop(self) -> None:
+        if self._webhook is not None:
+            await self._webhook.stop()
+            if self._delete_webhook and self._app.running:
+                await self._webhook.unregister()
         updater = self._app.updater
         if updater is not None and updater.running:
             await updater.stop()

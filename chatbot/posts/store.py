@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from chatbot.migration.store import utc_now
+from chatbot.ops.metrics import POSTS_IMPORTED
 from chatbot.posts.prepare import PreparedPost
 from chatbot.storage.db import Database
 from chatbot.storage.schema import post_items, post_log
@@ -127,3 +128,5 @@ class PostStore:
         )
         async with self.db.begin() as conn:
             await conn.execute(statement)
+        if status == "posted":
+            POSTS_IMPORTED.inc()

@@ -30,6 +30,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.closed = False  # set by close(): readiness then fails (chatbot.ops)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             path = url.split("///", 1)[-1]
@@ -55,6 +56,7 @@ class Database:
             yield conn
 
     async def close(self) -> None:
+        self.closed = True
         await self.engine.dispose()
 
 

@@ -13,7 +13,11 @@ import secrets
 
 from aiohttp import web
 
-from chatbot.devtools.botapi_emulator import members, sending  # noqa: F401  (registers methods)
+from chatbot.devtools.botapi_emulator import (  # noqa: F401  (registers methods)
+    members,
+    sending,
+    webhook,
+)
 from chatbot.devtools.botapi_emulator.params import METHODS, Params, method, ok, read_params
 from chatbot.devtools.botapi_emulator.state import (
     CLOUD_DOWNLOAD_LIMIT,
@@ -24,8 +28,6 @@ from chatbot.devtools.botapi_emulator.state import (
 )
 
 _TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
-# what getUpdates leaves out when `allowed_updates` is empty (the Bot API's default)
-NOT_BY_DEFAULT = ("chat_member", "message_reaction", "message_reaction_count")
 
 
 def check_token(world: World, token: str, pinned: str | None) -> None:
@@ -79,18 +81,6 @@ async def get_me(world: World, params: Params) -> object:
     }
 
 
-@method("deleteWebhook")
-async def delete_webhook(world: World, params: Params) -> object:
-    if params.flag("drop_pending_updates"):
-        world.updates.clear()
-    return True
-
-
-@method("getWebhookInfo")
-async def get_webhook_info(world: World, params: Params) -> object:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
-
-
 def _commands_key(params: Params) -> str:
     scope = params.obj("scope") or {"type": "default"}
     return f"{scope.get('type', 'default')}:{params.text('language_code', '')}"
@@ -126,6 +116,7 @@ async def delete_my_commands(world: World, params: Params) -> object:
 
 @method("getUpdates")
 async def get_updates(world: World, params: Params) -> object:
+    webhook.check_polling_allowed(world)
     offset = params.number("offset", 0) or 0
     limit = min(max(params.number("limit", 100) or 100, 1), 100)
     timeout = min(max(params.number("timeout", 0) or 0, 0), 50)
@@ -136,11 +127,7 @@ async def get_updates(world: World, params: Params) -> object:
     if not world.updates and timeout:
         await world.wait_change(world.version, timeout)
     allowed = params.obj("allowed_updates") or []
-    if allowed:
-        updates = [u for u in world.updates if any(k in u for k in allowed)]
-    else:
-        updates = [u for u in world.updates if not any(k in u for k in NOT_BY_DEFAULT)]
-    return updates[:limit]
+    return [u for u in world.updates if webhook.wanted(u, allowed)][:limit]
 
 
 # -- files and buttons ------------------------------------------------------------------

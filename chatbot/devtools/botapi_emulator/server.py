@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -24,9 +25,13 @@ def build_app(
     local: bool = False,
     bot_username: str = "emulator_bot",
     token: str | None = None,
+    allow_http_webhook: bool = False,
+    webhook_retry_s: float = 1.0,
 ) -> web.Application:
     app = web.Application(client_max_size=4 * 1024**3)
-    app[WORLD] = World(data_dir, bot_username=bot_username, local=local, token=token)
+    world = World(data_dir, bot_username=bot_username, local=local, token=token)
+    world.allow_http_webhook, world.webhook_retry_s = allow_http_webhook, webhook_retry_s
+    app[WORLD] = world
     app.router.add_route("*", "/bot{token}/{method}", handle_method)
     app.router.add_get("/file/bot{token}/{path:.+}", handle_file)
     app.add_routes(routes)
@@ -39,10 +44,8 @@ async def _close_world(app: web.Application) -> None:
     await app[WORLD].close()
 
 
-async def serve(
-    host: str, port: int, data_dir: Path, *, local: bool, bot_username: str, token: str | None
-) -> None:
-    app = build_app(data_dir, local=local, bot_username=bot_username, token=token)
+async def serve(host: str, port: int, data_dir: Path, **options: Any) -> None:
+    app = build_app(data_dir, **options)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -72,6 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--bot-username", default="emulator_bot")
     parser.add_argument("--token", help="accept only this token (default: any)")
+    parser.add_argument(
+        "--allow-http-webhook",
+        action="store_true",
+        help="accept http:// webhook URLs on 127.0.0.1/localhost (the real API wants HTTPS)",
+    )
+    parser.add_argument(
+        "--webhook-retry", type=float, default=1.0, help="seconds before a failed delivery"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="botapi-emulator-") as scratch:
         data_dir = args.data_dir or Path(scratch)
@@ -84,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     local=args.local,
                     bot_username=args.bot_username,
                     token=args.token,
+                    allow_http_webhook=args.allow_http_webhook,
+                    webhook_retry_s=args.webhook_retry,
                 )
             )
         except OSError as exc:

@@ -137,6 +137,9 @@ class World:
         self.changed = asyncio.Condition()
         self.version = 0
         self.closing = False
+        self.webhook: Any = None  # a `webhook.Webhook` while one is set
+        self.allow_http_webhook = False  # http:// webhooks on 127.0.0.1 (tests only)
+        self.webhook_retry_s = 1.0  # first delay after a failed delivery (doubles)
         self._update_ids = itertools.count(1)
         self._file_numbers = itertools.count(1)
 
@@ -269,9 +272,14 @@ class World:
                 )
 
     async def close(self) -> None:
-        """End every long poll now (the server is shutting down)."""
+        """End every long poll and the webhook delivery now (the server is shutting down)."""
         self.closing = True
         await self.touch()
+        task = getattr(self.webhook, "task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 WORLD = web.AppKey("world", World)

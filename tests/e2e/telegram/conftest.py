@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,10 +61,12 @@ class Process:
         terminate(self.popen)
 
 
-def start_emulator(data_dir: Path, *, local: bool) -> tuple[Process, Emulator]:
+def start_emulator(
+    data_dir: Path, *, local: bool, extra: Sequence[str] = ()
+) -> tuple[Process, Emulator]:
     args = [sys.executable, "-m", "chatbot.devtools.botapi_emulator", "--host", "127.0.0.1"]
     args += ["--port", "0", "--data-dir", str(data_dir), "--bot-username", BOT_USERNAME]
-    args += ["--token", TOKEN] + (["--local"] if local else [])
+    args += ["--token", TOKEN] + (["--local"] if local else []) + list(extra)
     popen = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
     )
@@ -78,7 +80,9 @@ def start_emulator(data_dir: Path, *, local: bool) -> tuple[Process, Emulator]:
     return process, Emulator(root, BOT_USERNAME)
 
 
-def start_bot(emulator: Emulator, data_dir: Path, *, local: bool) -> Process:
+def start_bot(
+    emulator: Emulator, data_dir: Path, *, local: bool, extra_env: Mapping[str, str] = {}
+) -> Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.pop("DATABASE_URL", None)
     env.update(
@@ -92,6 +96,7 @@ def start_bot(emulator: Emulator, data_dir: Path, *, local: bool) -> Process:
         # the repository first: a stale editable install may map `handlers` as a namespace
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
     )
+    env.update(extra_env)
     command = [str(CHATBOT), "run"] if CHATBOT.exists() else [sys.executable, "-m", "chatbot.cli"]
     popen = subprocess.Popen(
         command,

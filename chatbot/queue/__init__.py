@@ -1,0 +1,1 @@
+"""Scale-out mode: jobs through a Redis queue (saq), replies from workers through an outbox."""

@@ -1,0 +1,134 @@
+"""`chatbot worker`: runs the queued tasks (scale-out mode); any number of them.
+
+Each worker holds its own services (database pool, parser processes), replies through
+the outbox, and runs the hourly loops (new-match notices, organisations' snapshots,
+digests and purges) as saq cron jobs, so each runs once per hour whatever the number of
+workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from redis.asyncio import Redis
+from saq import CronJob, Worker
+from saq.types import PartialTimersDict
+
+from chatbot.config import Settings
+from chatbot.conversation import Dispatcher
+from chatbot.queue.client import HEARTBEAT_S, TaskQueue, make_queue
+from chatbot.queue.outbox import OutboxPlatform
+from chatbot.queue.runner import WorkerJobRunner
+from chatbot.queue.wire import message_from
+
+log = logging.getLogger(__name__)
+
+Ctx = Any  # saq's context dict, with what `startup` puts in it
+
+
+def platform_names(settings: Settings) -> list[str]:
+    names = []
+    if settings.telegram_enabled:
+        names.append("telegram")
+    if settings.matrix_enabled:
+        names.append("matrix")
+    return names or ["console"]
+
+
+async def startup(ctx: Ctx) -> None:
+    from chatbot.services import Services
+    from handlers import build_registry
+
+    settings: Settings = ctx["settings"]
+    services = await Services.start(settings)
+    services.in_worker = True
+    redis = Redis.from_url(str(settings.redis_url))
+    platforms = {name: OutboxPlatform(name, redis) for name in platform_names(settings)}
+    tasks = TaskQueue(ctx["worker"].queue)
+    services.queue = tasks
+    services.follow_jobs = WorkerJobRunner(services, platforms, queue=tasks)
+    ctx.update(services=services, redis=redis, platforms=platforms, tasks=tasks,
+               dispatcher=Dispatcher(services, build_registry()))  # fmt: skip
+
+
+async def shutdown(ctx: Ctx) -> None:
+    services = ctx.get("services")
+    if services is not None:
+        await services.close()
+    redis = ctx.get("redis")
+    if redis is not None:
+        await redis.aclose()
+
+
+@contextlib.asynccontextmanager
+async def heartbeat(ctx: Ctx) -> Any:
+    """Touch the saq job while it runs: when this worker dies, the touches stop."""
+    job = ctx["job"]
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S / 3)
+            with contextlib.suppress(Exception):
+                await job.update()
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+async def drain_user(ctx: Ctx, *, user_id: int) -> int:
+    async with heartbeat(ctx):
+        runner: WorkerJobRunner = ctx["services"].follow_jobs
+        return await runner.drain(user_id)
+
+
+async def nudge(ctx: Ctx, *, user_id: int) -> None:
+    await ctx["tasks"].drain_user(user_id)
+
+
+async def handle_message(ctx: Ctx, *, payload: dict[str, Any]) -> None:
+    async with heartbeat(ctx):
+        platform = ctx["platforms"][payload["platform"]]
+        await ctx["dispatcher"].handle(platform, message_from(payload["message"]))
+        await ctx["services"].jobs.idle()  # the matching an upload started, before leaving
+
+
+async def hourly(ctx: Ctx) -> None:
+    from chatbot.notify import MatchNotifier
+    from chatbot.orgs.loop import OrgLoop
+
+    services, platforms = ctx["services"], ctx["platforms"]
+    for loop in (MatchNotifier(services, platforms), OrgLoop(services, platforms)):
+        try:
+            await loop.run_once()
+        except Exception:
+            log.exception("%s failed", type(loop).__name__)
+
+
+def build_worker(settings: Settings) -> Worker[Any]:
+    if not settings.redis_url or not settings.on_postgresql:
+        raise SystemExit("chatbot worker needs CHATBOT_REDIS_URL and DATABASE_URL on PostgreSQL")
+    worker = Worker(
+        make_queue(settings.redis_url),
+        functions=[drain_user, nudge, handle_message],
+        concurrency=settings.worker_concurrency,
+        cron_jobs=[CronJob(hourly, cron="7 * * * *", timeout=1800)],
+        startup=startup,
+        shutdown=shutdown,
+        timers=PartialTimersDict(sweep=10, abort=1, schedule=1, worker_info=10),
+        shutdown_grace_period_s=10,
+    )
+    worker.context["settings"] = settings
+    return worker
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM (saq's worker handles the signals)."""
+    worker = build_worker(settings)
+    log.info("worker starting (concurrency %d)", settings.worker_concurrency)
+    await worker.start()
