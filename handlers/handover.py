@@ -12,6 +12,8 @@ import dataclasses
 import secrets
 import shutil
 
+from redis.exceptions import RedisError
+
 from chatbot.conversation import Context
 from chatbot.platforms.base import DownloadFailed, TooBigToDownload
 from handlers.archive import mb, safe_name, size_ok
@@ -39,6 +41,6 @@ async def hand_over(ctx: Context) -> None:
     message = dataclasses.replace(ctx.message, attachment=local)
     try:
         await ctx.services.queue.handle_message(ctx.platform.name, message)
-    except Exception:
+    except RedisError:  # the queue is away: say so, keep nothing
         shutil.rmtree(folder, ignore_errors=True)
-        raise
+        await ctx.say("upload.busy")

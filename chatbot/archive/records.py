@@ -145,40 +145,38 @@ def _ijson_records(
 def _build_records(
     events: Iterator[tuple[str, Any]], joined: _Joined, file: str, max_record_bytes: int
 ) -> Iterator[Any]:
-    stack: list[Any] = []  # the open containers of the current record
-    keys: list[Any] = []  # the pending key of each open object
-    started = ended = False
+    """The elements of the top-level array, at most `MAX_DEPTH` deep and about
+    `max_record_bytes` long (checked when a container opens)."""
+    first = next(events, None)
+    if first is None or first[0] != "start_array":
+        raise ArchiveError("malformed", file=file)
+    stack: list[Any] = [None]  # the open containers; the top-level array is never built
+    keys: list[Any] = [None]  # the pending key of each open object, None in arrays
     record_start = 0
     for event, value in events:
-        if not started or ended:
-            if started or event != "start_array":
-                raise ArchiveError("malformed", file=file)
-            started = True
-            continue
-        if not stack:
-            if event == "end_array":
-                ended = True
-                continue
-            record_start = joined.consumed
-        elif joined.consumed - record_start > max_record_bytes + CHUNK:
-            raise ArchiveError("malformed", file=file)
         if event == "map_key":
             keys[-1] = value
             continue
-        if event in ("start_map", "start_array"):
-            if len(stack) >= MAX_DEPTH:
+        if event == "start_map" or event == "start_array":
+            depth = len(stack)
+            if depth == 1:
+                record_start = joined.consumed
+            elif depth > MAX_DEPTH or joined.consumed - record_start > max_record_bytes + CHUNK:
                 raise ArchiveError("malformed", file=file)
             stack.append({} if event == "start_map" else [])
             keys.append(None)
             continue
-        if event in ("end_map", "end_array"):
+        if event == "end_map" or event == "end_array":
             value = stack.pop()
             keys.pop()
-        if not stack:
+            if not stack:  # the top-level array closed: nothing may follow
+                if next(events, None) is not None:
+                    raise ArchiveError("malformed", file=file)
+                return
+        if len(stack) == 1:
             yield value
-        elif isinstance(stack[-1], list):
+        elif (key := keys[-1]) is None:
             stack[-1].append(value)
         else:
-            stack[-1][keys[-1]] = value
-    if not ended:
-        raise ArchiveError("malformed", file=file)
+            stack[-1][key] = value
+    raise ArchiveError("malformed", file=file)

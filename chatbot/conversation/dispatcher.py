@@ -20,6 +20,7 @@ from chatbot.conversation.registry import CommandRegistry, UserFacingError
 from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import negotiate, translator
 from chatbot.ops import metrics
+from chatbot.outages import OUTAGES
 from chatbot.platforms.base import IncomingMessage, Platform, Text
 
 if TYPE_CHECKING:  # the services depend on the conversation package, not the other way
@@ -85,6 +86,9 @@ class Dispatcher:
             await self._route(ctx)
         except UserFacingError as exc:
             await self._safe_reply(ctx, ctx.t(exc.key, **exc.params))
+        except OUTAGES as exc:  # the database or Redis is away for a moment
+            log.warning("infrastructure unavailable (%s) on %s", type(exc).__name__, platform.name)
+            await self._safe_reply(ctx, ctx.t("error.unavailable"))
         except Exception:
             metrics.HANDLER_ERRORS.labels(platform=platform.name).inc()
             reference = secrets.token_hex(4)

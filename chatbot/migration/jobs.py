@@ -29,6 +29,7 @@ from chatbot.migration.writers import (
     WriterError,
 )
 from chatbot.ops.metrics import JOBS_FAILED
+from chatbot.outages import OUTAGES
 from chatbot.platforms.base import ChatRef, Platform, SentMessage, Text
 from chatbot.posts.job import import_posts
 from chatbot.posts.store import PostStore, media_dir
@@ -85,6 +86,9 @@ def options_from(services: Services) -> FollowOptions:
     )
 
 
+TRANSIENT = OUTAGES  # infrastructure errors: the job is tried again, never "failed"
+
+
 class Deferred(Exception):
     """A worker does not sit through a long wait: the queue wakes the job later."""
 
@@ -110,6 +114,7 @@ class JobRunner:
         self.options = options or options_from(services)
         self.clock = clock
         self.report_interval_s = report_interval_s
+        self.retry_s = 5.0  # after an infrastructure error
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
         self._messages: dict[int, tuple[SentMessage, str, float]] = {}
@@ -182,10 +187,14 @@ class JobRunner:
 
     async def _drain(self, user_id: int) -> None:
         while True:
-            jobs = await self.store.for_user(user_id, RUNNABLE)
-            if not jobs:
-                return
-            await self._execute(jobs[0])
+            try:
+                jobs = await self.store.for_user(user_id, RUNNABLE)
+                if not jobs:
+                    return
+                await self._execute(jobs[0])
+            except TRANSIENT as exc:  # e.g. PostgreSQL restarting: wait, then go on
+                log.warning("jobs of user %d: %s, trying again", user_id, type(exc).__name__)
+                await asyncio.sleep(self.retry_s)
 
     async def _execute(self, job: Job) -> None:
         store = self.store
@@ -208,6 +217,8 @@ class JobRunner:
             return  # a worker handed the wait to the queue: the job stays "running"
         except asyncio.CancelledError:
             raise  # shutdown: the job stays "running" and resumes at the next start
+        except TRANSIENT:
+            raise  # the database or queue is away: the job stays "running", tried again
         except Exception:
             log.exception("job %d failed", job.id)
             await store.set_state(job.id, "failed", error="internal")

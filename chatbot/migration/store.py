@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -130,6 +130,13 @@ class JobStore:
     async def runnable_users(self) -> list[int]:
         """Users with a queued or running job (running ones were cut off by a stop)."""
         query = select(jobs.c.user_id).where(jobs.c.state.in_(RUNNABLE)).distinct()
+        async with self.db.begin() as conn:
+            return sorted(int(uid) for uid in (await conn.execute(query)).scalars())
+
+    async def due_users(self, now: dt.datetime) -> list[int]:
+        """Users with a queued or running job whose wait (if any) is over."""
+        due = or_(jobs.c.next_run_at.is_(None), jobs.c.next_run_at <= now)
+        query = select(jobs.c.user_id).where(jobs.c.state.in_(RUNNABLE), due).distinct()
         async with self.db.begin() as conn:
             return sorted(int(uid) for uid in (await conn.execute(query)).scalars())
 

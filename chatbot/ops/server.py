@@ -17,11 +17,8 @@ Usage (``chatbot run`` does this; a worker passes its own checks)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import ssl
 from collections.abc import Awaitable, Callable, Mapping
-from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -53,38 +50,19 @@ def database_check(db: Database) -> Check:
 
 
 def redis_check(url: str) -> Check:
-    """PING over RESP (``redis://[:password@]host[:port][/db]``, ``rediss://`` for TLS)."""
-    parts = urlsplit(url)
+    """PING through the redis client (the queue's own library)."""
 
     async def check() -> None:
-        tls = ssl.create_default_context() if parts.scheme == "rediss" else None
-        reader, writer = await asyncio.open_connection(
-            parts.hostname or "127.0.0.1", parts.port or 6379, ssl=tls
-        )
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         try:
-            if parts.password is not None:
-                words = [b"AUTH"]
-                if parts.username:  # Redis 6 ACL user; redis://:secret@host is the default
-                    words.append(unquote(parts.username).encode())
-                writer.write(_command(*words, unquote(parts.password).encode()))
-                if not (await reader.readline()).startswith(b"+OK"):
-                    raise NotReady("authentication refused")
-            writer.write(_command(b"PING"))
-            if not (await reader.readline()).startswith(b"+PONG"):
+            if not await client.ping():  # type: ignore[misc]  # redis-py's union return
                 raise NotReady("no PONG")
         finally:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
+            await client.aclose()
 
     return check
-
-
-def _command(*words: bytes) -> bytes:
-    out = [b"*%d\r\n" % len(words)]
-    for word in words:
-        out.append(b"$%d\r\n%s\r\n" % (len(word), word))
-    return b"".join(out)
 
 
 def flag_check(flag: asyncio.Event, what: str) -> Check:

@@ -11,20 +11,29 @@ poll the job's state, since `/pause` and `/cancel` come from another process.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
+
 from chatbot.migration.jobs import Deferred, JobRunner
 from chatbot.migration.store import RUNNABLE, Job
+from chatbot.outages import OUTAGES as INFRA
 from chatbot.platforms.base import Platform
 from chatbot.queue.client import TaskQueue
 
 if TYPE_CHECKING:
     from chatbot.services import Services
 
+log = logging.getLogger(__name__)
+
 DEFER_S = 20.0
 POLL_S = 2.0
+SWEEP_S = 30.0
+OUTAGES: tuple[type[BaseException], ...] = (RedisError, *INFRA)
 
 
 class QueuedJobRunner(JobRunner):
@@ -38,12 +47,45 @@ class QueuedJobRunner(JobRunner):
     ) -> None:
         super().__init__(services, platforms, **options)
         self.queue = queue
+        self._sweep: asyncio.Task[None] | None = None
 
     async def kick(self, user_id: int) -> None:
-        await self.queue.drain_user(user_id)
+        """Enqueue the user's drain; when Redis is away the job waits in the database and
+        the periodic sweep (`keep_going`) enqueues it once Redis is back."""
+        try:
+            await self.queue.drain_user(user_id)
+        except RedisError as exc:
+            log.warning("queue unavailable (%s): job of user %d kept for later", exc, user_id)
+
+    async def start(self) -> int:
+        users = await super().start()
+        self._sweep = asyncio.create_task(self.keep_going(), name="jobs-sweep")
+        return users
+
+    async def close(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+            await asyncio.gather(self._sweep, return_exceptions=True)
+        await super().close()
+
+    async def keep_going(self) -> None:
+        """Every `SWEEP_S`: enqueue the drains of users whose jobs are due (after an outage
+        of Redis, or anything that lost a queued task). Drains are keyed per user, so
+        this never runs a user's jobs twice."""
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                now = dt.datetime.now(dt.UTC)
+                for user_id in await self.store.due_users(now):
+                    await self.queue.drain_user(user_id)
+            except OUTAGES as exc:
+                log.warning("job sweep: %s", type(exc).__name__)
 
 
 class WorkerJobRunner(QueuedJobRunner):
+    async def start(self) -> int:
+        return 0  # the front ends enqueue; a worker only runs what it is given
+
     async def drain(self, user_id: int) -> int:
         """Run each runnable job of the user once (waiting ones are woken later)."""
         seen: set[int] = set()

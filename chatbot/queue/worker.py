@@ -52,9 +52,16 @@ async def startup(ctx: Ctx) -> None:
     services.follow_jobs = WorkerJobRunner(services, platforms, queue=tasks)
     ctx.update(services=services, redis=redis, platforms=platforms, tasks=tasks,
                dispatcher=Dispatcher(services, build_registry()))  # fmt: skip
+    from chatbot.ops.server import default_checks, start_ops_server
+
+    ctx["ops"] = await start_ops_server(settings, default_checks(settings, services.db),
+                                        db=services.db)  # fmt: skip
 
 
 async def shutdown(ctx: Ctx) -> None:
+    ops = ctx.get("ops")
+    if ops is not None:
+        await ops.cleanup()
     services = ctx.get("services")
     if services is not None:
         await services.close()

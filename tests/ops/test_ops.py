@@ -127,39 +127,25 @@ async def test_readiness_fails_when_redis_does_not_answer(
         assert answer.status_code == 503
         body = answer.json()
         assert body["failed"] == ["redis"]
-        assert body["checks"] == {"database": "ok", "redis": "ConnectionRefusedError"}
+        assert body["checks"] == {"database": "ok", "redis": "ConnectionError"}
     finally:
         await runner.cleanup()
 
 
-async def test_readiness_pings_a_redis_server(settings: Settings, services: Services) -> None:
-    """A few lines of RESP stand in for Redis: AUTH, then PING answered with PONG."""
-    seen: list[bytes] = []
-
-    async def fake_redis(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while line := await reader.readline():
-            seen.append(line)
-            if line.upper().startswith(b"PING"):
-                writer.write(b"+PONG\r\n")
-            elif line.upper().startswith(b"AUTH"):
-                writer.write(b"+OK\r\n")
-            await writer.drain()
-
-    server = await asyncio.start_server(fake_redis, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+async def test_readiness_pings_the_real_redis(
+    settings: Settings, services: Services, redis_url: str
+) -> None:
     settings.ops_port = free_port()
-    settings.redis_url = f"redis://:s3cret@127.0.0.1:{port}/0"
+    settings.redis_url = redis_url
     runner = await start_ops_server(settings, default_checks(settings, services.db))
     assert runner is not None
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.ops_port}") as http:
             answer = await http.get("/readyz")
         assert answer.status_code == 200, answer.text
-        assert b"s3cret\r\n" in seen and b"PING\r\n" in seen
+        assert answer.json()["checks"]["redis"] == "ok"
     finally:
         await runner.cleanup()
-        server.close()
-        await server.wait_closed()
 
 
 def test_ops_server_is_off_without_a_port(settings: Settings) -> None:
