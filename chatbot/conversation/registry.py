@@ -82,6 +82,10 @@ class CommandRegistry:
             raise ValueError(f"bad or duplicate callback prefix {prefix!r}")
         self._callbacks[prefix] = CallbackRoute(prefix, handler, private_only)
 
+    def names(self) -> list[str]:
+        """Every command name and alias."""
+        return list(self._commands)
+
     def get(self, name: str) -> Command | None:
         return self._commands.get(name.lower())
 

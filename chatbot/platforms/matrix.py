@@ -79,6 +79,7 @@ class MatrixAdapter:
             encryption=self.client.config.encryption_enabled,
             max_file_bytes=ArchiveLimits().max_upload_bytes,
         )
+        self.matrix.commands = frozenset(dispatcher.registry.names())
         self.platform = self.matrix
         self._names = BotNames(settings.matrix_user or "")
         self._ready = False

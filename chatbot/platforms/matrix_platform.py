@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 ROOM_SYNC_WAIT_S = 15.0
 
 
+_COMMAND = re.compile(r"(?<![\w/:.@!-])/([A-Za-z_]{2,32})\b")
+
+
 class MatrixPlatform:
     """Implements `Platform` on a logged-in nio `AsyncClient`."""
 
@@ -62,6 +66,7 @@ class MatrixPlatform:
         )
         self.direct_hints: set[str] = set()
         self.joined_at: dict[str, int] = {}
+        self.commands: frozenset[str] = frozenset()  # the bot's command names (the adapter)
         self._own_events: OrderedDict[str, None] = OrderedDict()
 
     # -- state shared with the adapter -------------------------------------------------
@@ -90,7 +95,7 @@ class MatrixPlatform:
     async def send(self, chat: ChatRef, reply: Reply) -> SentMessage:
         room_id = chat.chat_id
         if isinstance(reply, Text):
-            content: dict[str, Any] = {"msgtype": "m.notice", "body": reply.text}
+            content: dict[str, Any] = {"msgtype": "m.notice", "body": self.bang(reply.text)}
         elif isinstance(reply, Image):
             data = reply.data
             content = await self._upload(
@@ -121,11 +126,22 @@ class MatrixPlatform:
         self._remember(event_id)
         return SentMessage(chat, event_id)
 
+    def bang(self, text: str) -> str:
+        """``/join`` -> ``!join`` for the bot's commands: Element runs its own /join,
+        /leave, /help... and never sends them, so Matrix users are shown ``!cmd``."""
+        if not self.commands:
+            return text
+        return _COMMAND.sub(
+            lambda m: "!" + m.group(1) if m.group(1).lower() in self.commands else m.group(0),
+            text,
+        )
+
     async def edit(self, sent: SentMessage, reply: Text) -> None:
-        new = {"msgtype": "m.notice", "body": reply.text}
+        body = self.bang(reply.text)
+        new = {"msgtype": "m.notice", "body": body}
         content = {
             "msgtype": "m.notice",
-            "body": "* " + reply.text,
+            "body": "* " + body,
             "m.new_content": new,
             "m.relates_to": {"rel_type": "m.replace", "event_id": sent.message_id},
         }

@@ -64,7 +64,7 @@ def normalise(texts: list[str]) -> list[str]:
             if not CHOICE_LINE.match(line) and line != FR("conversation.reply_with_number")
         ]
         text = "\n".join(lines).strip()
-        shown.append(re.sub(r"^!(\w)", r"/\1", text, flags=re.MULTILINE))
+        shown.append(re.sub(r"(?<![\w/])!(\w)", r"/\1", text))  # Matrix shows !cmd
     return shown
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -37,6 +38,12 @@ from nio import (
 from nio.crypto.attachments import decrypt_attachment
 
 WAIT_S = 30.0
+
+
+def as_shown(text: str) -> str:
+    """What the bot shows on Matrix for a catalog text: ``!cmd`` for ``/cmd`` (Element
+    would run /join, /leave, /help itself), as `MatrixPlatform.bang` does."""
+    return re.sub(r"(?<![\w/:.@!-])/([A-Za-z_]{2,32})\b", r"!\1", text)
 
 
 class MatrixUser:
@@ -186,6 +193,7 @@ class MatrixUser:
     async def wait_text(
         self, room_id: str, sender: str, contains: str, since: int, within: float = WAIT_S
     ) -> str:
+        contains = as_shown(contains)
         event = await self.wait_for(
             room_id,
             sender,

@@ -22,7 +22,7 @@ from chatbot.orgs.loop import OrgLoop
 from chatbot.orgs.store import Organisation
 from chatbot.services import Services
 from tests.e2e.matrix.conftest import BotProcess
-from tests.e2e.matrix.driver import MatrixUser
+from tests.e2e.matrix.driver import MatrixUser, as_shown
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -55,7 +55,7 @@ async def join(person: MatrixUser, group: str, bot: BotProcess) -> str:
     await person.wait_text(direct, bot.user_id, EN("org.join.welcome", name=NAME), 0)
     question = await person.wait_text(direct, bot.user_id, EN("org.roster.question", name=NAME), 0)
     assert f"1. {EN('org.roster.yes')}" in question and f"2. {EN('org.roster.no')}" in question
-    listed = EN("org.roster.listed_later", name=NAME, connect="/connect", link="/link")
+    listed = as_shown(EN("org.roster.listed_later", name=NAME, connect="/connect", link="/link"))
     assert await answer(person, direct, bot, "1") == listed
     return direct
 
