@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
 
 from chatbot.archive import ArchiveError
 from chatbot.config import ArchiveLimits
@@ -187,7 +186,7 @@ async def _mentions(ctx: Context) -> dict[str, str]:
         found: list[Match] | None = await user_matches(ctx.services, ctx.user.id)
     except NetworkUnavailable:
         return {}
-    names: dict[str, Any] = {}
+    names: dict[str, str] = {}
     for match in found or []:
         sure = match.network == "bluesky" and match.eligible_for_auto_follow
         if sure and match.did and match.x_username:

@@ -2,11 +2,11 @@
 
 A worker has no chat connection. Its handlers and jobs talk to an `OutboxPlatform`,
 which appends each send, edit or delete to the stream of that platform
-(``chatbot:outbox:<platform>``). Every front end running that platform reads the stream
-in one consumer group (`OutboxRelay`), so each reply is delivered once, by whichever
-front end is free; entries a dead front end had taken are claimed again after a minute.
-A message sent from a worker gets a placeholder id at once; the front end that delivers
-it records the real id, and later edits wait for that record.
+(``chatbot:outbox:<platform>``). One front end at a time holds the delivery lease of a
+stream (`OutboxRelay`) and delivers it in order; if it dies, another takes the lease
+over and delivers what it had left unacknowledged. A message sent from a worker gets a
+placeholder id at once; the front end that delivers it records the real id, and later
+edits wait for that record.
 """
 
 from __future__ import annotations
