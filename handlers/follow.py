@@ -13,6 +13,7 @@ import math
 
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
+from chatbot.migration.budget import estimate_hours
 from chatbot.migration.job_view import render_job
 from chatbot.migration.jobs import JobRunner
 from chatbot.migration.writers import ExpiredError, WriterError
@@ -90,7 +91,7 @@ async def follow(ctx: Context) -> None:
         return
     await jobs.submit(ctx.user.id, network, targets)
     if network == "bluesky":
-        hours = len(targets) * 3 / (5000 * jobs.options.headroom)
+        hours = estimate_hours(len(targets), jobs.options.headroom)
         await ctx.say("follow.started.bluesky", count=len(targets), hours=max(1, math.ceil(hours)))
     else:
         days = math.ceil(len(targets) / MASTODON_API_MAX)

@@ -16,6 +16,7 @@ from chatbot.archive import ArchiveError
 from chatbot.config import ArchiveLimits
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
+from chatbot.migration.budget import estimate_hours
 from chatbot.migration.writers import ExpiredError, WriterError
 from chatbot.networks.types import NetworkUnavailable
 from chatbot.posts.store import PostStore, media_dir
@@ -158,7 +159,7 @@ async def pressed(ctx: Context) -> None:
         return
     await jobs.submit_import(ctx.user.id, len(items), {"prepared": len(items)})
     writes = sum(len(item.parts) for item in items)
-    hours = writes * 3 / (5000 * jobs.options.headroom)
+    hours = estimate_hours(writes, jobs.options.headroom)
     await ctx.say("posts.started", count=len(items), hours=max(1, math.ceil(hours)))
 
 

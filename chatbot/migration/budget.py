@@ -23,6 +23,14 @@ CREATE_POINTS = 3
 MAX_BATCH = 200  # applyWrites accepts at most 200 writes
 
 
+def estimate_hours(writes: int, headroom: float = 0.8) -> float:
+    """How long `writes` creates take within both windows (the daily cap included)."""
+    points = writes * CREATE_POINTS
+    day_cap, hour_cap = DAY_POINTS * headroom, HOUR_POINTS * headroom
+    days, rest = divmod(points, day_cap)
+    return days * 24 + rest / hour_cap
+
+
 @dataclass
 class Window:
     """A fixed window that starts at its first use, like the PDS's rate limiter."""

@@ -80,3 +80,11 @@ def test_epoch_reset_headers_and_state_survive_a_restart() -> None:
     assert again.plan(1_800_000_001.0, 200).writes == 0  # the bucket is still empty
     with pytest.raises(ValueError):
         PointsBudget(1.5)
+
+
+def test_the_estimate_counts_the_daily_cap_too() -> None:
+    from chatbot.migration.budget import estimate_hours
+
+    assert estimate_hours(1_000) == pytest.approx(3_000 / 4_000)  # within the first day
+    # 28,000 points a day at 80 %: 10,000 creates are one full day and 2,000 points more
+    assert estimate_hours(10_000) == pytest.approx(24 + 2_000 / 4_000)
