@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # queue to `chatbot worker` processes; readiness pings it too
     redis_url: str | None = None
     worker_concurrency: int = Field(20, ge=1, le=1000)  # jobs one worker runs at a time
+    # a queued task whose worker sent no heartbeat for this long is retried elsewhere (the
+    # time to recover from a dead worker; shorter means more Redis writes per running task)
+    queue_heartbeat_s: int = Field(30, ge=3, le=3600)
     parse_workers: int = Field(2, ge=1, le=32)
     # files (archives, CSVs) each user may send per window; more are refused with a notice
     upload_limit: int = Field(5, ge=1, le=1000)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,19 @@ class BackgroundJobs:
             if owner == user_id:
                 task.cancel()
 
+    def running(self) -> set[asyncio.Task[None]]:
+        """The jobs running now (to wait later for those a piece of work started)."""
+        return set(self._tasks.values())
+
     async def idle(self) -> None:
         """Wait until every job has finished (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    @staticmethod
+    async def wait(tasks: Iterable[asyncio.Task[None]]) -> None:
+        """Wait until these jobs have finished (their failures are logged, not raised)."""
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def close(self) -> None:
         tasks = list(self._tasks.values())

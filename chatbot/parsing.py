@@ -21,24 +21,41 @@ def _read(paths: Sequence[Path], hints: bool) -> ParsedArchive:
     return read_archive(paths, ArchiveLimits(), hints=hints)
 
 
+TASKS_PER_POOL = 50  # per process, before the pool is replaced
+
+
 class ParserPool:
     """Runs archive reads and chart rendering in worker processes (or threads, inline)."""
 
     def __init__(self, workers: int = 2, *, processes: bool = True) -> None:
-        self._executor: Executor
-        if processes:
-            self._executor = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                max_tasks_per_child=50,
-            )
-        else:
-            self._executor = ThreadPoolExecutor(max_workers=workers)
+        self._workers = workers
+        self._processes = processes
+        self._submitted = 0
+        self._executor: Executor = self._new_executor()
+
+    def _new_executor(self) -> Executor:
+        if not self._processes:
+            return ThreadPoolExecutor(max_workers=self._workers)
+        # not `max_tasks_per_child`: on Python 3.11 a pool whose processes reached it stops
+        # replacing them and every later task waits forever (CPython gh-115634)
+        return ProcessPoolExecutor(
+            max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    def _next_executor(self) -> Executor:
+        """The pool for the next task: a fresh one every `TASKS_PER_POOL` tasks per process,
+        so that memory a parser kept is given back; the old one finishes its tasks first."""
+        self._submitted += 1
+        if self._processes and self._submitted > TASKS_PER_POOL * self._workers:
+            old, self._executor = self._executor, self._new_executor()
+            old.shutdown(wait=False)
+            self._submitted = 1
+        return self._executor
 
     async def read(self, paths: Sequence[Path], *, hints: bool) -> ParsedArchive:
         loop = asyncio.get_running_loop()
         with ARCHIVE_PARSE_SECONDS.time():
-            return await loop.run_in_executor(self._executor, _read, list(paths), hints)
+            return await loop.run_in_executor(self._next_executor(), _read, list(paths), hints)
 
     async def prepare_posts(
         self, paths: Sequence[Path], media_dir: Path, **options: Any
@@ -46,12 +63,12 @@ class ParserPool:
         """`chatbot.posts.prepare.prepare_posts` in a worker (photos are re-encoded there)."""
         loop = asyncio.get_running_loop()
         call = functools.partial(prepare_posts, list(paths), media_dir, **options)
-        return await loop.run_in_executor(self._executor, call)
+        return await loop.run_in_executor(self._next_executor(), call)
 
     async def chart(self, tweets_per_year: dict[int, int], labels: ChartLabels) -> bytes:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._executor, posts_per_year_png, tweets_per_year, labels
+            self._next_executor(), posts_per_year_png, tweets_per_year, labels
         )
 
     def close(self) -> None:

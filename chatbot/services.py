@@ -105,7 +105,10 @@ async def _scale_out(services: Services) -> None:
     from chatbot.conversation.pending import RedisStore
     from chatbot.queue.client import TaskQueue
 
-    services.queue = TaskQueue.from_url(str(services.settings.redis_url))
+    settings = services.settings
+    services.queue = TaskQueue.from_url(
+        str(settings.redis_url), heartbeat_s=settings.queue_heartbeat_s
+    )
     await services.queue.connect()
     redis: Redis = services.queue.queue.redis
     services.pending = PendingSteps(store=RedisStore(redis, services.secrets))

@@ -75,9 +75,19 @@ class Dispatcher:
 
     async def _handle(self, platform: Platform, message: IncomingMessage) -> None:
         private = message.chat.chat_id if message.chat.is_private else None
-        user = await self.services.users.get_or_create(
-            platform.name, message.user.user_id, private_chat_id=private
-        )
+        try:
+            user = await self.services.users.get_or_create(
+                platform.name, message.user.user_id, private_chat_id=private
+            )
+        except OUTAGES as exc:  # no user without the database: answer in the hinted language
+            log.warning("infrastructure unavailable (%s) on %s", type(exc).__name__, platform.name)
+            hint = negotiate(None, message.user.language_hint,
+                             self.services.settings.default_language)  # fmt: skip
+            try:
+                await platform.send(message.chat, Text(translator(hint)("error.unavailable")))
+            except Exception:
+                log.exception("could not deliver an error message on %s", platform.name)
+            return
         language = negotiate(
             user.language, message.user.language_hint, self.services.settings.default_language
         )

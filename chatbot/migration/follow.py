@@ -4,7 +4,9 @@ Both start from the database: targets already in the follow log are never sent a
 Bluesky also reads the account's own follow records first and skips them; before each
 batch it saves the batch as "in flight", so when a crash falls between the server's write
 and the log, the next start finds those follows on the account and logs them as made,
-never sending them twice.
+never sending them twice. A batch answered by a 5xx or a network error may have been
+written too (a gateway timing out after the PDS committed): before it is sent again, the
+account's follows are read once more and what landed is logged, not re-sent.
 """
 
 from __future__ import annotations
@@ -102,9 +104,23 @@ async def follow_bluesky(
     await store.record(job, found, checkpoint())
     pending = [did for did in targets if did not in logged and did not in existing]
     limit, attempt = options.batch_size, 0
+    sent: list[str] = []  # the batch of a failed write, until the account was read again
     while pending:
         if not await io.active(job):
             return False
+        if sent:
+            try:
+                pending = await _drop_landed(job, writer, store, pending, sent, checkpoint())
+            except WriterError as exc:
+                if not exc.retry:
+                    raise
+                attempt += 1
+                if not await _retry(io, job, attempt - 1, exc):
+                    return False
+                continue
+            sent = []
+            if not pending:
+                break
         now = io.now()
         plan = budget.plan(now, min(len(pending), limit))
         if plan.writes == 0:
@@ -127,7 +143,7 @@ async def follow_bluesky(
             continue
         except WriterError as exc:
             if exc.retry:
-                attempt += 1
+                sent, attempt = batch, attempt + 1
                 if not await _retry(io, job, attempt - 1, exc):
                     return False
                 continue
@@ -149,6 +165,28 @@ async def follow_bluesky(
         limit = options.batch_size
         await io.report(job)
     return True
+
+
+async def _drop_landed(
+    job: Job,
+    writer: BlueskyFollowWriter,
+    store: JobStore,
+    pending: list[str],
+    sent: list[str],
+    point: dict[str, object],
+) -> list[str]:
+    """Log the pending targets the account follows by now (`sent`: written by the failed
+    batch); the others, still to send."""
+    existing = await writer.existing_follows()
+    landed = [
+        LogEntry(did, "followed" if did in sent else "already", existing[did])
+        for did in pending
+        if did in existing
+    ]
+    if landed:
+        log.info("job %d: %d follows of a failed batch had landed", job.id, len(landed))
+        await store.record(job, landed, point)
+    return [did for did in pending if did not in existing]
 
 
 def _at(epoch: float) -> dt.datetime:

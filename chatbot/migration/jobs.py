@@ -256,7 +256,9 @@ class JobRunner:
     async def sleep(self, job: Job, seconds: float) -> bool:
         wake = self._wake.setdefault(job.user_id, asyncio.Event())
         wake.clear()
-        await self.report(job)
+        # a wait longer than the report throttle is shown at once (with its end time),
+        # else a 429 right after a batch's report would stay invisible until it is over
+        await self.report(job, force=seconds > self.report_interval_s)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=max(0.0, seconds))
         return await self.active(job)

@@ -23,7 +23,7 @@ from chatbot.platforms.base import IncomingMessage
 from chatbot.queue.wire import message_to
 
 QUEUE_NAME = "chatbot"
-HEARTBEAT_S = 30  # a drain without a heartbeat for this long is taken for dead
+HEARTBEAT_S = 30  # default: a drain without a heartbeat for this long is taken for dead
 RETRIES = 1_000  # a drain is retried after each worker death, never given up
 NUDGE_S = 5.0
 
@@ -33,12 +33,13 @@ def make_queue(redis_url: str) -> Queue:
 
 
 class TaskQueue:
-    def __init__(self, queue: Queue) -> None:
+    def __init__(self, queue: Queue, *, heartbeat_s: int = HEARTBEAT_S) -> None:
         self.queue = queue
+        self.heartbeat_s = heartbeat_s  # CHATBOT_QUEUE_HEARTBEAT_S
 
     @classmethod
-    def from_url(cls, redis_url: str) -> TaskQueue:
-        return cls(make_queue(redis_url))
+    def from_url(cls, redis_url: str, *, heartbeat_s: int = HEARTBEAT_S) -> TaskQueue:
+        return cls(make_queue(redis_url), heartbeat_s=heartbeat_s)
 
     async def connect(self) -> None:
         await self.queue.connect()
@@ -49,7 +50,7 @@ class TaskQueue:
     async def drain_user(self, user_id: int) -> bool:
         """Make sure a worker runs the user's jobs; False when one already was."""
         job = await self.queue.enqueue(
-            "drain_user", key=f"drain:{user_id}", timeout=0, heartbeat=HEARTBEAT_S,
+            "drain_user", key=f"drain:{user_id}", timeout=0, heartbeat=self.heartbeat_s,
             retries=RETRIES, retry_delay=1.0, ttl=60, user_id=user_id,
         )  # fmt: skip
         if job is None:  # a drain is queued or running: check again when it is over
@@ -66,7 +67,7 @@ class TaskQueue:
     async def handle_message(self, platform: str, message: IncomingMessage) -> None:
         payload: dict[str, Any] = {"platform": platform, "message": message_to(message)}
         await self.queue.enqueue(
-            "handle_message", timeout=0, heartbeat=HEARTBEAT_S, retries=2, ttl=60,
+            "handle_message", timeout=0, heartbeat=self.heartbeat_s, retries=2, ttl=60,
             payload=payload,
         )  # fmt: skip
 

@@ -102,7 +102,7 @@ class WorkerJobRunner(QueuedJobRunner):
             await self._execute(job)
 
     async def sleep(self, job: Job, seconds: float) -> bool:
-        await self.report(job)
+        await self.report(job, force=seconds > self.report_interval_s)  # see JobRunner.sleep
         if seconds > DEFER_S:
             await self.queue.nudge(job.user_id, self.now() + seconds)
             raise Deferred()

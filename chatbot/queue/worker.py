@@ -47,7 +47,7 @@ async def startup(ctx: Ctx) -> None:
     services.in_worker = True
     redis = Redis.from_url(str(settings.redis_url))
     platforms = {name: OutboxPlatform(name, redis) for name in platform_names(settings)}
-    tasks = TaskQueue(ctx["worker"].queue)
+    tasks = TaskQueue(ctx["worker"].queue, heartbeat_s=settings.queue_heartbeat_s)
     services.queue = tasks
     services.follow_jobs = WorkerJobRunner(services, platforms, queue=tasks)
     ctx.update(services=services, redis=redis, platforms=platforms, tasks=tasks,
@@ -72,12 +72,14 @@ async def shutdown(ctx: Ctx) -> None:
 
 @contextlib.asynccontextmanager
 async def heartbeat(ctx: Ctx) -> Any:
-    """Touch the saq job while it runs: when this worker dies, the touches stop."""
+    """Touch the saq job while it runs: when this worker dies, the touches stop. Three
+    touches per heartbeat period of the job (set by whoever enqueued it)."""
     job = ctx["job"]
+    interval = (job.heartbeat or HEARTBEAT_S) / 3
 
     async def beat() -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_S / 3)
+            await asyncio.sleep(interval)
             with contextlib.suppress(Exception):
                 await job.update()
 
@@ -101,8 +103,12 @@ async def nudge(ctx: Ctx, *, user_id: int) -> None:
 async def handle_message(ctx: Ctx, *, payload: dict[str, Any]) -> None:
     async with heartbeat(ctx):
         platform = ctx["platforms"][payload["platform"]]
+        jobs = ctx["services"].jobs
+        before = jobs.running()
         await ctx["dispatcher"].handle(platform, message_from(payload["message"]))
-        await ctx["services"].jobs.idle()  # the matching an upload started, before leaving
+        # the matching this upload started, before leaving; not `idle()`: under load the
+        # worker is never idle, and every slot would wait for every other user's matching
+        await jobs.wait(jobs.running() - before)
 
 
 async def hourly(ctx: Ctx) -> None:

@@ -9,11 +9,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 7_151_001  # advisory lock keys (`transaction_lock`)
+OBSERVATIONS_LOCK = 7_151_002
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -46,8 +48,14 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest migration."""
+        """Bring the schema to the newest migration.
+
+        On PostgreSQL several processes may start at once (front ends and workers): an
+        advisory lock, held until this transaction ends, lets one migrate while the others
+        wait, then find the schema current. Without it they all create the same tables.
+        """
         async with self.engine.begin() as conn:
+            await transaction_lock(conn, MIGRATION_LOCK)
             await conn.run_sync(_upgrade)
 
     @asynccontextmanager
@@ -58,6 +66,13 @@ class Database:
     async def close(self) -> None:
         self.closed = True
         await self.engine.dispose()
+
+
+async def transaction_lock(conn: AsyncConnection, key: int) -> None:
+    """Wait for the lock `key`, held until the transaction of `conn` ends, so that writers
+    of the same rows in other processes take turns. PostgreSQL only: SQLite has one writer."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _upgrade(connection: Connection) -> None:

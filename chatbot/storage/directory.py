@@ -25,7 +25,7 @@ from chatbot.matching.model import (
     Provenance,
     XProof,
 )
-from chatbot.storage.db import Database
+from chatbot.storage.db import OBSERVATIONS_LOCK, Database, transaction_lock
 from chatbot.storage.schema import (
     directory_entries,
     handle_hints,
@@ -223,12 +223,15 @@ class DirectoryStore:
         """Rebuild the aggregate from the users' handle hints (all ids, or these ones).
 
         Call it after an archive is saved or deleted, with that archive's ids: a user who
-        leaves stops counting. Only counts of distinct users are kept.
+        leaves stops counting. Only counts of distinct users are kept. Refreshes take turns
+        (a lock): two uploads naming the same account would otherwise both delete, then
+        both insert its row.
         """
         h = handle_hints.c
         name = func.lower(h.screen_name)
         aggregate = select(h.x_id, name.label("screen_name"), func.count(h.user_id.distinct()))
         async with self.db.begin() as conn:
+            await transaction_lock(conn, OBSERVATIONS_LOCK)
             if x_ids is None:
                 await conn.execute(delete(x_name_observations))
                 await self._insert_aggregate(conn, aggregate.group_by(h.x_id, name))

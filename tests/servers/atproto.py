@@ -319,15 +319,26 @@ def _reap_stale_runs(root: Path) -> None:
         shutil.rmtree(run, ignore_errors=True)
 
 
+def _runuser() -> list[str]:
+    """initdb and pg_ctl refuse to run as root: run them as the postgres user."""
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
 def _start_postgres(run_dir: Path, bindir: Path, port: int) -> None:
+    """A new cluster in ``run_dir/pg`` (initdb), started on `port` (user ``pg``, trust)."""
     pg = run_dir / "pg"
     pg.mkdir(parents=True)
-    runuser: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
+    if os.geteuid() == 0:
         shutil.chown(pg, "postgres", "postgres")
-        runuser = ["runuser", "-u", "postgres", "--"]
-    _run([*runuser, str(bindir / "initdb"), "-D", str(pg / "data"), "-U", "pg",
+    _run([*_runuser(), str(bindir / "initdb"), "-D", str(pg / "data"), "-U", "pg",
           "--auth=trust", "-E", "UTF8"], timeout=120)  # fmt: skip
+    _pg_ctl_start(run_dir, bindir, port)
+
+
+def _pg_ctl_start(run_dir: Path, bindir: Path, port: int) -> None:
+    """Start (or start again, after `_stop_postgres`) the cluster of `run_dir`."""
+    pg = run_dir / "pg"
+    runuser = _runuser()
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -k {pg} -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
