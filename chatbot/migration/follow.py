@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from chatbot.migration.budget import DAY_POINTS, HOUR_POINTS, PointsBudget
 from chatbot.migration.budget_store import BudgetStore
+from chatbot.migration.job_view import UNAVAILABLE
 from chatbot.migration.store import Job, JobStore, LogEntry
 from chatbot.migration.writers import (
     BlueskyFollowWriter,
@@ -63,11 +64,22 @@ class FollowOptions:
     day_points: int = DAY_POINTS
 
 
-async def _retry(io: JobIO, job: Job, attempt: int, exc: WriterError) -> bool:
+async def retry_later(
+    io: JobIO, job: Job, attempt: int, exc: WriterError, checkpoint: dict[str, Any]
+) -> bool:
+    """Wait before trying again after a server error (5 s, 30 s, 2 min, 10 min).
+
+    The attempt is saved in the checkpoint, so retries handed to the queue (a worker does
+    not sit through long waits) keep counting; after the last one the job is paused as
+    "unavailable" (nothing lost: /resume), instead of trying forever."""
     if attempt >= len(RETRY_S):
-        raise exc
-    log.info("job %d: %s, trying again in %.0f s", job.id, exc.code, RETRY_S[attempt])
-    return await io.sleep(job, RETRY_S[attempt])
+        raise WriterError(UNAVAILABLE) from exc
+    wait = RETRY_S[attempt]
+    log.info("job %d: %s, trying again in %.0f s", job.id, exc.code, wait)
+    await io.store.save_checkpoint(
+        job.id, {**checkpoint, "attempt": attempt + 1}, next_run_at=_at(io.now() + wait)
+    )
+    return await io.sleep(job, wait)
 
 
 async def follow_bluesky(
@@ -103,7 +115,7 @@ async def follow_bluesky(
 
     await store.record(job, found, checkpoint())
     pending = [did for did in targets if did not in logged and did not in existing]
-    limit, attempt = options.batch_size, 0
+    limit, attempt = options.batch_size, int(job.checkpoint.get("attempt", 0))
     sent: list[str] = []  # the batch of a failed write, until the account was read again
     while pending:
         if not await io.active(job):
@@ -115,7 +127,7 @@ async def follow_bluesky(
                 if not exc.retry:
                     raise
                 attempt += 1
-                if not await _retry(io, job, attempt - 1, exc):
+                if not await retry_later(io, job, attempt - 1, exc, checkpoint(sent)):
                     return False
                 continue
             sent = []
@@ -144,7 +156,7 @@ async def follow_bluesky(
         except WriterError as exc:
             if exc.retry:
                 sent, attempt = batch, attempt + 1
-                if not await _retry(io, job, attempt - 1, exc):
+                if not await retry_later(io, job, attempt - 1, exc, checkpoint(batch)):
                     return False
                 continue
             if len(batch) > 1:  # an atomic batch refused: find the bad target by halving
@@ -206,7 +218,7 @@ async def follow_mastodon(
     pending = [
         acct for acct in dict.fromkeys(job.params.get("targets") or ()) if acct not in logged
     ]
-    attempt = 0
+    attempt = int(job.checkpoint.get("attempt", 0))
     while pending:
         if not await io.active(job):
             return False
@@ -228,7 +240,7 @@ async def follow_mastodon(
         except WriterError as exc:
             if exc.retry:
                 attempt += 1
-                if not await _retry(io, job, attempt - 1, exc):
+                if not await retry_later(io, job, attempt - 1, exc, {"last": acct}):
                     return False
                 continue
             entry = LogEntry(acct, "failed", exc.code)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.migration.budget import PointsBudget
-from chatbot.migration.follow import RETRY_S, FollowOptions, JobIO
+from chatbot.migration.follow import RETRY_S, FollowOptions, JobIO, retry_later
+from chatbot.migration.job_view import UNAVAILABLE
 from chatbot.migration.store import Job
 from chatbot.migration.writers import RateLimitedError, WriterError
 from chatbot.posts.prepare import PreparedPost
@@ -99,6 +100,7 @@ class PostImport:
         self.parts: dict[int, int] = {}
         self.inflight: tuple[int, int] | None = None
         self.next_seq = int(job.checkpoint.get("next_seq", 0))
+        self.attempt = int(job.checkpoint.get("attempt", 0))  # retries after server errors
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -182,7 +184,6 @@ class PostImport:
             if found is not None:
                 return await self._logged(key, found.uri, found.cid)
         record = post_record(item, part, thread=thread, embed=embed)
-        attempt = 0
         while True:
             now = io.now()
             plan = self.budget.plan(now, 1)
@@ -211,16 +212,16 @@ class PostImport:
                 found = await self.writer.get_post(rkey)  # refused because it exists?
                 if found is not None:
                     return await self._logged(key, found.uri, found.cid)
-                if exc.retry and attempt < len(RETRY_S):
-                    attempt += 1
-                    if not await io.sleep(job, RETRY_S[attempt - 1]):
+                if exc.retry:  # kept in the checkpoint; paused as "unavailable" at the end
+                    self.attempt += 1
+                    point = self._checkpoint(key)
+                    if not await retry_later(io, job, self.attempt - 1, exc, point):
                         return None
                     continue
-                if exc.retry:
-                    raise
                 log.info("job %d: a post was refused (%s)", job.id, exc.code)
                 await self.posts.log(job.user_id, key[0], key[1], "failed")
                 return Posted("", "")
+            self.attempt = 0
             self.budget.observe(io.now(), made.headers)
             await self._keep_budget()
             return await self._logged(key, made.uri, made.cid)
@@ -256,23 +257,30 @@ class PostImport:
         return {"$type": "app.bsky.embed.images", "images": images} if images else None
 
     async def _upload(self, data: bytes, mime: str) -> dict[str, Any] | None:
-        for attempt in range(len(RETRY_S) + 1):
+        """The blob, None when refused for good (the post goes without it); a server
+        that keeps failing pauses the job as "unavailable" rather than drop the media."""
+        io, job = self.io, self.job
+        failures = 0
+        while True:
             try:
                 return await self.writer.upload(data, mime)
             except RateLimitedError as exc:  # uploadBlob: 1,000 a day per PDS and client IP
-                reset = exc.headers.get("ratelimit-reset")
-                wait = max(60.0, float(reset) - self.io.now()) if reset else 3600.0
-                if not await self.io.sleep(self.job, min(wait, 86400.0)):
+                now = io.now()
+                reset = float(exc.headers.get("ratelimit-reset") or 0) or now + 3600
+                wait = min(86400.0, max(60.0, (reset if reset > 1e9 else now + reset) - now))
+                await io.store.save_checkpoint(job.id, self._checkpoint(),
+                                               next_run_at=_at(now + wait))  # fmt: skip
+                if not await io.sleep(job, wait):
                     raise Stopped() from None
             except WriterError as exc:
-                if not exc.retry or attempt == len(RETRY_S):
-                    log.info(
-                        "job %d: media refused (%s), posting without it", self.job.id, exc.code
-                    )
+                if not exc.retry:
+                    log.info("job %d: media refused (%s), posting without it", job.id, exc.code)
                     return None
-                if not await self.io.sleep(self.job, RETRY_S[attempt]):
+                failures += 1
+                if failures > 1:
+                    raise WriterError(UNAVAILABLE) from exc
+                if not await io.sleep(job, RETRY_S[0]):
                     raise Stopped() from None
-        return None
 
 
 def _at(epoch: float) -> dt.datetime:

@@ -199,3 +199,34 @@ async def test_a_429_waits_for_the_reset_and_sends_the_same_post(services: Servi
     assert await import_posts(job, writer, io, OPTIONS, posts, media)
     assert [r["text"] for r in writer.posts.values()] == ["once"]
     assert io.slept == [pytest.approx(120, abs=1)]
+
+
+async def test_server_errors_are_retried_across_runs_then_the_job_pauses(
+    services: Services,
+) -> None:
+    from chatbot.migration.job_view import UNAVAILABLE
+
+    class Down(FakeWriter):
+        async def create_post(self, rkey: str, record: dict[str, Any]) -> PostRef:
+            raise WriterError("http_503", retry=True)
+
+    class Handed(Exception):
+        """A worker hands a long wait to the queue (the job runs again later)."""
+
+    class WorkerIO(FakeIO):
+        async def sleep(self, job: Job, seconds: float) -> bool:
+            await super().sleep(job, seconds)
+            if seconds > 20:
+                raise Handed()
+            return True
+
+    job, posts, media = await setup(services, [item(0, 400, "later")])
+    io = WorkerIO(services)
+    for _ in range(3):  # 5 s in the run, then 30 s, 120 s and 600 s each handed over
+        with pytest.raises(Handed):
+            await import_posts(job, Down(), io, OPTIONS, posts, media)
+        job = await io.store.get(job.id) or job
+    with pytest.raises(WriterError) as stopped:
+        await import_posts(job, Down(), io, OPTIONS, posts, media)
+    assert stopped.value.code == UNAVAILABLE  # paused by the runner: /resume later
+    assert io.slept == [5.0, 30.0, 120.0, 600.0]
