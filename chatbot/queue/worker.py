@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
@@ -71,17 +75,20 @@ async def shutdown(ctx: Ctx) -> None:
 
 
 @contextlib.asynccontextmanager
-async def heartbeat(ctx: Ctx) -> Any:
+async def heartbeat(ctx: Ctx, lock: Any = None) -> Any:
     """Touch the saq job while it runs: when this worker dies, the touches stop. Three
-    touches per heartbeat period of the job (set by whoever enqueued it)."""
+    touches per heartbeat period of the job (set by whoever enqueued it); `lock` (a
+    Redis lock held for the task) is extended at the same pace."""
     job = ctx["job"]
-    interval = (job.heartbeat or HEARTBEAT_S) / 3
+    period = job.heartbeat or HEARTBEAT_S
 
     async def beat() -> None:
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(period / 3)
             with contextlib.suppress(Exception):
                 await job.update()
+                if lock is not None:
+                    await lock.extend(period * 2, replace_ttl=True)
 
     task = asyncio.create_task(beat())
     try:
@@ -91,9 +98,19 @@ async def heartbeat(ctx: Ctx) -> Any:
 
 
 async def drain_user(ctx: Ctx, *, user_id: int) -> int:
-    async with heartbeat(ctx):
-        runner: WorkerJobRunner = ctx["services"].follow_jobs
-        return await runner.drain(user_id)
+    """Run the user's jobs. A Redis lock per user backs saq's one-task-per-key rule (its
+    sweep can, rarely, start a task twice): a second drain finds the lock and leaves."""
+    period = ctx["job"].heartbeat or HEARTBEAT_S
+    lock = ctx["redis"].lock(f"chatbot:drain:{user_id}", timeout=period * 2)
+    if not await lock.acquire(blocking=False):
+        return 0  # another worker is draining this user; it sees the new work too
+    try:
+        async with heartbeat(ctx, lock):
+            runner: WorkerJobRunner = ctx["services"].follow_jobs
+            return await runner.drain(user_id)
+    finally:
+        with contextlib.suppress(Exception):
+            await lock.release()
 
 
 async def nudge(ctx: Ctx, *, user_id: int) -> None:
@@ -101,14 +118,32 @@ async def nudge(ctx: Ctx, *, user_id: int) -> None:
 
 
 async def handle_message(ctx: Ctx, *, payload: dict[str, Any]) -> None:
+    message = message_from(payload["message"])
+    if message.attachment is not None:  # claim the handed-over file: handled once only
+        claimed = await _claim(Path(message.attachment.file_id))
+        if claimed is None:
+            log.info("a handed-over file was already taken (a task run twice)")
+            return
+        attachment = dataclasses.replace(message.attachment, file_id=str(claimed))
+        message = dataclasses.replace(message, attachment=attachment)
     async with heartbeat(ctx):
         platform = ctx["platforms"][payload["platform"]]
         jobs = ctx["services"].jobs
         before = jobs.running()
-        await ctx["dispatcher"].handle(platform, message_from(payload["message"]))
+        await ctx["dispatcher"].handle(platform, message)
         # the matching this upload started, before leaving; not `idle()`: under load the
         # worker is never idle, and every slot would wait for every other user's matching
         await jobs.wait(jobs.running() - before)
+
+
+async def _claim(path: Path) -> Path | None:
+    """Rename the file to a name of this task (atomic); None when it is gone already."""
+    claimed = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
+    try:
+        await asyncio.to_thread(os.rename, path, claimed)
+    except FileNotFoundError:
+        return None
+    return claimed
 
 
 async def hourly(ctx: Ctx) -> None:
