@@ -10,18 +10,16 @@ incoming message. The clock is injectable for tests.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
 
 from chatbot.archive.model import ParsedArchive, id_array
 from chatbot.i18n import Translator, negotiate, translator
+from chatbot.loops import PeriodicLoop
 from chatbot.matching import match_archive
 from chatbot.matching.model import Match
 from chatbot.matching.present import match_lines
 from chatbot.platforms.base import ChatRef, Platform, Text
-from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore, DirectoryStore
 from chatbot.storage.links import UserLinks
 from chatbot.storage.users import UserRecord
@@ -29,41 +27,14 @@ from chatbot.storage.users import UserRecord
 log = logging.getLogger(__name__)
 
 MAX_LISTED = 10
-CHECK_EVERY_S = 3600.0
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class MatchNotifier:
-    def __init__(
-        self,
-        services: Services,
-        platforms: Mapping[str, Platform],
-        *,
-        clock: Callable[[], dt.datetime] = _utc_now,
-        check_every_s: float = CHECK_EVERY_S,
-    ) -> None:
-        self.services = services
-        self.platforms = platforms
-        self.clock = clock
-        self.check_every_s = check_every_s
+class MatchNotifier(PeriodicLoop):
+    what = "the new-match notifier"
 
     @property
     def interval(self) -> dt.timedelta:
         return dt.timedelta(days=self.services.settings.match_notify_interval_days)
-
-    async def run_forever(self) -> None:
-        """Check now, then every `check_every_s`, until cancelled."""
-        while True:
-            try:
-                sent = await self.run_once()
-                if sent:
-                    log.info("sent %d new-match notices", sent)
-            except Exception:
-                log.exception("the new-match notifier failed; it will try again")
-            await asyncio.sleep(self.check_every_s)
 
     async def run_once(self) -> int:
         """One pass over the users due for a notice; how many messages were sent."""

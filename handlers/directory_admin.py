@@ -10,14 +10,13 @@ prove nothing, so they show as "claimed" until their owners prove them.
 
 from __future__ import annotations
 
-import secrets
-import shutil
 from collections import Counter
 
 from chatbot.conversation import Context
 from chatbot.conversation.dispatcher import is_bot_admin
-from chatbot.platforms.base import DownloadFailed, Text, TooBigToDownload
+from chatbot.platforms.base import Text
 from chatbot.storage.directory import DirectoryStore
+from handlers.csv_file import read_csv_text
 
 MAX_CSV_BYTES = 50 * 1024**2
 STEP = "directory_csv"
@@ -38,23 +37,8 @@ async def expecting_csv(ctx: Context) -> bool:
 async def csv_received(ctx: Context) -> None:
     attachment = ctx.message.attachment
     assert attachment is not None
-    if attachment.size is not None and attachment.size > MAX_CSV_BYTES:
-        await ctx.say("csvimport.too_big", limit=MAX_CSV_BYTES // 1_000_000)
-        return
-    folder = ctx.services.settings.uploads_dir / secrets.token_hex(8)
-    folder.mkdir(parents=True, mode=0o700)
-    try:
-        path = await ctx.platform.download(attachment, folder / "directory.csv")
-        raw = path.read_bytes()[: MAX_CSV_BYTES + 1]
-    except (DownloadFailed, TooBigToDownload):
-        await ctx.say("csvimport.download_failed")
-        return
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        await ctx.say("csvimport.not_text")
+    text = await read_csv_text(ctx, "csvimport", "directory.csv", MAX_CSV_BYTES)
+    if text is None:
         return
     name = attachment.name[:200] or "directory.csv"
     result = await DirectoryStore(ctx.services.db).import_csv(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from chatbot.conversation import Context
-from chatbot.conversation.dispatcher import FROM_GROUP
+from chatbot.conversation.dispatcher import FROM_GROUP, is_group_admin
 from chatbot.i18n import Translator
 from chatbot.orgs.render import primary
 from chatbot.orgs.store import Organisation, OrgStore
@@ -29,14 +29,7 @@ async def current_org(ctx: Context) -> Organisation | None:
     return org
 
 
-async def is_admin(ctx: Context) -> bool:
-    if ctx.chat.is_private:
-        return False
-    try:
-        return await ctx.platform.is_chat_admin(ctx.chat, ctx.message.user)
-    except Exception:
-        log.warning("could not check group admin rights on %s", ctx.platform.name)
-        return False
+is_admin = is_group_admin
 
 
 async def private_chat(ctx: Context) -> ChatRef | None:

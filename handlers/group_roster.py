@@ -8,14 +8,12 @@ private, is the organisation's; its followers are the audience measured by /prog
 
 from __future__ import annotations
 
-import secrets
-import shutil
-
 from chatbot.conversation import Context
 from chatbot.orgs.publish import publish_roster
 from chatbot.orgs.roster_csv import parse_roster_csv
 from chatbot.orgs.store import Organisation, OrgStore
-from chatbot.platforms.base import DownloadFailed, Text, TooBigToDownload
+from chatbot.platforms.base import Text
+from handlers.csv_file import read_csv_text
 from handlers.group_common import need_private, org_t, private_chat, say
 
 STEP = "org_roster_csv"
@@ -49,23 +47,8 @@ async def csv_received(ctx: Context, org_id: int) -> None:
     if org is None or attachment is None:
         await ctx.say("org.roster_csv.gone")
         return
-    if attachment.size is not None and attachment.size > MAX_CSV_BYTES:
-        await ctx.say("org.roster_csv.too_big", limit=MAX_CSV_BYTES // 1_000_000)
-        return
-    folder = ctx.services.settings.uploads_dir / secrets.token_hex(8)
-    folder.mkdir(parents=True, mode=0o700)
-    try:
-        path = await ctx.platform.download(attachment, folder / "roster.csv")
-        raw = path.read_bytes()[: MAX_CSV_BYTES + 1]
-    except (DownloadFailed, TooBigToDownload):
-        await ctx.say("org.roster_csv.download_failed")
-        return
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        await ctx.say("org.roster_csv.not_text")
+    text = await read_csv_text(ctx, "org.roster_csv", "roster.csv", MAX_CSV_BYTES)
+    if text is None:
         return
     rows, problems = parse_roster_csv(text)
     if problems:

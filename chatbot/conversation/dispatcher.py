@@ -124,7 +124,7 @@ class Dispatcher:
             if command.group_only and ctx.chat.is_private:
                 await ctx.say("group.only_in_group", command=command.name)
                 return
-            if command.group_admin_only and not await _is_group_admin(ctx):
+            if command.group_admin_only and not await is_group_admin(ctx):
                 await ctx.say("group.admins_only")
                 return
             await command.handler(ctx)
@@ -215,7 +215,8 @@ def _kind(message: IncomingMessage) -> str:
     return "file" if message.attachment is not None else "text"
 
 
-async def _is_group_admin(ctx: Context) -> bool:
+async def is_group_admin(ctx: Context) -> bool:
+    """Whether the sender administers this group (False in private, or when unknown)."""
     if ctx.chat.is_private:
         return False
     try:

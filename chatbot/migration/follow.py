@@ -77,7 +77,7 @@ async def retry_later(
     wait = RETRY_S[attempt]
     log.info("job %d: %s, trying again in %.0f s", job.id, exc.code, wait)
     await io.store.save_checkpoint(
-        job.id, {**checkpoint, "attempt": attempt + 1}, next_run_at=_at(io.now() + wait)
+        job.id, {**checkpoint, "attempt": attempt + 1}, next_run_at=utc_at(io.now() + wait)
     )
     return await io.sleep(job, wait)
 
@@ -136,7 +136,9 @@ async def follow_bluesky(
         now = io.now()
         plan = budget.plan(now, min(len(pending), limit))
         if plan.writes == 0:
-            await store.save_checkpoint(job.id, checkpoint(), next_run_at=_at(now + plan.wait_s))
+            await store.save_checkpoint(
+                job.id, checkpoint(), next_run_at=utc_at(now + plan.wait_s)
+            )
             if not await io.sleep(job, plan.wait_s):
                 return False
             continue
@@ -149,7 +151,7 @@ async def follow_bluesky(
         except RateLimitedError as exc:
             wait = budget.rate_limited(io.now(), exc.headers)
             await keep_budget()
-            await store.save_checkpoint(job.id, checkpoint(), next_run_at=_at(io.now() + wait))
+            await store.save_checkpoint(job.id, checkpoint(), next_run_at=utc_at(io.now() + wait))
             if not await io.sleep(job, wait):
                 return False
             continue
@@ -201,12 +203,12 @@ async def _drop_landed(
     return [did for did in pending if did not in existing]
 
 
-def _at(epoch: float) -> dt.datetime:
+def utc_at(epoch: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
 def _day_start(epoch: float) -> dt.datetime:
-    return _at(epoch).replace(hour=0, minute=0, second=0, microsecond=0)
+    return utc_at(epoch).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 async def follow_mastodon(
@@ -226,7 +228,7 @@ async def follow_mastodon(
         today = _day_start(now)
         if await store.count_since(job.user_id, "mastodon", today) >= options.mastodon_daily:
             tomorrow = (today + dt.timedelta(days=1)).timestamp() + 1
-            await store.save_checkpoint(job.id, {}, next_run_at=_at(tomorrow))
+            await store.save_checkpoint(job.id, {}, next_run_at=utc_at(tomorrow))
             if not await io.sleep(job, tomorrow - now):
                 return False
             continue
@@ -245,7 +247,7 @@ async def follow_mastodon(
                 continue
             entry = LogEntry(acct, "failed", exc.code)
         attempt = 0
-        await store.record(job, [entry], {"last": acct}, now=_at(io.now()))
+        await store.record(job, [entry], {"last": acct}, now=utc_at(io.now()))
         pending = pending[1:]
         await io.report(job)
     return True

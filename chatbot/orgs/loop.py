@@ -9,51 +9,24 @@ and the interval are injectable for tests.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
 
 from chatbot.i18n import Translator
+from chatbot.loops import PeriodicLoop
 from chatbot.orgs.progress import record
 from chatbot.orgs.publish import purge, refresh_members
 from chatbot.orgs.render import in_languages, progress_text
 from chatbot.orgs.store import Organisation, OrgStore
-from chatbot.platforms.base import ChatRef, Platform, Text
-from chatbot.services import Services
+from chatbot.platforms.base import ChatRef, Text
 
 log = logging.getLogger(__name__)
 
-CHECK_EVERY_S = 3600.0
 DIGEST_EVERY = dt.timedelta(days=7)
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class OrgLoop:
-    def __init__(
-        self,
-        services: Services,
-        platforms: Mapping[str, Platform],
-        *,
-        clock: Callable[[], dt.datetime] = _utc_now,
-        check_every_s: float = CHECK_EVERY_S,
-    ) -> None:
-        self.services = services
-        self.platforms = platforms
-        self.clock = clock
-        self.check_every_s = check_every_s
-
-    async def run_forever(self) -> None:
-        """Run a pass now, then every `check_every_s`, until cancelled."""
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("the organisations' loop failed; it will try again")
-            await asyncio.sleep(self.check_every_s)
+class OrgLoop(PeriodicLoop):
+    what = "the organisations' loop"
 
     async def run_once(self) -> tuple[int, int]:
         """One pass: (digests posted, organisations purged)."""

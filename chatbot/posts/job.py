@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.migration.budget import PointsBudget
-from chatbot.migration.follow import RETRY_S, FollowOptions, JobIO, retry_later
+from chatbot.migration.follow import RETRY_S, FollowOptions, JobIO, retry_later, utc_at
 from chatbot.migration.job_view import UNAVAILABLE
 from chatbot.migration.store import Job
 from chatbot.migration.writers import RateLimitedError, WriterError
@@ -189,7 +189,7 @@ class PostImport:
             plan = self.budget.plan(now, 1)
             if plan.writes == 0:
                 await store.save_checkpoint(
-                    job.id, self._checkpoint(), next_run_at=_at(now + plan.wait_s)
+                    job.id, self._checkpoint(), next_run_at=utc_at(now + plan.wait_s)
                 )
                 if not await io.sleep(job, plan.wait_s):
                     return None
@@ -203,7 +203,7 @@ class PostImport:
                 wait = self.budget.rate_limited(io.now(), exc.headers)
                 await self._keep_budget()
                 await store.save_checkpoint(
-                    job.id, self._checkpoint(), next_run_at=_at(io.now() + wait)
+                    job.id, self._checkpoint(), next_run_at=utc_at(io.now() + wait)
                 )
                 if not await io.sleep(job, wait):
                     return None
@@ -269,7 +269,7 @@ class PostImport:
                 reset = float(exc.headers.get("ratelimit-reset") or 0) or now + 3600
                 wait = min(86400.0, max(60.0, (reset if reset > 1e9 else now + reset) - now))
                 await io.store.save_checkpoint(job.id, self._checkpoint(),
-                                               next_run_at=_at(now + wait))  # fmt: skip
+                                               next_run_at=utc_at(now + wait))  # fmt: skip
                 if not await io.sleep(job, wait):
                     raise Stopped() from None
             except WriterError as exc:
@@ -281,10 +281,6 @@ class PostImport:
                     raise WriterError(UNAVAILABLE) from exc
                 if not await io.sleep(job, RETRY_S[0]):
                     raise Stopped() from None
-
-
-def _at(epoch: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
 async def import_posts(
