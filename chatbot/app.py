@@ -17,6 +17,13 @@ from handlers import build_registry
 log = logging.getLogger(__name__)
 
 
+def single_process(settings: Settings) -> Settings:
+    """The console is one local conversation: it never goes through the workers' queue."""
+    if settings.redis_url:
+        log.info("the console runs in one process: CHATBOT_REDIS_URL is not used")
+    return settings.model_copy(update={"redis_url": None})
+
+
 def build_adapters(settings: Settings, dispatcher: Dispatcher) -> list[Adapter]:
     """The chat adapters the configuration enables (imported lazily: SDKs are heavy)."""
     adapters: list[Adapter] = []
@@ -83,6 +90,8 @@ async def start_ops(settings: Settings, services: Services, started: asyncio.Eve
 
 async def run(settings: Settings) -> None:
     """Run the configured platforms until SIGINT/SIGTERM; the console when none is set."""
+    if not (settings.telegram_enabled or settings.matrix_enabled):
+        settings = single_process(settings)
     services = await Services.start(settings)
     dispatcher = Dispatcher(services, build_registry())
     adapters = build_adapters(settings, dispatcher)

@@ -87,12 +87,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _console(settings: Settings) -> None:
+    from chatbot.app import single_process
     from chatbot.conversation import Dispatcher
     from chatbot.platforms.console import run_console
     from chatbot.services import Services
     from handlers import build_registry
 
-    services = await Services.start(settings)
+    services = await Services.start(single_process(settings))
     try:
         await run_console(Dispatcher(services, build_registry()))
     finally:
