@@ -37,7 +37,7 @@ async def expecting_csv(ctx: Context) -> bool:
 async def csv_received(ctx: Context) -> None:
     attachment = ctx.message.attachment
     assert attachment is not None
-    text = await read_csv_text(ctx, "csvimport", "directory.csv", MAX_CSV_BYTES)
+    text = await read_csv_text(ctx, "csvimport.", "directory.csv", MAX_CSV_BYTES)
     if text is None:
         return
     name = attachment.name[:200] or "directory.csv"

@@ -47,7 +47,7 @@ async def csv_received(ctx: Context, org_id: int) -> None:
     if org is None or attachment is None:
         await ctx.say("org.roster_csv.gone")
         return
-    text = await read_csv_text(ctx, "org.roster_csv", "roster.csv", MAX_CSV_BYTES)
+    text = await read_csv_text(ctx, "org.roster_csv.", "roster.csv", MAX_CSV_BYTES)
     if text is None:
         return
     rows, problems = parse_roster_csv(text)

@@ -69,8 +69,8 @@ def test_code_refers_only_to_existing_messages() -> None:
     for folder in ("chatbot", "handlers"):
         for path in (ROOT / folder).rglob("*.py"):
             for value in _string_constants(path):
-                if value.endswith("*"):
-                    prefix = value[:-1]
+                if value.endswith(("*", ".")) and KEY.match(value[:-1]):
+                    prefix = value.removesuffix("*")  # f"x.{y}", or "x." a prefix passed on
                     if prefix.split(".", 1)[0] in domains and not any(
                         key.startswith(prefix) for key in catalog
                     ):
