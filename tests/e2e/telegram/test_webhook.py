@@ -8,7 +8,6 @@ here too.
 
 from __future__ import annotations
 
-import socket
 import stat
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from chatbot.secrets import WEBHOOK_SECRET_FILE
 from tests.e2e.telegram import archives
 from tests.e2e.telegram.conftest import TOKEN, Deployment, start_bot, start_emulator
 from tests.e2e.telegram.driver import text_of
+from tests.servers.process import free_port
 
 EN = translator("en")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -30,12 +30,6 @@ CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class WebhookDeployment(Deployment):
