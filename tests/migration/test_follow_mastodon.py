@@ -11,12 +11,12 @@ import pytest
 from mastodon import Mastodon
 
 from chatbot.config import Settings
-from chatbot.migration.budget_store import BudgetStore
 from chatbot.migration.follow import FollowOptions, follow_mastodon
 from chatbot.migration.jobs import JobRunner
-from chatbot.migration.store import Job, JobStore
+from chatbot.migration.store import JobStore
 from chatbot.migration.writers import FollowState, MastoAccount, MastodonPyFollowWriter
 from chatbot.services import Services
+from tests.migration.clock_io import ClockIO
 from tests.servers.mastodon import MastodonServer
 
 
@@ -79,35 +79,13 @@ class FakeWriter:
         return None
 
 
-class FakeIO:
-    def __init__(self, store: JobStore, now: float) -> None:
-        self.store = store
-        self.budgets = BudgetStore(store.db)
-        self.clock = now
-        self.slept: list[float] = []
-
-    def now(self) -> float:
-        return self.clock
-
-    async def sleep(self, job: Job, seconds: float) -> bool:
-        self.slept.append(seconds)
-        self.clock += seconds
-        return True
-
-    async def active(self, job: Job) -> bool:
-        return True
-
-    async def report(self, job: Job) -> None:
-        return None
-
-
 async def test_moved_accounts_and_the_daily_cap(services: Services) -> None:
     store = JobStore(services.db)
     user = await services.users.get_or_create("telegram", "10")
     targets = ["old@a.example", "x@c.example", "y@c.example"]
     job = await store.create(user.id, "follow_mastodon", {"targets": targets}, 3)
     await store.set_state(job.id, "running")
-    io = FakeIO(store, now=1_800_000_000.0)  # a real date: the cap counts by UTC day
+    io = ClockIO(services.db, now=1_800_000_000.0)  # a real date: the cap counts by UTC day
     writer = FakeWriter()
     assert await follow_mastodon(job, writer, io, FollowOptions(mastodon_daily=2))
     assert writer.followed[0] == "2"  # the account it moved to

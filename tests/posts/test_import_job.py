@@ -12,7 +12,6 @@ import pytest
 
 from chatbot.config import Settings
 from chatbot.migration.budget import PointsBudget
-from chatbot.migration.budget_store import BudgetStore
 from chatbot.migration.follow import FollowOptions
 from chatbot.migration.store import Job, JobStore
 from chatbot.migration.writers import RateLimitedError, WriterError
@@ -21,6 +20,7 @@ from chatbot.posts.prepare import PreparedPost
 from chatbot.posts.store import PostStore
 from chatbot.posts.writer import PostRef
 from chatbot.services import Services
+from tests.migration.clock_io import ClockIO
 
 NOW = 1_800_000_000.0
 
@@ -62,28 +62,6 @@ class FakeWriter:
         if rkey not in self.posts:
             return None
         return PostRef(f"at://did:plc:me/app.bsky.feed.post/{rkey}", f"cid-{rkey}")
-
-
-class FakeIO:
-    def __init__(self, services: Services) -> None:
-        self.store = JobStore(services.db)
-        self.budgets = BudgetStore(services.db)
-        self.clock = NOW
-        self.slept: list[float] = []
-
-    def now(self) -> float:
-        return self.clock
-
-    async def sleep(self, job: Job, seconds: float) -> bool:
-        self.slept.append(seconds)
-        self.clock += seconds
-        return True
-
-    async def active(self, job: Job) -> bool:
-        return True
-
-    async def report(self, job: Job) -> None:
-        return None
 
 
 @pytest.fixture
@@ -139,7 +117,7 @@ async def test_threads_media_and_a_refused_post(services: Services) -> None:
         ),
     ]
     job, posts, _ = await setup(services, items)
-    writer, io = FakeWriter(), FakeIO(services)
+    writer, io = FakeWriter(), ClockIO(services.db, NOW)
     writer.refuse.add("refused")
     assert await import_posts(job, writer, io, OPTIONS, posts, media)
     final = await io.store.get(job.id)
@@ -163,7 +141,7 @@ async def test_a_crash_between_the_write_and_the_log_posts_nothing_twice(
 ) -> None:
     items = [item(n, 100 + n, f"post {n}") for n in range(5)]
     job, posts, media = await setup(services, items)
-    writer, io = FakeWriter(), FakeIO(services)
+    writer, io = FakeWriter(), ClockIO(services.db, NOW)
     writer.crash_after = 3
     with pytest.raises(Crash):
         await import_posts(job, writer, io, OPTIONS, posts, media)
@@ -179,7 +157,7 @@ async def test_a_crash_between_the_write_and_the_log_posts_nothing_twice(
 async def test_the_points_budget_is_shared_with_follows(services: Services) -> None:
     items = [item(n, 200 + n, f"post {n}") for n in range(3)]
     job, posts, media = await setup(services, items)
-    io = FakeIO(services)
+    io = ClockIO(services.db, NOW)
     follows = PointsBudget(0.8, pace=False)  # a follow job spent this hour's share
     follows.spend(NOW - 600, 1333)  # 3,999 of 4,000 points
     await io.budgets.save(job.user_id, "bluesky", follows.state())
@@ -194,7 +172,7 @@ async def test_the_points_budget_is_shared_with_follows(services: Services) -> N
 async def test_a_429_waits_for_the_reset_and_sends_the_same_post(services: Services) -> None:
     items = [item(0, 300, "once")]
     job, posts, media = await setup(services, items)
-    writer, io = FakeWriter(), FakeIO(services)
+    writer, io = FakeWriter(), ClockIO(services.db, NOW)
     writer.rate_limited_once = True
     assert await import_posts(job, writer, io, OPTIONS, posts, media)
     assert [r["text"] for r in writer.posts.values()] == ["once"]
@@ -213,7 +191,7 @@ async def test_server_errors_are_retried_across_runs_then_the_job_pauses(
     class Handed(Exception):
         """A worker hands a long wait to the queue (the job runs again later)."""
 
-    class WorkerIO(FakeIO):
+    class WorkerIO(ClockIO):
         async def sleep(self, job: Job, seconds: float) -> bool:
             await super().sleep(job, seconds)
             if seconds > 20:
@@ -221,7 +199,7 @@ async def test_server_errors_are_retried_across_runs_then_the_job_pauses(
             return True
 
     job, posts, media = await setup(services, [item(0, 400, "later")])
-    io = WorkerIO(services)
+    io = WorkerIO(services.db, NOW)
     for _ in range(3):  # 5 s in the run, then 30 s, 120 s and 600 s each handed over
         with pytest.raises(Handed):
             await import_posts(job, Down(), io, OPTIONS, posts, media)
