@@ -16,7 +16,7 @@ from chatbot.matching.model import Match
 from chatbot.migration.budget import estimate_hours
 from chatbot.migration.job_view import render_job
 from chatbot.migration.jobs import JobRunner
-from chatbot.migration.writers import ExpiredError, WriterError
+from chatbot.migration.writers import ExpiredError, WriterError, close_writer
 from chatbot.services import Services
 from handlers.match_counts import matches_or_explain
 
@@ -85,6 +85,7 @@ async def follow(ctx: Context) -> None:
         await ctx.say("follow.not_connected", network=ctx.t(f"follow.network.{network}"),
                       command=f"/connect {network}")  # fmt: skip
         return
+    await close_writer(writer)  # it proved the account works; the job opens its own
     if network == "mastodon" and len(targets) > MASTODON_API_MAX and "anyway" not in args:
         days = math.ceil(len(targets) / MASTODON_API_MAX)
         await ctx.say("follow.mastodon_large", count=len(targets), days=days)

@@ -17,7 +17,7 @@ from chatbot.config import ArchiveLimits
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
 from chatbot.migration.budget import estimate_hours
-from chatbot.migration.writers import ExpiredError, WriterError
+from chatbot.migration.writers import ExpiredError, WriterError, close_writer
 from chatbot.networks.types import NetworkUnavailable
 from chatbot.posts.store import PostStore, media_dir
 from handlers.archive import downloaded
@@ -174,6 +174,7 @@ async def _connected_handle(ctx: Context) -> str | None:
     except WriterError:
         await ctx.say("follow.server_down", command="/import posts")
         return None
+    await close_writer(writer)  # it proved the session works; the job opens its own
     account = (await ctx.services.accounts.of_user(ctx.user.id)).get("bluesky")
     if writer is None or account is None:
         await ctx.say("posts.not_connected", command="/connect bluesky")

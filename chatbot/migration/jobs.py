@@ -27,6 +27,7 @@ from chatbot.migration.writers import (
     ExpiredError,
     MastodonPyFollowWriter,
     WriterError,
+    close_writer,
 )
 from chatbot.ops.metrics import JOBS_FAILED
 from chatbot.outages import OUTAGES
@@ -234,7 +235,10 @@ class JobRunner:
             await self.store.set_state(job.id, "failed", error="not_connected")
             return False
         run = follow_bluesky if job.network == "bluesky" else follow_mastodon
-        return await run(job, writer, self, self.options)
+        try:
+            return await run(job, writer, self, self.options)
+        finally:
+            await close_writer(writer)
 
     async def _import(self, job: Job) -> bool:
         writer = await self.post_writer_factory(self.services, job.user_id, job.network)
@@ -243,8 +247,11 @@ class JobRunner:
             return False
         posts, data_dir = PostStore(self.services.db), self.services.settings.data_dir
         media = media_dir(data_dir, job.user_id)
-        if not await import_posts(job, writer, self, self.options, posts, media):
-            return False
+        try:
+            if not await import_posts(job, writer, self, self.options, posts, media):
+                return False
+        finally:
+            await close_writer(writer)
         await posts.clear(job.user_id, data_dir)  # the log of what was posted stays
         return True
 

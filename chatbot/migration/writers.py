@@ -71,12 +71,25 @@ def response_headers(raw: Any) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in dict(raw or {}).items()}
 
 
+async def close_writer(writer: object) -> None:
+    """Close the client a writer holds (stand-ins in tests may have nothing to close)."""
+    close = getattr(writer, "close", None)
+    if close is not None:
+        try:
+            await close()
+        except Exception:
+            log.debug("closing a writer failed", exc_info=True)
+
+
 class AtprotoCaller:
     """XRPC calls through a logged-in `atproto.AsyncClient`, errors as `WriterError`s."""
 
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
         self.requests = 0
+
+    async def close(self) -> None:
+        await self.client.request.close()
 
     @property
     def did(self) -> str:
@@ -231,6 +244,11 @@ class MastodonPyFollowWriter:
         return (
             "requested" if result.get("requested") and not result.get("following") else "followed"
         )
+
+    async def close(self) -> None:
+        session = getattr(self.client, "session", None)
+        if session is not None:
+            await asyncio.to_thread(session.close)
 
     def rate_reset(self) -> float | None:
         reset = getattr(self.client, "ratelimit_reset", None)

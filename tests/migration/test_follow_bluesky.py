@@ -72,14 +72,20 @@ async def login(net: AtprotoNetwork) -> tuple[AtprotoFollowWriter, str, str]:
 async def test_450_follows_in_three_batches_skipping_existing_ones(
     atproto_network: AtprotoNetwork, services: Services
 ) -> None:
-    writer, did, _ = await login(atproto_network)
+    writer, did, handle = await login(atproto_network)
     targets = fake_dids(460)
     await writer.create_follows(targets[:10])  # followed before the job
     user = await services.users.get_or_create("telegram", "7", private_chat_id="dm-7")
     platform = RecordingPlatform(name="telegram")
 
+    writers = [writer]  # a job closes its writer's client: the next job gets a new one
+
     async def factory(*_: Any) -> AtprotoFollowWriter:
-        return writer
+        if writers:
+            return writers.pop()
+        client = AsyncClient(base_url=atproto_network.pds_url)
+        await client.login(handle, PASSWORD)
+        return AtprotoFollowWriter(client)
 
     options = FollowOptions(batch_size=150, **UNLIMITED)  # type: ignore[arg-type]
     runner = JobRunner(services, {"telegram": platform}, writer_factory=factory, options=options)
