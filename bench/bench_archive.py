@@ -174,7 +174,7 @@ def _run(task: str, path: Path) -> dict[str, float]:
 
 
 def _archive(label: str, **params: Any) -> Path:
-    from chatbot.devtools.archivegen import ArchiveSpec, generate
+    from devtools.archivegen import ArchiveSpec, generate
 
     CACHE.mkdir(parents=True, exist_ok=True)
     ignore = ROOT / ".cache" / ".gitignore"

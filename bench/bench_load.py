@@ -50,8 +50,8 @@ from load_setup import (  # noqa: E402
 )
 from redis.asyncio import Redis  # noqa: E402
 
-from chatbot.devtools.botapi_emulator.state import World  # noqa: E402
 from chatbot.i18n import translator  # noqa: E402
+from devtools.botapi_emulator.state import World  # noqa: E402
 from tests.servers.process import free_port  # noqa: E402
 
 REPLY_TIMEOUT_S = 120.0

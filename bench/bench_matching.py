@@ -21,13 +21,13 @@ from rapidfuzz.distance import JaroWinkler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.devtools.matchworld import World, WorldParams, build_world  # noqa: E402
 from chatbot.matching import match_archive  # noqa: E402
 from chatbot.matching.engine import directions  # noqa: E402
 from chatbot.matching.model import Match  # noqa: E402
 from chatbot.networks.types import BlueskyProfile  # noqa: E402
 from chatbot.storage.db import Database  # noqa: E402
 from chatbot.storage.directory import DirectoryStore  # noqa: E402
+from devtools.matchworld import World, WorldParams, build_world  # noqa: E402
 
 
 def pct(num: int, den: int) -> str:
@@ -191,7 +191,7 @@ async def join_timing(entries: int, ids: int, seed: int) -> list[str]:
 
 NOTES = """
 Notes:
-- The world (`chatbot/devtools/matchworld.py`, seed 7) is generated, not measured on real
+- The world (`devtools/matchworld.py`, seed 7) is generated, not measured on real
   people: its rates (half of the contacts on Bluesky, 35 % of bios cross-linking the X
   account, 10 % renamed X accounts, 3 % of contacts targeted by a forged directory claim,
   0.05 % by an exact-handle impersonator...) are assumptions, listed in `WorldParams`.

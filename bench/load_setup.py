@@ -21,9 +21,9 @@ import aiohttp  # noqa: E402
 import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from chatbot.devtools.archivegen import ArchiveSpec, generate  # noqa: E402
-from chatbot.devtools.botapi_emulator.server import build_app  # noqa: E402
-from chatbot.devtools.botapi_emulator.state import WORLD, World  # noqa: E402
+from devtools.archivegen import ArchiveSpec, generate  # noqa: E402
+from devtools.botapi_emulator.server import build_app  # noqa: E402
+from devtools.botapi_emulator.state import WORLD, World  # noqa: E402
 from tests.servers.process import free_port  # noqa: E402
 
 TOKEN = "4242424242:AAE2e-Bench_TokenDoNotLog-xyz"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from chatbot.devtools.archivegen import ArchiveSpec, generate
+from devtools.archivegen import ArchiveSpec, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIRS = (ROOT / "tests/archive/samples", Path("/work/shared/samples/x-archive-files"))

@@ -18,11 +18,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
-from chatbot.devtools.archivegen import ArchiveSpec, generate
-from chatbot.devtools.archivegen_private import EMAIL, PHONE
 from chatbot.ops.server import build_ops_app
 from chatbot.platforms.base import RecordingPlatform
 from chatbot.services import Services
+from devtools.archivegen import ArchiveSpec, generate
+from devtools.archivegen_private import EMAIL, PHONE
 from handlers import build_registry
 from tests.conversation.harness import Chat, texts
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from chatbot.archive import ParsedArchive
-from chatbot.devtools.archivegen import ArchiveSpec, Generated, generate
+from devtools.archivegen import ArchiveSpec, Generated, generate
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 MILAHU = SAMPLES / "milahu-twitter-milahu104-2026"

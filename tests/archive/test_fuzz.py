@@ -16,7 +16,7 @@ from chatbot.archive import ArchiveError, read_archive
 from chatbot.archive.follows import ACCOUNT_ID, scan
 from chatbot.archive.records import iter_records
 from chatbot.archive.wrapper import loads, parse_header
-from chatbot.devtools.archivegen import ArchiveSpec, generate
+from devtools.archivegen import ArchiveSpec, generate
 
 FAST = settings(
     max_examples=150,

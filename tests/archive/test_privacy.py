@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.archive import open_archive, read_archive
-from chatbot.devtools.archivegen_private import EMAIL, PHONE
+from devtools.archivegen_private import EMAIL, PHONE
 
 from .conftest import Make, extract, pickled_text
 

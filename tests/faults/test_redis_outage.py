@@ -17,9 +17,9 @@ import pytest
 
 import chatbot.queue.runner
 from chatbot.config import Settings
-from chatbot.devtools.archivegen import ArchiveSpec, generate
 from chatbot.platforms.base import Text
 from chatbot.queue.outbox import OutboxPlatform
+from devtools.archivegen import ArchiveSpec, generate
 from tests.conftest import server_unavailable
 from tests.faults.harness import (
     FrontEnd,

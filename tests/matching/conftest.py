@@ -8,9 +8,9 @@ import pytest
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
-from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
 from chatbot.platforms.base import RecordingPlatform
 from chatbot.services import Services
+from devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
 from handlers import build_registry
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from chatbot.cli import main
-from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon
 from chatbot.matching import cli as match_cli
 from chatbot.networks.types import BlueskyProfile
+from devtools.memnet import MemoryBluesky, MemoryMastodon
 
 FOLLOWING = """window.YTD.following.part0 = [
   {"following": {"accountId": "1001", "userLink": "https://twitter.com/intent/user?user_id=1001"}},

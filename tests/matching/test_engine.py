@@ -7,11 +7,11 @@ from collections import Counter
 import pytest
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
-from chatbot.devtools.matchworld import WorldParams, build_world
-from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon
 from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.matching.model import Decisions, DirectoryEntry
 from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable
+from devtools.matchworld import WorldParams, build_world
+from devtools.memnet import MemoryBluesky, MemoryMastodon
 
 FRIEND, FAN, MUTUAL, BLOCKED, MUTED, OWNER = 11, 12, 13, 14, 15, 16
 

@@ -7,13 +7,13 @@ from collections import Counter
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
 from chatbot.conversation import Dispatcher
-from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
 from chatbot.matching import match_archive
 from chatbot.networks.types import BlueskyProfile, MastodonAccount
 from chatbot.platforms.base import RecordingPlatform, Text
 from chatbot.services import Services
 from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks
+from devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
 from tests.conversation.harness import Chat, texts
 
 SIMON = 12497

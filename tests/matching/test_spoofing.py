@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 
 from chatbot.archive.model import ParsedArchive, id_array
-from chatbot.devtools.memnet import MemoryBluesky, MemoryOembed
 from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.matching.model import Decisions, DirectoryEntry, Observations
 from chatbot.matching.proofs import check_x_post, code_in_profile, make_code
 from chatbot.matching.spoofing import archive_agreement, judge_entry
 from chatbot.networks.types import BlueskyProfile
+from devtools.memnet import MemoryBluesky, MemoryOembed
 
 VICTIM, MALLORY = 1_000_001, 2_000_002
 

@@ -12,13 +12,13 @@ import pytest
 from chatbot.archive.model import ParsedArchive, id_array
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
-from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon
 from chatbot.matching.model import DirectoryEntry
 from chatbot.networks.types import BlueskyProfile, MastodonAccount
 from chatbot.platforms.base import RecordingPlatform, Text
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore, DirectoryStore
 from chatbot.storage.links import UserLinks
+from devtools.memnet import MemoryBluesky, MemoryMastodon
 from tests.conversation.harness import SAMPLES, Chat, make_zip, texts
 
 DOGSHEEP = SAMPLES / "dogsheep-twitter-to-sqlite-2019"

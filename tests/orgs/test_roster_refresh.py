@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from chatbot.conversation import Dispatcher
-from chatbot.devtools.memnet import MemoryBluesky
 from chatbot.networks.types import BlueskyProfile
 from chatbot.orgs import OrgStore
 from chatbot.services import Services
 from chatbot.storage.schema import directory_entries
+from devtools.memnet import MemoryBluesky
 from tests.conversation.harness import Chat, texts
 from tests.orgs.conftest import GROUP, GroupPlatform, give_archive, in_group, private, user_id
 from tests.orgs.test_group import NAME, join_privately, setup_org

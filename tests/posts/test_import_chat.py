@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from chatbot.accounts import bluesky as bluesky_account
-from chatbot.devtools.archivegen import ArchiveSpec, generate
 from chatbot.posts.store import PostStore
+from devtools.archivegen import ArchiveSpec, generate
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
 from tests.accounts.test_bluesky import _app_password

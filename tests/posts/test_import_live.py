@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from chatbot.config import Settings
-from chatbot.devtools.archivegen import ArchiveSpec, generate
 from chatbot.migration.follow import FollowOptions
 from chatbot.migration.jobs import JobRunner
 from chatbot.migration.store import JobStore
@@ -28,6 +27,7 @@ from chatbot.posts.job import iso, record_key
 from chatbot.posts.prepare import PreparedPost, prepare_posts
 from chatbot.posts.store import PostStore, media_dir
 from chatbot.services import Services
+from devtools.archivegen import ArchiveSpec, generate
 from tests.posts.run_import_job import SlowPostWriter, login
 from tests.servers.atproto import PASSWORD, AtprotoNetwork
 

@@ -17,13 +17,13 @@ import pytest
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
-from chatbot.devtools.archivegen import ArchiveSpec, generate
 from chatbot.migration.writers import BatchResult
 from chatbot.platforms.base import RecordingPlatform, Text
 from chatbot.queue.outbox import OutboxRelay
 from chatbot.queue.runner import QueuedJobRunner
 from chatbot.queue.worker import build_worker
 from chatbot.services import Services
+from devtools.archivegen import ArchiveSpec, generate
 from handlers import build_registry
 from tests.conversation.harness import Chat
 from tests.export.matches import bsky

@@ -64,7 +64,7 @@ class Process:
 def start_emulator(
     data_dir: Path, *, local: bool, extra: Sequence[str] = ()
 ) -> tuple[Process, Emulator]:
-    args = [sys.executable, "-m", "chatbot.devtools.botapi_emulator", "--host", "127.0.0.1"]
+    args = [sys.executable, "-m", "devtools.botapi_emulator", "--host", "127.0.0.1"]
     args += ["--port", "0", "--data-dir", str(data_dir), "--bot-username", BOT_USERNAME]
     args += ["--token", TOKEN] + (["--local"] if local else []) + list(extra)
     popen = subprocess.Popen(

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from chatbot.devtools.botapi_emulator.server import build_app
-from chatbot.devtools.botapi_emulator.state import WORLD, World
+from devtools.botapi_emulator.server import build_app
+from devtools.botapi_emulator.state import WORLD, World
 
 TOKEN = "777000:UnitTestToken"
 BOT = "unit_bot"

@@ -9,14 +9,14 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from chatbot.devtools.archivegen_json import Layout, TemplateCache
-from chatbot.devtools.archivegen_tweets import (
+from devtools.archivegen_json import Layout, TemplateCache
+from devtools.archivegen_tweets import (
     SOURCES,
     created_at,
     snowflake,
 )
-from chatbot.devtools.archivegen_values import TweetValues
-from chatbot.devtools.archivegen_zip import ZipSink
+from devtools.archivegen_values import TweetValues
+from devtools.archivegen_zip import ZipSink
 
 if TYPE_CHECKING:
     pass

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from chatbot.devtools.botapi_emulator.params import Params, method
-from chatbot.devtools.botapi_emulator.state import JSON, ApiError, World, bad_request
+from devtools.botapi_emulator.params import Params, method
+from devtools.botapi_emulator.state import JSON, ApiError, World, bad_request
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 GET_UPDATES_CONFLICT = (

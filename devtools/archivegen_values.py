@@ -6,8 +6,8 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
-from chatbot.devtools.archivegen_json import Layout, TemplateCache, esc
-from chatbot.devtools.archivegen_tweets import (
+from devtools.archivegen_json import Layout, TemplateCache, esc
+from devtools.archivegen_tweets import (
     SNOWFLAKE_START,
     SOURCES,
     Person,
@@ -22,7 +22,7 @@ from chatbot.devtools.archivegen_tweets import (
 )
 
 if TYPE_CHECKING:
-    from chatbot.devtools.archivegen import Generated
+    from devtools.archivegen import Generated
 
 
 class TweetValues:

@@ -6,8 +6,8 @@ import struct
 import time
 from pathlib import Path
 
-from chatbot.devtools.botapi_emulator.params import Params, markup, method
-from chatbot.devtools.botapi_emulator.state import (
+from devtools.botapi_emulator.params import Params, markup, method
+from devtools.botapi_emulator.state import (
     CLOUD_UPLOAD_LIMIT,
     JSON,
     MAX_CAPTION,

@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
-from chatbot.devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
 from chatbot.matching.directory import MemoryDirectory
 from chatbot.matching.model import DirectoryEntry, NewAccountProof, Provenance, XProof
 from chatbot.matching.text import (
@@ -29,6 +28,7 @@ from chatbot.matching.text import (
     handle_variants,
 )
 from chatbot.networks.types import BlueskyProfile, MastodonAccount
+from devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
 
 _SYL = "ka lo mi ra ten sor vel an dra li no ber ga tho ine ma ric el os ju pa zu fer wen"
 _SYLLABLES = _SYL.split()
@@ -287,7 +287,7 @@ class _Builder:
 
 
 def build_world(params: WorldParams | None = None) -> World:
-    from chatbot.devtools.matchworld_truth import mark_findable
+    from devtools.matchworld_truth import mark_findable
 
     p = params or WorldParams()
     b = _Builder(p)

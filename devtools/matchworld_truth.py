@@ -14,7 +14,7 @@ from chatbot.matching.scoring import Identity, bio_claims, handle_matches
 from chatbot.matching.text import bsky_social_handles
 
 if TYPE_CHECKING:
-    from chatbot.devtools.matchworld import World
+    from devtools.matchworld import World
 
 
 def mark_findable(world: World, excluded: set[int]) -> None:

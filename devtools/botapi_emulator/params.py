@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from chatbot.devtools.botapi_emulator.state import JSON, World, bad_request
+from devtools.botapi_emulator.state import JSON, World, bad_request
 
 
 @dataclass

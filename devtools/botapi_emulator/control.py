@@ -18,10 +18,10 @@ from typing import Any
 
 from aiohttp import web
 
-from chatbot.devtools.botapi_emulator.botapi import new_callback_id
-from chatbot.devtools.botapi_emulator.members import bot_receives, joined_by_writing
-from chatbot.devtools.botapi_emulator.params import Params, read_params
-from chatbot.devtools.botapi_emulator.state import (
+from devtools.botapi_emulator.botapi import new_callback_id
+from devtools.botapi_emulator.members import bot_receives, joined_by_writing
+from devtools.botapi_emulator.params import Params, read_params
+from devtools.botapi_emulator.state import (
     JSON,
     WORLD,
     ApiError,

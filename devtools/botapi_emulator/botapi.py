@@ -13,13 +13,13 @@ import secrets
 
 from aiohttp import web
 
-from chatbot.devtools.botapi_emulator import (  # noqa: F401  (registers methods)
+from devtools.botapi_emulator import (  # noqa: F401  (registers methods)
     members,
     sending,
     webhook,
 )
-from chatbot.devtools.botapi_emulator.params import METHODS, Params, method, ok, read_params
-from chatbot.devtools.botapi_emulator.state import (
+from devtools.botapi_emulator.params import METHODS, Params, method, ok, read_params
+from devtools.botapi_emulator.state import (
     CLOUD_DOWNLOAD_LIMIT,
     WORLD,
     ApiError,

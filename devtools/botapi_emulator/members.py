@@ -23,8 +23,8 @@ import time
 
 from aiohttp import web
 
-from chatbot.devtools.botapi_emulator.params import Params, method
-from chatbot.devtools.botapi_emulator.state import (
+from devtools.botapi_emulator.params import Params, method
+from devtools.botapi_emulator.state import (
     JSON,
     WORLD,
     ApiError,

@@ -1,6 +1,6 @@
 """A Telegram Bot API emulator for end-to-end tests, run as its own process over HTTP.
 
-    python -m chatbot.devtools.botapi_emulator --host 127.0.0.1 --port 0 --data-dir D [--local]
+    python -m devtools.botapi_emulator --host 127.0.0.1 --port 0 --data-dir D [--local]
         [--allow-http-webhook] [--webhook-retry SECONDS]
 
 prints ``READY http://127.0.0.1:PORT`` once it listens. Point the bot at that root

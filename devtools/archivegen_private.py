@@ -6,14 +6,14 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
-from chatbot.devtools.archivegen_eras import EraInfo
-from chatbot.devtools.archivegen_json import dump2019
-from chatbot.devtools.archivegen_stream import TINY_JPEG, TINY_PNG
-from chatbot.devtools.archivegen_tweets import Person, created_at, iso, words
-from chatbot.devtools.archivegen_zip import ZipSink
+from devtools.archivegen_eras import EraInfo
+from devtools.archivegen_json import dump2019
+from devtools.archivegen_stream import TINY_JPEG, TINY_PNG
+from devtools.archivegen_tweets import Person, created_at, iso, words
+from devtools.archivegen_zip import ZipSink
 
 if TYPE_CHECKING:
-    from chatbot.devtools.archivegen import Generated
+    from devtools.archivegen import Generated
 
 EMAIL = "canary-email@example.invalid"
 PHONE = "+15555550142"

@@ -1,6 +1,6 @@
 """Synthetic X archives of every era and any size (§12 of the format spec).
 
-    python -m chatbot.devtools.archivegen --era H --followers 1000 --tweets 500 OUT.zip
+    python -m devtools.archivegen --era H --followers 1000 --tweets 500 OUT.zip
 
 Writes are streamed (one zip member at a time, records rendered from templates), so a
 1,000,000-follower list or three 100 MiB tweets parts take seconds and little memory.
@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from chatbot.devtools import archivegen_private as private
-from chatbot.devtools.archivegen_eras import ERAS, EraInfo
-from chatbot.devtools.archivegen_json import Layout, dump2019
-from chatbot.devtools.archivegen_stream import TweetStream, write_ids, write_records
-from chatbot.devtools.archivegen_tweets import Person, iso, words
-from chatbot.devtools.archivegen_zip import ZipSink
+from devtools import archivegen_private as private
+from devtools.archivegen_eras import ERAS, EraInfo
+from devtools.archivegen_json import Layout, dump2019
+from devtools.archivegen_stream import TweetStream, write_ids, write_records
+from devtools.archivegen_tweets import Person, iso, words
+from devtools.archivegen_zip import ZipSink
 
 
 @dataclass
@@ -329,7 +329,7 @@ def _write_manifest(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m chatbot.devtools.archivegen", description=__doc__.split("\n\n")[0]
+        prog="python -m devtools.archivegen", description=__doc__.split("\n\n")[0]
     )
     defaults = ArchiveSpec()
     for spec_field in fields(ArchiveSpec):

@@ -1,4 +1,4 @@
-"""The aiohttp application and the `python -m chatbot.devtools.botapi_emulator` entry point."""
+"""The aiohttp application and the `python -m devtools.botapi_emulator` entry point."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from chatbot.devtools.botapi_emulator.botapi import handle_file, handle_method
-from chatbot.devtools.botapi_emulator.control import routes
-from chatbot.devtools.botapi_emulator.members import member_routes
-from chatbot.devtools.botapi_emulator.state import WORLD, World
+from devtools.botapi_emulator.botapi import handle_file, handle_method
+from devtools.botapi_emulator.control import routes
+from devtools.botapi_emulator.members import member_routes
+from devtools.botapi_emulator.state import WORLD, World
 
 
 def build_app(
@@ -64,7 +64,7 @@ async def serve(host: str, port: int, data_dir: Path, **options: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m chatbot.devtools.botapi_emulator",
+        prog="python -m devtools.botapi_emulator",
         description="A Telegram Bot API emulator for tests (one bot, fake users).",
     )
     parser.add_argument("--host", default="127.0.0.1")

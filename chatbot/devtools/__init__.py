@@ -1,1 +1,0 @@
-"""Developer tools: the synthetic X archive generator (`chatbot.devtools.archivegen`)."""

@@ -1,3 +1,0 @@
-from chatbot.devtools.botapi_emulator.server import main
-
-raise SystemExit(main())

@@ -1,0 +1,3 @@
+from devtools.botapi_emulator.server import main
+
+raise SystemExit(main())
