@@ -37,12 +37,17 @@ JWKS_PATH = "/oauth/jwks.json"
 CALLBACK_PATH = "/oauth/callback"
 
 
+def base_url(settings: Settings) -> str:
+    """``CHATBOT_PUBLIC_URL`` without a trailing slash."""
+    return str(settings.public_url or "").rstrip("/")
+
+
 def client_id(settings: Settings) -> str:
-    return f"{settings.public_url}{CLIENT_METADATA_PATH}"
+    return f"{base_url(settings)}{CLIENT_METADATA_PATH}"
 
 
 def redirect_uri(settings: Settings) -> str:
-    return f"{settings.public_url}{CALLBACK_PATH}"
+    return f"{base_url(settings)}{CALLBACK_PATH}"
 
 
 @dataclass(frozen=True)

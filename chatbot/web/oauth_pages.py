@@ -38,7 +38,7 @@ PAGE_HEADERS = {
 
 def client_metadata(settings: Settings) -> dict[str, Any]:
     """The client metadata document (atproto OAuth: a confidential web client)."""
-    base = str(settings.public_url)
+    base = flow.base_url(settings)
     return {
         "client_id": flow.client_id(settings),
         "client_name": CLIENT_NAME,

@@ -83,8 +83,7 @@ class Browser:
     def _verify(self) -> Any:
         import ssl
 
-        context = ssl.create_default_context(cafile=self.ca_file)
-        return context
+        return ssl.create_default_context(cafile=self.ca_file)
 
 
 async def approve(

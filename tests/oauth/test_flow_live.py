@@ -10,7 +10,7 @@ from sqlalchemy import update
 from chatbot.storage.schema import oauth_states
 from tests.accounts.conftest import Bot
 from tests.conversation.harness import texts
-from tests.oauth.live import click, connect, get_link, open_page
+from tests.oauth.live import click, get_link, open_page
 from tests.servers.oauth_net import OAuthNetwork
 
 
