@@ -7,6 +7,8 @@ must carry the `X-Telegram-Bot-Api-Secret-Token` header given to `setWebhook` (4
 otherwise); its update goes to PTB's update queue and the answer is 200 at once, so a
 slow handler never makes Telegram retry. Stopping does not delete the webhook (unless
 `CHATBOT_TELEGRAM_WEBHOOK_DELETE_ON_STOP`): Telegram keeps the updates of a restart.
+When the bot's web endpoint runs (``CHATBOT_PUBLIC_URL``, `chatbot.web`), the webhook is
+one more route on it instead of a second server.
 """
 
 from __future__ import annotations
