@@ -93,7 +93,7 @@ async def _send_link(ctx: Context, handle: str) -> None:
     except OAuthError:
         await ctx.say("connect.oauth.unavailable")
         return
-    minutes = max(1, ctx.services.settings.oauth_link_ttl_s // 60)
+    minutes = max(1, round(link.expires_in_s / 60))
     lines = [
         ctx.t("connect.oauth.link", handle=handle, url=link.url),
         *(ctx.t(key) for key in scopes.ability_keys(link.scope)),

@@ -55,6 +55,7 @@ class Link:
     url: str
     handle: str
     scope: str
+    expires_in_s: int  # the shorter of our state's life and the server's request's
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,11 @@ async def start(services: Services, user_id: int, handle: str, language: str) ->
     joined = f"{parts.query}&{query}" if parts.query else query
     url = urlunsplit((parts.scheme, parts.netloc, parts.path, joined, ""))
     log.info("user %s got a Bluesky approval link (%s)", user_id, server.issuer)
-    return Link(url, handle, scope)
+    lifetime = data.get("expires_in")
+    expires = settings.oauth_link_ttl_s
+    if isinstance(lifetime, int) and 0 < lifetime < expires:
+        expires = lifetime
+    return Link(url, handle, scope, expires)
 
 
 async def complete(services: Services, query: Mapping[str, str]) -> Outcome:

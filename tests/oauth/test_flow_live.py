@@ -20,7 +20,7 @@ async def test_connect_through_oauth(oauth_bot: Bot, oauth_network: OAuthNetwork
     url, said = await get_link(chat, account.handle)
     assert "Method: Bluesky login (OAuth)" in said
     assert "follow accounts, create lists and starter packs" in said  # what it may do
-    assert "The link works once, for 10 minutes." in said
+    assert "The link works once, for 5 minutes." in said  # the server's request lives 5 min
     status, page = await open_page(oauth_network, await click(oauth_network, url, account))
     assert status == 200 and "Bluesky account connected" in page, page
     assert account.handle in page

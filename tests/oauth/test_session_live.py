@@ -115,3 +115,33 @@ async def test_follow_list_import_refresh_and_forget(
             dpop_key=third.dpop_key,
         )  # fmt: skip
     assert status == 400 and data.get("error") == "invalid_grant", (status, data)
+
+
+async def test_granular_scopes_are_enough_for_the_writers(
+    oauth_bot: Bot, oauth_network: OAuthNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a server lists granular scopes the bot asks only for its collections and
+    blobs (the dev PDS supports them without listing them): the writers still work."""
+    from chatbot.oauth import flow, scopes
+
+    monkeypatch.setattr(flow.scopes, "choose", lambda _supported: scopes.GRANULAR)
+    net = oauth_network.net
+    services = oauth_bot.services
+    owner = net.create_account("g" + secrets.token_hex(4))
+    friend = net.create_account("f" + secrets.token_hex(4))
+    chat = oauth_bot.chat()
+    said = await connect(oauth_bot, chat, oauth_network, owner)
+    assert f"Connected to Bluesky as {owner.handle}" in said
+    user = await services.users.get_or_create("telegram", "alice")
+    tokens = await stored_tokens(oauth_bot, user.id)
+    assert (
+        "transition:generic" not in tokens.scope and "repo:app.bsky.graph.follow" in tokens.scope
+    )
+    services.match_cache[user.id] = (time.monotonic(), [bsky(1, "verified", did=friend.did)])
+    jobs = runner(services)
+    jobs.options.pace = False
+    await chat.say("/follow bluesky")
+    await jobs.idle()
+    follows = await asyncio.to_thread(records, net.pds_url, owner.did, "app.bsky.graph.follow")
+    assert [r["value"]["subject"] for r in follows] == [friend.did]
+    assert "“Granular” with 1 account" in texts(await chat.say("/export list Granular"))
