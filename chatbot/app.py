@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from typing import Any
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
 from chatbot.notify import MatchNotifier
-from chatbot.platforms.base import Adapter
+from chatbot.platforms.base import Adapter, Platform
 from chatbot.services import Services
+from chatbot.web import start_web
 from handlers import build_registry
 
 log = logging.getLogger(__name__)
@@ -97,12 +99,17 @@ async def run(settings: Settings) -> None:
     adapters = build_adapters(settings, dispatcher)
     ready = asyncio.Event()  # every platform started: /readyz may answer 200
     ops = await start_ops(settings, services, ready)
+    platforms: dict[str, Platform] = {}  # the web endpoint (issue 16) writes to users here
+    web = None
     try:
+        web = await start_web(settings, services, platforms)  # before a Telegram webhook
         if not adapters:
-            from chatbot.platforms.console import run_console
+            from chatbot.platforms.console import ConsolePlatform, run_console
 
             log.info("no chat platform configured: starting the console conversation")
-            await run_console(dispatcher)
+            console = ConsolePlatform(sys.stdout, settings.data_dir / "console-files")
+            platforms[console.name] = console
+            await run_console(dispatcher, platform=console)
             return
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -115,6 +122,7 @@ async def run(settings: Settings) -> None:
             for adapter in adapters:
                 await adapter.start()
                 started.append(adapter)
+                platforms[adapter.platform.name] = adapter.platform
                 log.info("%s is running", adapter.platform.name)
             if services.queue is None:  # one process: the loops and jobs run here
                 notices = start_notifier(services, started)
@@ -136,6 +144,8 @@ async def run(settings: Settings) -> None:
                 except Exception:
                     log.exception("error while stopping %s", adapter.platform.name)
     finally:
+        if web is not None:
+            await web.stop()
         if ops is not None:
             await ops.cleanup()
         await services.close()

@@ -5,6 +5,7 @@ Usage:
     chatbot console                the conversation in this terminal (stdin/stdout)
     chatbot summary PATH [PATH ...] [--json] [--lang fr|en]
     chatbot match PATH [PATH ...] [--directory CSV] [--json] [--offline] [--lang fr|en]
+    chatbot oauth-keys [list|rotate|prune]   the Bluesky OAuth client keys (issue 16)
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "console":
             asyncio.run(_console(settings))
+        elif command == "oauth-keys":
+            from chatbot.oauth.admin import run_keys
+
+            return asyncio.run(run_keys(settings, args.action, sys.stdout))
         elif command == "worker":
             from chatbot.queue.worker import run_worker
 
@@ -63,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the configured platforms (the console when none is set)")
     sub.add_parser("console", help="talk to the bot in this terminal")
     sub.add_parser("worker", help="run queued jobs (scale-out: CHATBOT_REDIS_URL + PostgreSQL)")
+    keys = sub.add_parser("oauth-keys", help="list, rotate or prune the Bluesky OAuth keys")
+    keys.add_argument("action", nargs="?", default="list", choices=("list", "rotate", "prune"))
     summary = sub.add_parser("summary", help="summarise an X archive")
     summary.add_argument("paths", nargs="+", type=Path, help="a zip, or loose .js files")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
@@ -89,14 +96,19 @@ def _parser() -> argparse.ArgumentParser:
 async def _console(settings: Settings) -> None:
     from chatbot.app import single_process
     from chatbot.conversation import Dispatcher
-    from chatbot.platforms.console import run_console
+    from chatbot.platforms.console import ConsolePlatform, run_console
     from chatbot.services import Services
+    from chatbot.web import start_web
     from handlers import build_registry
 
     services = await Services.start(single_process(settings))
+    console = ConsolePlatform(sys.stdout, settings.data_dir / "console-files")
+    web = await start_web(settings, services, {console.name: console})  # OAuth callback
     try:
-        await run_console(Dispatcher(services, build_registry()))
+        await run_console(Dispatcher(services, build_registry()), platform=console)
     finally:
+        if web is not None:
+            await web.stop()
         await services.close()
 
 

@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     bluesky_plc_url: str = "https://plc.directory"  # DID documents of did:plc
     mastodon_allow_http: bool = False  # accept http:// instances (tests only)
 
+    # the bot's web endpoint (issue 16): Bluesky OAuth client metadata, keys and callback
+    # (and the Telegram webhook when both run), behind a reverse proxy at public_url
+    public_url: str | None = None  # public HTTPS base URL; enables OAuth for /connect bluesky
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8080, ge=1, le=65535)
+    oauth_link_ttl_s: int = Field(600, ge=60, le=3600)  # an approval link works this long
+    bluesky_oauth_allow_http: bool = False  # http:// PDS and auth server (local tests only)
+
     @field_validator("admins", mode="before")
     @classmethod
     def _admin_list(cls, value: object) -> object:
@@ -159,6 +167,19 @@ class Settings(BaseSettings):
                 "have one generated"
             )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith("https://") or "?" in value or "#" in value:
+            raise ValueError(
+                "the public base URL of the bot's web endpoint, https:// only, without query "
+                "(for example https://bot.example.org); the reverse proxy forwards it to "
+                "CHATBOT_WEB_HOST:CHATBOT_WEB_PORT"
+            )
+        return value.rstrip("/")
 
     @field_validator("telegram_api_url", "matrix_homeserver", "telegram_webhook_url")
     @classmethod

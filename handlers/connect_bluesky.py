@@ -1,4 +1,11 @@
-"""`/connect bluesky [HANDLE [APP_PASSWORD]]`: handle, then an app password (deleted)."""
+"""`/connect bluesky [password] [HANDLE [APP_PASSWORD]]`: Bluesky login link, or app password.
+
+With a public web address (``CHATBOT_PUBLIC_URL``) the bot sends a link where the user
+approves on their own server (OAuth): no password in the chat. Without one, or when the
+user asks for it (`/connect bluesky password`, or a handle and an app password in one
+message), the app-password flow runs: handle, then an app password (deleted). The reply
+says which method is used and why.
+"""
 
 from __future__ import annotations
 
@@ -6,44 +13,94 @@ from chatbot.accounts import ConnectFailed
 from chatbot.accounts import bluesky as accounts
 from chatbot.conversation import Context
 from chatbot.conversation.pending import Pending
+from chatbot.oauth import OAuthError, scopes
+from chatbot.oauth.flow import start as start_oauth
 from chatbot.orgs.publish import refresh_user
+from chatbot.platforms.base import Text
 from handlers import connect_flow as flow
+
+PASSWORD = "password"
+
+
+def _oauth_available(ctx: Context) -> bool:
+    return bool(ctx.services.settings.public_url)
 
 
 async def start(ctx: Context, args: tuple[str, ...]) -> None:
-    if len(args) >= 2:
+    wants_password = bool(args) and args[0].lower() == PASSWORD
+    if wants_password:
+        args = args[1:]
+    if len(args) >= 2:  # a password was given: that is the method
         await _log_in(ctx, args[0], " ".join(args[1:]))
-    elif args:
-        await _got_handle(ctx, args[0])
+        return
+    use_oauth = _oauth_available(ctx) and not wants_password
+    if not use_oauth:
+        await ctx.say(
+            "connect.bluesky.method.password_asked"
+            if wants_password
+            else "connect.bluesky.method.password_only"
+        )
+    if args:
+        await _got_handle(ctx, args[0], oauth=use_oauth)
     else:
-        await flow.expect(ctx, "bluesky_handle")
+        await _expect_handle(ctx, oauth=use_oauth)
         await ctx.say("connect.bluesky.ask_handle")
+
+
+async def _expect_handle(ctx: Context, *, oauth: bool) -> None:
+    method = "oauth" if oauth else PASSWORD
+    await ctx.services.pending.expect(ctx.user_key, "bluesky_handle", handle=None, method=method)
 
 
 async def on_text(ctx: Context, pending: Pending) -> None:
     text = ctx.message.text.strip()
     words = text.split()
+    oauth = pending.data.get("method") == "oauth"
     if len(words) == 2 and accounts.normalize_handle(words[0]):
         await _log_in(ctx, words[0], words[1])  # "handle apppassword" in one message
     elif pending.step == "bluesky_password" and (handle := pending.data.get("handle")):
         await _log_in(ctx, str(handle), text)
     else:
-        await _got_handle(ctx, text)
+        await _got_handle(ctx, text, oauth=oauth)
 
 
-async def _got_handle(ctx: Context, text: str) -> None:
+async def _got_handle(ctx: Context, text: str, *, oauth: bool = False) -> None:
     if accounts.looks_like_app_password(text):  # a password where the handle was expected
         await flow.delete_secret_message(ctx)
-        await flow.expect(ctx, "bluesky_handle")
+        await _expect_handle(ctx, oauth=oauth)
         await ctx.say("connect.bluesky.handle_first")
         return
     handle = accounts.normalize_handle(text)
     if handle is None:
-        await flow.expect(ctx, "bluesky_handle")
+        await _expect_handle(ctx, oauth=oauth)
         await ctx.say("connect.bluesky.bad_handle")  # never echoed: it may be a password
+        return
+    if oauth:
+        await flow.done(ctx)
+        await _send_link(ctx, handle)
         return
     await flow.expect(ctx, "bluesky_password", handle=handle)
     await ctx.say("connect.bluesky.ask_password", handle=handle)
+
+
+async def _send_link(ctx: Context, handle: str) -> None:
+    await ctx.say("connect.bluesky.checking", handle=handle)
+    try:
+        link = await start_oauth(ctx.services, ctx.user.id, handle, ctx.t.language)
+    except ConnectFailed as exc:
+        await ctx.say(f"connect.error.{exc.reason}", network="Bluesky")
+        return
+    except OAuthError:
+        await ctx.say("connect.oauth.unavailable")
+        return
+    minutes = max(1, round(link.expires_in_s / 60))
+    lines = [
+        ctx.t("connect.oauth.link", handle=handle, url=link.url),
+        *(ctx.t(key) for key in scopes.ability_keys(link.scope)),
+        ctx.t.plural("connect.oauth.expires", minutes),
+        ctx.t("connect.bluesky.method.oauth"),
+    ]
+    await ctx.reply(Text("\n\n".join(lines)))
 
 
 async def _log_in(ctx: Context, handle_text: str, password: str) -> None:

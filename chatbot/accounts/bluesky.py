@@ -161,6 +161,10 @@ async def bluesky_client(services: Services, user_id: int) -> AsyncClient | None
         raise AccountExpired(NETWORK) from None
     if account is None:
         return None
+    if account.secret.startswith("{"):  # an OAuth session (issue 16): same client interface
+        from chatbot.oauth.client import session_client
+
+        return await session_client(services, user_id, account.secret, account.handle)
     client = _client(account.service_url)
 
     async def persist(event: SessionEvent, session: Session) -> None:
@@ -187,7 +191,11 @@ async def revoke(services: Services, user_id: int) -> None:
         account = await services.accounts.get(user_id, NETWORK)
     except SecretDecryptionError:
         return
-    if account is not None:
+    if account is not None and account.secret.startswith("{"):  # OAuth (issue 16)
+        from chatbot.oauth.client import end_session
+
+        await end_session(services, account.secret)
+    elif account is not None:
         await _delete_session(account.service_url, account.secret)
 
 

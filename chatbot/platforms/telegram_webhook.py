@@ -7,6 +7,8 @@ must carry the `X-Telegram-Bot-Api-Secret-Token` header given to `setWebhook` (4
 otherwise); its update goes to PTB's update queue and the answer is 200 at once, so a
 slow handler never makes Telegram retry. Stopping does not delete the webhook (unless
 `CHATBOT_TELEGRAM_WEBHOOK_DELETE_ON_STOP`): Telegram keeps the updates of a restart.
+When the bot's web endpoint runs (``CHATBOT_PUBLIC_URL``, `chatbot.web`), the webhook is
+one more route on it instead of a second server.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -21,6 +24,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from chatbot.config import Settings
+
+if TYPE_CHECKING:
+    from chatbot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +71,17 @@ class WebhookServer:
         self._port = port
         self.path = urlsplit(url).path or "/"
         self._runner: web.AppRunner | None = None
+        self._shared: WebServer | None = None
 
     async def start(self) -> None:
+        from chatbot.web.server import shared_server
+
+        shared = shared_server()  # the bot's web endpoint runs (CHATBOT_PUBLIC_URL): join it
+        if shared is not None:
+            shared.add("POST", self.path, self._receive)
+            self._shared = shared
+            log.info("telegram: webhook served by the web endpoint on port %d", shared.port)
+            return
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(self.path, self._receive)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
@@ -75,6 +90,9 @@ class WebhookServer:
         log.info("telegram: webhook server listening on port %d", self._port)
 
     async def stop(self) -> None:
+        if self._shared is not None:
+            self._shared.remove("POST", self.path)
+            self._shared = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -32,6 +32,7 @@ from chatbot.storage.schema_migration import (
     post_log,
     rate_budgets,
 )
+from chatbot.storage.schema_oauth import oauth_client_keys, oauth_states
 from chatbot.storage.schema_orgs import (
     org_accounts,
     org_members,
@@ -43,7 +44,8 @@ from chatbot.storage.schema_orgs import (
 __all__ = [
     "UTCDateTime", "archives", "chat_state", "connected_accounts", "directory_entries",
     "follow_log", "handle_hints", "jobs", "mastodon_apps", "match_decisions", "metadata",
-    "org_accounts", "org_members", "org_roster", "org_snapshots", "organisations",
+    "oauth_client_keys", "oauth_states", "org_accounts", "org_members", "org_roster",
+    "org_snapshots", "organisations",
     "post_items", "post_log", "rate_budgets", "users", "x_name_observations",
 ]  # fmt: skip
 

