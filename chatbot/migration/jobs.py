@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from chatbot.i18n import negotiate, translator
 from chatbot.migration.budget_store import BudgetStore
-from chatbot.migration.follow import FollowOptions, follow_bluesky, follow_mastodon
+from chatbot.migration.follow import FollowOptions, follow_bluesky
+from chatbot.migration.follow_mastodon import follow_mastodon
 from chatbot.migration.job_view import FINAL, UNAVAILABLE, render_job
 from chatbot.migration.store import ACTIVE, RUNNABLE, Job, JobStore
 from chatbot.migration.writers import (

@@ -11,10 +11,16 @@ import pytest
 from mastodon import Mastodon
 
 from chatbot.config import Settings
-from chatbot.migration.follow import FollowOptions, follow_mastodon
+from chatbot.migration.follow import FollowOptions
+from chatbot.migration.follow_mastodon import follow_mastodon
 from chatbot.migration.jobs import JobRunner
 from chatbot.migration.store import JobStore
-from chatbot.migration.writers import FollowState, MastoAccount, MastodonPyFollowWriter
+from chatbot.migration.writers import (
+    FollowState,
+    MastoAccount,
+    MastodonPyFollowWriter,
+    Relation,
+)
 from chatbot.services import Services
 from tests.migration.clock_io import ClockIO
 from tests.servers.mastodon import MastodonServer
@@ -74,6 +80,12 @@ class FakeWriter:
     async def follow(self, account_id: str) -> FollowState:
         self.followed.append(account_id)
         return "followed"
+
+    async def relationships(self, account_ids: list[str]) -> dict[str, Relation]:
+        return {}
+
+    async def me(self) -> MastoAccount:
+        return MastoAccount("0", "me@a.example")
 
     def rate_reset(self) -> float | None:
         return None
