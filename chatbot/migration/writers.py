@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -145,9 +146,17 @@ class AtprotoFollowWriter(AtprotoCaller):
 
     async def subjects(self, collection: str) -> dict[str, str]:
         """Subject DID -> record URI of every `collection` record in the repository."""
+        found: dict[str, str] = {}
+        async for uri, value in self.records(collection):
+            subject = value.get("subject")
+            if isinstance(subject, str):
+                found.setdefault(subject, uri)
+        return found
+
+    async def records(self, collection: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """(URI, value) of every `collection` record in the repository, page by page."""
         from atproto import models
 
-        found: dict[str, str] = {}
         cursor: str | None = None
         while True:
             params = models.ComAtprotoRepoListRecords.Params(
@@ -156,12 +165,10 @@ class AtprotoFollowWriter(AtprotoCaller):
             response = await self._call("query", "com.atproto.repo.listRecords", params=params)
             content = response.content if isinstance(response.content, dict) else {}
             for record in content.get("records", []):
-                subject = (record.get("value") or {}).get("subject")
-                if isinstance(subject, str):
-                    found.setdefault(subject, record.get("uri", ""))
+                yield str(record.get("uri", "")), dict(record.get("value") or {})
             cursor = content.get("cursor")
             if not cursor or not content.get("records"):
-                return found
+                return
 
     async def create_follows(
         self, subjects: list[str], *, via: dict[str, str] | None = None
@@ -252,12 +259,12 @@ class MastodonPyFollowWriter:
         self.client = client
         self.requests = 0
 
-    async def _call(self, method: str, *args: Any) -> Any:
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         from mastodon import errors
 
         self.requests += 1
         try:
-            return await asyncio.to_thread(getattr(self.client, method), *args)
+            return await asyncio.to_thread(getattr(self.client, method), *args, **kwargs)
         except errors.MastodonRatelimitError:
             raise RateLimitedError({}, reset_at=self.rate_reset()) from None
         except errors.MastodonUnauthorizedError:
