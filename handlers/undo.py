@@ -41,19 +41,24 @@ def parse(args: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | No
     return tuple(dict.fromkeys(kinds)) or KINDS, tuple(dict.fromkeys(networks)) or NETWORKS
 
 
-async def plans(ctx: Context, kinds: tuple[str, ...], networks: tuple[str, ...]) -> list[UndoPlan]:
-    """The plan of each connected network (the others are told to connect again)."""
-    found = []
+async def plans(
+    ctx: Context, kinds: tuple[str, ...], networks: tuple[str, ...]
+) -> tuple[list[UndoPlan], list[str]]:
+    """The plan of each connected network, and the networks not connected where the
+    bot did something (the user is told to connect that account again)."""
+    found, missing = [], []
     store = UndoStore(ctx.services.db)
     for network in networks:
         if not set(kinds) & set(BY_NETWORK[network]):
             continue
         account = await ctx.services.accounts.get(ctx.user.id, network)
         if account is None:
+            if (await gather(store, ctx.user.id, network, kinds, None)).total:
+                missing.append(network)
             continue
         who = (account.did if network == "bluesky" else account.handle) or ""
         found.append(await gather(store, ctx.user.id, network, kinds, who))
-    return found
+    return found, missing
 
 
 async def undo(ctx: Context) -> None:
@@ -62,9 +67,7 @@ async def undo(ctx: Context) -> None:
         await ctx.say("undo.usage")
         return
     kinds, networks = parsed
-    found = await plans(ctx, kinds, networks)
-    connected = await ctx.services.accounts.of_user(ctx.user.id)
-    missing = [n for n in networks if n not in connected and set(kinds) & set(BY_NETWORK[n])]
+    found, missing = await plans(ctx, kinds, networks)
     t = ctx.t
     lines: list[str] = []
     for plan in found:
@@ -72,7 +75,7 @@ async def undo(ctx: Context) -> None:
     for network in missing:
         lines.append(t("undo.not_connected", network=network_name(t, network),
                        command=f"/connect {network}"))  # fmt: skip
-    if "mastodon" in networks and "follows" in kinds:
+    if "follows" in kinds and any(plan.network == "mastodon" for plan in found):
         lines.append(t("undo.mastodon_csv"))
     todo = [plan for plan in found if plan.total]
     if not todo:
@@ -143,7 +146,7 @@ async def pressed(ctx: Context) -> None:
     letters = {v: k for k, v in CODES.items() if k in KINDS}
     kinds = tuple(letters[c] for c in parts[2] if c in letters)
     networks = tuple(n for n in NETWORKS if CODES[n] in parts[3])
-    todo = [plan for plan in await plans(ctx, kinds, networks) if plan.total]
+    todo = [plan for plan in (await plans(ctx, kinds, networks))[0] if plan.total]
     if not todo:
         await ctx.say("undo.nothing", details="")
         return
@@ -151,7 +154,7 @@ async def pressed(ctx: Context) -> None:
         return
     jobs = runner(ctx.services, ctx)
     for plan in todo:
-        params = {"kinds": list(kinds), "account": plan.account}
+        params = {"kinds": list(kinds), "account": plan.account or ""}
         await jobs.submit_job(ctx.user.id, f"undo_{plan.network}", params, plan.total)
         name = network_name(ctx.t, plan.network)
         await ctx.reply(Text(ctx.t.plural("undo.started", plan.total, network=name)))

@@ -77,20 +77,28 @@ class AtprotoAccountWriter(AtprotoFollowWriter):
         return await self.get_record(uri) is not None
 
     async def mute(self, did: str) -> None:
-        await self._call("procedure", "app.bsky.graph.muteActor", data={"actor": did},
+        from atproto import models
+
+        data = models.AppBskyGraphMuteActor.Data(actor=did)
+        await self._call("procedure", "app.bsky.graph.muteActor", data=data,
                          input_encoding="application/json")  # fmt: skip
 
     async def unmute(self, did: str) -> None:
         """Idempotent: unmuting an account not muted is no error."""
-        await self._call("procedure", "app.bsky.graph.unmuteActor", data={"actor": did},
+        from atproto import models
+
+        data = models.AppBskyGraphUnmuteActor.Data(actor=did)
+        await self._call("procedure", "app.bsky.graph.unmuteActor", data=data,
                          input_encoding="application/json")  # fmt: skip
 
     async def existing_mutes(self) -> set[str]:
         """The DIDs this account mutes (the AppView keeps mutes; they are no records)."""
+        from atproto import models
+
         found: set[str] = set()
         cursor: str | None = None
         for _ in range(MUTES_MAX_PAGES):
-            params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            params = models.AppBskyGraphGetMutes.Params(limit=100, cursor=cursor)
             response = await self._call("query", "app.bsky.graph.getMutes", params=params)
             content = response.content if isinstance(response.content, dict) else {}
             found.update(str(m.get("did")) for m in content.get("mutes") or () if m.get("did"))
@@ -116,10 +124,12 @@ class AtprotoAccountWriter(AtprotoFollowWriter):
 
     async def put_profile(self, record: dict[str, Any], swap: str | None) -> dict[str, str]:
         """putRecord of the profile (2 points), failing if it changed since `swap`."""
-        data: dict[str, Any] = {"repo": self.did, "collection": PROFILE, "rkey": "self",
-                                "record": {**record, "$type": PROFILE}}  # fmt: skip
-        if swap:
-            data["swapRecord"] = swap
+        from atproto import models
+
+        data = models.ComAtprotoRepoPutRecord.Data(
+            repo=self.did, collection=PROFILE, rkey="self", record={**record, "$type": PROFILE},
+            swap_record=swap or None,
+        )  # fmt: skip
         response = await self._call("procedure", "com.atproto.repo.putRecord", data=data,
                                     input_encoding="application/json")  # fmt: skip
         return response_headers(response.headers)

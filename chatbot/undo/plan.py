@@ -22,7 +22,7 @@ BY_NETWORK = {"bluesky": KINDS, "mastodon": ("follows", "profile")}
 @dataclass
 class UndoPlan:
     network: str
-    account: str  # the DID (Bluesky) or acct (Mastodon) the undo works through
+    account: str | None  # the DID (Bluesky) or acct (Mastodon); None: any (a count only)
     items: dict[str, list[Made]] = field(default_factory=dict)  # kind -> what to take back
     backup: Backup | None = None  # the profile to put back
     elsewhere: int = 0  # made from another account: cannot be taken back through this one
@@ -38,7 +38,9 @@ class UndoPlan:
         return len(self.items.get(kind, ()))
 
 
-def _mine(made: Made, network: str, account: str) -> bool:
+def _mine(made: Made, network: str, account: str | None) -> bool:
+    if account is None:
+        return True
     if network == "bluesky":
         if made.kind == "mute":  # a mute is no record: the log keeps the muting account
             return made.uri == account
@@ -48,9 +50,10 @@ def _mine(made: Made, network: str, account: str) -> bool:
 
 
 async def gather(
-    store: UndoStore, user_id: int, network: str, kinds: tuple[str, ...], account: str
+    store: UndoStore, user_id: int, network: str, kinds: tuple[str, ...], account: str | None
 ) -> UndoPlan:
-    """The plan of an undo of `kinds` on `network` through `account`."""
+    """The plan of an undo of `kinds` on `network` through `account` (None: what any
+    account made, to tell a user who is not connected that something is left)."""
     plan = UndoPlan(network, account)
     wanted = [kind for kind in kinds if kind in BY_NETWORK[network]]
     for kind in wanted:
@@ -67,9 +70,9 @@ async def gather(
     return plan
 
 
-def _backup_mine(backup: Backup, account: str) -> bool:
+def _backup_mine(backup: Backup, account: str | None) -> bool:
     kept = str(backup.fields.get("account") or "")
-    return not kept or kept.lower() == account.lower()
+    return account is None or not kept or kept.lower() == account.lower()
 
 
 async def _made(store: UndoStore, user_id: int, network: str, kind: str) -> list[Made]:
