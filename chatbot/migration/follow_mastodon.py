@@ -73,6 +73,9 @@ async def _resolve(
     """Each acct of `chunk` with what to do: skip it (and why) or follow an account."""
     accounts: dict[str, MastoAccount | None] = {}
     for acct in chunk:
+        if acct.lower() in own:  # the user's own account, by its address: no lookup
+            accounts[acct] = MastoAccount(me, acct)
+            continue
         account = await writer.lookup(acct)
         hops = 0
         while account is not None and account.moved_to is not None and hops < 3:
