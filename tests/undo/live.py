@@ -72,7 +72,9 @@ def mutes(net: AtprotoNetwork, account: Account) -> set[str]:
     return {m["did"] for m in response.json()["mutes"]}
 
 
-async def connected_user(bot: Bot, net: AtprotoNetwork, name: str = "alice") -> tuple[int, Account]:
+async def connected_user(
+    bot: Bot, net: AtprotoNetwork, name: str = "alice"
+) -> tuple[int, Account]:
     """A Bluesky account connected to the bot by the chat user `name`."""
     account = net.create_account("u" + secrets.token_hex(5), display_name="Before")
     password = await asyncio.to_thread(_app_password, net, account.handle)

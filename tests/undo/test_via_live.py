@@ -96,10 +96,13 @@ async def test_the_roster_as_a_mastodon_list_file(live: Services) -> None:
             RosterRow("library", mastodon="biblio@piaille.example")]  # fmt: skip
     await OrgStore(live.db).replace_roster(org.id, rows)
     await in_group(dispatcher, platform, "boss").say("/group mastodon")
-    assert platform.files["lists.csv"] == (
-        f"List name,Account address\n{NAME},mairie@mastodon.example\n"
-        f"{NAME},biblio@piaille.example\n"
-    ).encode()
+    assert (
+        platform.files["lists.csv"]
+        == (
+            f"List name,Account address\n{NAME},mairie@mastodon.example\n"
+            f"{NAME},biblio@piaille.example\n"
+        ).encode()
+    )
     shown = "\n".join(platform.texts_in("dm-boss"))
     assert "importing a list also follows every account in it" in shown
     assert "following_accounts.csv" in platform.files
