@@ -89,6 +89,23 @@ class LogEntry:
     uri: str | None = None
 
 
+def counted(job_id: int, checkpoint: dict[str, Any], done: int, skipped: int, failed: int) -> Any:
+    """The statement adding to a job's counters and saving its checkpoint (run it in the
+    transaction that logs what was counted)."""
+    return (
+        update(jobs)
+        .where(jobs.c.id == job_id)
+        .values(
+            done=jobs.c.done + done,
+            skipped=jobs.c.skipped + skipped,
+            failed=jobs.c.failed + failed,
+            checkpoint=checkpoint,
+            next_run_at=None,
+            updated_at=utc_now(),
+        )
+    )
+
+
 def _job(row: Any) -> Job:
     return Job(
         id=row.id,
@@ -228,18 +245,7 @@ class JobStore:
     ) -> None:
         """Add to the counters and save `checkpoint` in one transaction (jobs without a log)."""
         async with self.db.begin() as conn:
-            await conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(
-                    done=jobs.c.done + done,
-                    skipped=jobs.c.skipped + skipped,
-                    failed=jobs.c.failed + failed,
-                    checkpoint=checkpoint,
-                    next_run_at=None,
-                    updated_at=utc_now(),
-                )
-            )
+            await conn.execute(counted(job_id, checkpoint, done, skipped, failed))
 
     async def _log(
         self, conn: AsyncConnection, job: Job, entry: LogEntry, now: Any, network: str

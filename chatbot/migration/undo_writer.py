@@ -42,17 +42,9 @@ class AtprotoAccountWriter(AtprotoFollowWriter):
         writes = []
         for uri in uris:
             _, collection, rkey = split_uri(uri)
-            writes.append(
-                models.ComAtprotoRepoApplyWrites.Delete(collection=collection, rkey=rkey)
-            )
-        data = models.ComAtprotoRepoApplyWrites.Data(repo=self.did, writes=writes)
-        response = await self._call(
-            "procedure",
-            "com.atproto.repo.applyWrites",
-            data=data,
-            input_encoding="application/json",
-        )
-        return BatchResult([], response_headers(response.headers))
+            delete = models.ComAtprotoRepoApplyWrites.Delete(collection=collection, rkey=rkey)
+            writes.append(delete)
+        return await self.apply_writes(writes)
 
     async def get_record(self, uri: str) -> tuple[dict[str, Any], str] | None:
         """(value, CID) of a record of this repository, None when there is none."""

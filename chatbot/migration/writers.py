@@ -194,6 +194,12 @@ class AtprotoFollowWriter(AtprotoCaller):
             )
             for did in subjects
         ]
+        return await self.apply_writes(writes)
+
+    async def apply_writes(self, writes: list[Any]) -> BatchResult:
+        """One atomic applyWrites of this repository; the URIs of the records created."""
+        from atproto import models
+
         data = models.ComAtprotoRepoApplyWrites.Data(repo=self.did, writes=writes)
         response = await self._call(
             "procedure",

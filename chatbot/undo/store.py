@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from chatbot.migration.store import BLOCKS, MUTES, Job, utc_now
+from chatbot.migration.store import BLOCKS, MUTES, Job, counted, utc_now
 from chatbot.storage.db import Database
 from chatbot.storage.schema import artefact_log, follow_log, jobs, post_log, profile_backups
 
@@ -190,18 +190,7 @@ class UndoStore:
             for item in items:
                 if item.ref is not None:
                     done += await _mark(conn, job.user_id, item.ref, now)
-            await conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job.id)
-                .values(
-                    done=jobs.c.done + done,
-                    skipped=jobs.c.skipped + skipped,
-                    failed=jobs.c.failed + failed,
-                    checkpoint=checkpoint,
-                    next_run_at=None,
-                    updated_at=now,
-                )
-            )
+            await conn.execute(counted(job.id, checkpoint, done, skipped, failed))
 
 
 def _account(row: Any) -> str | None:

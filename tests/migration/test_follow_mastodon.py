@@ -3,10 +3,10 @@ and with a fake writer for what the mock cannot show (moved accounts, the 400/da
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from mastodon import Mastodon
 
@@ -36,8 +36,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 async def test_follows_on_mastodon_mock(
     mastodon_server: MastodonServer, services: Services
 ) -> None:
-    async with httpx.AsyncClient() as http:
-        fresh = (await http.post(f"{mastodon_server.url}/api/v1/_mock/dev_user", json={})).json()
+    fresh = await asyncio.to_thread(mastodon_server.dev_user)
     client = Mastodon(access_token=fresh["access_token"], api_base_url=mastodon_server.url,
                       version_check_mode="none", ratelimit_method="throw")  # fmt: skip
     writer = MastodonPyFollowWriter(client)

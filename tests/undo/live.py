@@ -15,6 +15,7 @@ from tests.accounts.conftest import Bot
 from tests.accounts.test_bluesky import _app_password
 from tests.conversation.harness import Chat
 from tests.export.test_live import records
+from tests.profile.test_live import _record as profile_record
 from tests.servers.atproto import Account, AtprotoNetwork
 
 PROFILE = "app.bsky.actor.profile"
@@ -49,16 +50,6 @@ def profile_with_avatar(net: AtprotoNetwork, account: Account, avatar: bytes) ->
     xrpc(net, account, "com.atproto.repo.putRecord", repo=account.did, collection=PROFILE,
          rkey="self", record=record)  # fmt: skip
     return dict(blob)
-
-
-def profile_record(net: AtprotoNetwork, did: str) -> dict[str, Any]:
-    response = httpx.get(
-        f"{net.pds_url}/xrpc/com.atproto.repo.getRecord",
-        params={"repo": did, "collection": PROFILE, "rkey": "self"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return dict(response.json()["value"])
 
 
 def count(net: AtprotoNetwork, did: str, collection: str) -> int:
@@ -98,4 +89,4 @@ def button(chat_replies: list[Any], prefix: str) -> str:
     raise AssertionError(f"no button {prefix!r} in {chat_replies!r}")
 
 
-__all__ = ["Chat"]
+__all__ = ["Chat", "profile_record"]

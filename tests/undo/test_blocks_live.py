@@ -10,36 +10,23 @@ blocks and mutes back.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
 import pytest
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
 from chatbot.matching.model import DirectoryEntry
-from chatbot.platforms.base import ChatRef, Document, RecordingPlatform, Reply, SentMessage
 from chatbot.storage.directory import DirectoryStore
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
 from tests.conversation.harness import texts
 from tests.export.matches import bsky
+from tests.export.test_conversation import FilePlatform
 from tests.export.test_live import records
 from tests.servers.atproto import AtprotoNetwork
 from tests.undo.live import FOLLOW, button, connected_user, mutes, with_matches
 
 BLOCK = "app.bsky.graph.block"
 BLOCKED, UNSURE, MUTED, FRIEND = 101, 102, 103, 104
-
-
-@dataclass
-class FilePlatform(RecordingPlatform):
-    """Keeps the bytes of the documents sent (the bot deletes its copies once sent)."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-
-    async def send(self, chat: ChatRef, reply: Reply) -> SentMessage:
-        if isinstance(reply, Document):
-            self.files[reply.name] = reply.path.read_bytes()
-        return await super().send(chat, reply)
 
 
 def vouched(x_id: int, network: str, target: str, *, proved: bool = True) -> DirectoryEntry:

@@ -4,7 +4,6 @@ then /undo: unfollow only what the bot followed, and the profile put back."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -34,11 +33,10 @@ TARGETS = ["alice", "carol@mastodon.example", "hermit", "dave@fosstodon.example"
 
 def dev_user(server: MastodonServer) -> tuple[str, Mastodon]:
     """A fresh account of the mock (its name, a client as that user)."""
-    name = "u" + secrets.token_hex(4)
-    made = httpx.post(f"{server.url}/api/v1/_mock/dev_user", json={"username": name}).json()
+    made = server.dev_user()
     client = Mastodon(access_token=made["access_token"], api_base_url=server.url,
                       version_check_mode="none", ratelimit_method="throw")  # fmt: skip
-    return name, client
+    return str(made["username"]), client
 
 
 def authorize(server: MastodonServer, link: str, username: str) -> str:

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import pytest
-
-from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
 from chatbot.orgs import OrgStore
 from chatbot.orgs.store import RosterRow
@@ -26,21 +22,12 @@ from tests.export.matches import bsky
 from tests.export.test_live import records
 from tests.orgs.conftest import GROUP, GroupPlatform, give_archive, in_group, private
 from tests.orgs.test_group import NAME, join_privately, setup_org
-from tests.orgs.test_live import connect
+from tests.orgs.test_live import connect, live
 from tests.servers.atproto import AtprotoNetwork
 from tests.servers.fixtures import atproto_network
 from tests.undo.live import FOLLOW
 
-__all__ = ["atproto_network", "atproto_settings"]
-
-
-@pytest.fixture
-async def live(atproto_settings: Settings) -> AsyncIterator[Services]:
-    services = await Services.start(atproto_settings, processes=False)
-    try:
-        yield services
-    finally:
-        await services.close()
+__all__ = ["atproto_network", "atproto_settings", "live"]
 
 
 async def test_member_follows_point_at_the_organisations_starter_pack(
