@@ -98,7 +98,7 @@ def _preview(ctx: Context, plan: UndoPlan) -> list[str]:
         if not count:
             continue
         lines.append(t.plural(f"undo.kind.{kind}", count))
-        shown = [_example(plan, m) for m in plan.items.get(kind, ())[:EXAMPLES]]
+        shown = [_example(plan, m) for m in plan.shown(kind)[:EXAMPLES]]
         if shown:
             lines.append(t("undo.examples", items=", ".join(shown)))
     if plan.backup is not None:

@@ -56,11 +56,13 @@ async def keep_bluesky(
             continue
         cid = str((blob.get("ref") or {}).get("$link") or "")
         fields[f"{kind}_mime"] = blob.get("mimeType")
-        try:
-            data = await client.com.atproto.sync.get_blob({"did": did, "cid": cid})
-        except Exception as exc:  # the picture cannot be read: say so at undo
-            log.info("could not keep the previous %s: %s", kind, type(exc).__name__)
-            data = b""
+        fields[f"{kind}_ref"] = blob  # the blob reference; its bytes are kept below
+        data = b""
+        if 0 < int(blob.get("size") or 0) <= PICTURE_MAX:
+            try:
+                data = await client.com.atproto.sync.get_blob({"did": did, "cid": cid})
+            except Exception as exc:  # the picture cannot be read: said at undo
+                log.info("could not keep the previous %s: %s", kind, type(exc).__name__)
         if isinstance(data, bytes) and 0 < len(data) <= PICTURE_MAX:
             pictures[kind] = data
         else:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 FOLLOW = "app.bsky.graph.follow"
 BLOCK = "app.bsky.graph.block"
+MAX_PAGES = 50_000  # listRecords pages read from one collection
 
 
 class WriterError(Exception):
@@ -154,11 +155,12 @@ class AtprotoFollowWriter(AtprotoCaller):
         return found
 
     async def records(self, collection: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-        """(URI, value) of every `collection` record in the repository, page by page."""
+        """(URI, value) of every `collection` record in the repository, page by page (at
+        most `MAX_PAGES` pages of 100: 5,000,000 records, beyond any real account)."""
         from atproto import models
 
         cursor: str | None = None
-        while True:
+        for _ in range(MAX_PAGES):
             params = models.ComAtprotoRepoListRecords.Params(
                 repo=self.did, collection=collection, limit=100, cursor=cursor
             )

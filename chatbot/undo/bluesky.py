@@ -74,7 +74,7 @@ class BlueskyUndo:
 
     async def _with_list_items(self, deletes: list[Made]) -> list[Made]:
         """A list's items go just before the lists (after the starter packs using them)."""
-        lists = {m.uri for m in deletes if m.kind == "list"}
+        lists = {m.uri for m in deletes if m.kind in ("list", "packlist")}
         if not lists:
             return deletes
         items = [
@@ -82,8 +82,8 @@ class BlueskyUndo:
             async for uri, value in self.writer.records(LISTITEM)
             if value.get("list") in lists
         ]
-        others = [m for m in deletes if m.kind != "list"]
-        return others + items + [m for m in deletes if m.kind == "list"]
+        others = [m for m in deletes if m.uri not in lists]
+        return others + items + [m for m in deletes if m.uri in lists]
 
     async def _settle(self, deletes: list[Made]) -> list[Made]:
         """After a crash mid-batch: what the batch deleted is counted, never sent again."""

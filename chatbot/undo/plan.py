@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chatbot.migration.store import BLOCKS, MUTES
-from chatbot.undo.store import Backup, Made, UndoStore, repo_of
+from chatbot.undo.store import UNCOUNTED, Backup, Made, UndoStore, repo_of
 
 KINDS = ("follows", "posts", "lists", "blocks", "profile")
 NETWORKS = ("bluesky", "mastodon")
@@ -29,13 +29,18 @@ class UndoPlan:
 
     @property
     def total(self) -> int:
-        """Steps of the job: one per follow, post, list, block or mute; one for the profile."""
-        return sum(len(v) for v in self.items.values()) + (self.backup is not None)
+        """Steps of the job: one per follow, post, list or pack, block or mute; one for the
+        profile (a pack's own list and a list's items go with it)."""
+        return sum(self.count(kind) for kind in KINDS)
 
     def count(self, kind: str) -> int:
         if kind == "profile":
             return int(self.backup is not None)
-        return len(self.items.get(kind, ()))
+        return sum(1 for m in self.items.get(kind, ()) if m.kind not in UNCOUNTED)
+
+    def shown(self, kind: str) -> list[Made]:
+        """What a preview may name (not a pack's own list)."""
+        return [m for m in self.items.get(kind, ()) if m.kind not in UNCOUNTED]
 
 
 def _mine(made: Made, network: str, account: str | None) -> bool:

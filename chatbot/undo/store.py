@@ -26,11 +26,14 @@ MADE = {"bluesky": ("followed",), "mastodon": ("followed", "requested"),
         BLOCKS: ("blocked",), MUTES: ("muted",)}  # fmt: skip
 
 
+UNCOUNTED = ("listitem", "packlist")  # undone with their list or pack, not counted apart
+
+
 @dataclass(frozen=True)
 class Made:
     """One thing the bot made.
 
-    `kind`: follow | block | mute | post | starterpack | list | listitem (Bluesky), or
+    `kind`: follow | block | mute | post | starterpack | list | packlist | listitem, or
     follow (Mastodon); `target`: the DID or acct it concerns (the record's URI for lists);
     `uri`: the record (Bluesky), or on Mastodon the acct actually followed;
     `ref`: where the log keeps it (None for a list's items, undone with their list).
@@ -94,14 +97,19 @@ class UndoStore:
         ]
 
     async def artefacts(self, user_id: int, network: str) -> list[Made]:
-        """Starter packs first, then lists (a pack's list after its pack)."""
+        """Starter packs first, then lists; a pack's own list is a "packlist" (deleted
+        with its pack, never shown or counted apart)."""
         a = artefact_log.c
-        query = select(a.kind, a.uri).where(
+        query = select(a.kind, a.uri, a.list_uri).where(
             a.user_id == user_id, a.network == network, a.status == "made"
         )
         async with self.db.begin() as conn:
             rows = (await conn.execute(query.order_by(a.id))).all()
-        made = [Made(r.kind, r.uri, r.uri, ("artefact_log", r.uri)) for r in rows]
+        packs = {r.list_uri for r in rows if r.kind == "starterpack"}
+        made = [
+            Made("packlist" if r.uri in packs else r.kind, r.uri, r.uri, ("artefact_log", r.uri))
+            for r in rows
+        ]
         return sorted(made, key=lambda m: m.kind != "starterpack")
 
     async def backup(self, user_id: int, network: str) -> Backup | None:
@@ -189,7 +197,8 @@ class UndoStore:
         async with self.db.begin() as conn:
             for item in items:
                 if item.ref is not None:
-                    done += await _mark(conn, job.user_id, item.ref, now)
+                    marked = await _mark(conn, job.user_id, item.ref, now)
+                    done += marked if item.kind not in UNCOUNTED else 0
             await conn.execute(counted(job.id, checkpoint, done, skipped, failed))
 
 

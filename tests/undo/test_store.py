@@ -58,10 +58,13 @@ async def test_artefacts_packs_first_and_the_organisations_pack(database: Databa
     lst, pack = uri(ME, "app.bsky.graph.list", "l"), uri(ME, "app.bsky.graph.starterpack", "p")
     await undo.log_artefact(admin.id, "bluesky", "list", lst)
     await undo.log_artefact(admin.id, "bluesky", "starterpack", pack, cid="bafy1", list_uri=lst)
+    other = uri(ME, "app.bsky.graph.list", "o")
+    await undo.log_artefact(admin.id, "bluesky", "list", other)
     plan = await gather(undo, admin.id, "bluesky", ("lists",), ME)
-    assert [m.kind for m in plan.items["lists"]] == ["starterpack", "list"]
+    assert [m.kind for m in plan.items["lists"]] == ["starterpack", "packlist", "list"]
     assert await undo.org_pack([1]) is None  # made for the admin, not for an organisation
-    assert plan.count("lists") == 2
+    assert plan.count("lists") == plan.total == 2  # the pack's own list goes with it
+    assert [m.target for m in plan.shown("lists")] == [pack, other]
 
 
 async def test_a_profile_backup_is_kept_once_until_restored(database: Database) -> None:
