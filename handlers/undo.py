@@ -12,6 +12,7 @@ from chatbot.conversation import Context
 from chatbot.migration.lists import rkey
 from chatbot.migration.store import ACTIVE
 from chatbot.platforms.base import Text
+from chatbot.safetext import display
 from chatbot.undo.plan import BY_NETWORK, KINDS, NETWORKS, UndoPlan, gather
 from chatbot.undo.profile import restorable
 from chatbot.undo.store import Made, UndoStore
@@ -57,7 +58,9 @@ async def plans(
                 missing.append(network)
             continue
         who = (account.did if network == "bluesky" else account.handle) or ""
-        found.append(await gather(store, ctx.user.id, network, kinds, who))
+        plan = await gather(store, ctx.user.id, network, kinds, who)
+        plan.handle = account.handle
+        found.append(plan)
     return found, missing
 
 
@@ -92,7 +95,7 @@ async def undo(ctx: Context) -> None:
 def _preview(ctx: Context, plan: UndoPlan) -> list[str]:
     t = ctx.t
     name = network_name(t, plan.network)
-    lines = [t("undo.network", network=name, account=plan.account)]
+    lines = [t("undo.network", network=name, account=display(plan.handle or plan.account))]
     for kind in BY_NETWORK[plan.network]:
         count = plan.count(kind)
         if not count:
@@ -118,7 +121,7 @@ def _preview(ctx: Context, plan: UndoPlan) -> list[str]:
 def _example(plan: UndoPlan, made: Made) -> str:
     """A link the user can open (Bluesky), or the account (Mastodon)."""
     if plan.network == "mastodon":
-        return made.target
+        return display(made.target)
     if made.kind in ("follow", "block", "mute"):
         return f"https://bsky.app/profile/{made.target}"
     if made.kind == "post":

@@ -26,6 +26,7 @@ class UndoPlan:
     items: dict[str, list[Made]] = field(default_factory=dict)  # kind -> what to take back
     backup: Backup | None = None  # the profile to put back
     elsewhere: int = 0  # made from another account: cannot be taken back through this one
+    handle: str = ""  # how the account is shown (its handle or acct)
 
     @property
     def total(self) -> int:
