@@ -26,7 +26,7 @@ jobs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(32), nullable=False),  # follow_bluesky | follow_mastodon
+    Column("kind", String(32), nullable=False),  # follow_|undo_<network>, block_|import_bluesky
     Column("state", String(16), nullable=False),  # queued|running|paused|done|failed|cancelled
     Column("params", JSON, nullable=False),
     Column("total", Integer, nullable=False),

@@ -48,7 +48,7 @@ async def test_a_likely_match_waits_for_the_users_word(
 
 async def test_no_blocks_in_the_archive(bot: Bot) -> None:
     chat = bot.chat()
-    assert "archive" in texts(await chat.say("/blocks"))  # none yet
+    assert "Send me your X archive first" in texts(await chat.say("/blocks"))
     user = await bot.services.users.get_or_create("telegram", "alice")
     await bot.services.archives.save(user.id, ParsedArchive(era="manifest", owner=Owner("1")))
     assert "lists no blocked or muted accounts" in texts(await chat.say("/blocks"))
