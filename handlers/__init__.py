@@ -9,6 +9,7 @@ from chatbot.conversation import Context
 from chatbot.conversation.registry import Command, CommandRegistry, Handler
 from handlers import (
     archive,
+    blocks,
     connect,
     consent,
     directory_admin,
@@ -26,6 +27,7 @@ from handlers import (
     match,
     profile,
     start,
+    undo,
 )
 
 NETWORK = "bluesky|mastodon"
@@ -70,9 +72,11 @@ def build_registry() -> CommandRegistry:
     personal("pause", follow.pause)
     personal("resume", follow.resume)
     personal("cancel", follow.cancel)
-    personal("export", export.export, "[all] | list [NAME] | starterpack [NAME]")
+    personal("export", export.export, "[all] | list [NAME] | starterpack [NAME] | blocks")
     personal("profile", profile.profile, f"[{NETWORK}]")
     personal("import", import_posts.import_, "posts [dry] [FROM] [TO]")
+    personal("blocks", blocks.blocks, f"[{NETWORK}]")
+    personal("undo", undo.undo, f"[follows|posts|lists|blocks|profile] [{NETWORK}]")
     personal("forget", forget.forget)
     # organisations (issue 6): in their group chat; admin subcommands checked by /group
     registry.add(Command("group", group.group, "help.cmd.group", GROUP_USAGE, group_only=True))
@@ -97,6 +101,8 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("notify", consent.notify_pressed, private_only=True)
     registry.add_callback("profile", profile.pressed, private_only=True)
     registry.add_callback("posts", import_posts.pressed, private_only=True)
+    registry.add_callback("blk", blocks.pressed, private_only=True)
+    registry.add_callback("undo", undo.pressed, private_only=True)
     registry.add_callback("org", group.pressed)
     registry.event_handler = join.bot_event
     registry.file_handler = file_received

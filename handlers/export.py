@@ -1,8 +1,9 @@
-"""`/export [all]`, `/export list [name]`, `/export starterpack [name]` (private chat).
+"""`/export [all]`, `/export list [name]`, `/export starterpack [name]`, `/export blocks`.
 
 ``/export`` sends files: Mastodon's ``following_accounts.csv`` (the eligible matches, or
 every tier with ``all``; split at 20,000 rows) and ``matches.csv`` / ``matches.json`` of
 every match. ``list`` and ``starterpack`` create them on the connected Bluesky account.
+``blocks`` previews the Mastodon blocks and mutes files (`handlers.blocks`).
 The files are written to a per-user folder under the data directory and deleted once sent.
 """
 
@@ -35,6 +36,11 @@ KINDS = {"list": "list", "starterpack": "starterpack", "starter-pack": "starterp
 async def export(ctx: Context) -> None:
     args = list(ctx.args)
     first = args[0].lower() if args else ""
+    if first == "blocks":  # the Mastodon blocks and mutes files, after their preview
+        from handlers.blocks import preview
+
+        await preview(ctx, ("mastodon",))
+        return
     if first and first != "all" and first not in KINDS:
         await ctx.say("export.usage")
         return
@@ -81,7 +87,7 @@ async def _send_files(ctx: Context, found: list[Match], *, all_tiers: bool) -> N
         await ctx.say("export.mastodon.none" if all_tiers else "export.mastodon.none_eligible")
     folder = ctx.services.settings.data_dir / "exports" / f"{ctx.user.id}-{secrets.token_hex(4)}"
     try:
-        paths = await asyncio.to_thread(_write, folder, [file for file, _ in shown])
+        paths = await asyncio.to_thread(write_files, folder, [file for file, _ in shown])
         for (file, caption), path in zip(shown, paths, strict=True):
             await ctx.reply(Document(file.name, path, caption, file.mime_type))
     finally:
@@ -89,7 +95,7 @@ async def _send_files(ctx: Context, found: list[Match], *, all_tiers: bool) -> N
     await ctx.say("export.done")
 
 
-def _write(folder: Path, files: list[ExportFile]) -> list[Path]:
+def write_files(folder: Path, files: list[ExportFile]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = []
     for file in files:

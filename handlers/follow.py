@@ -10,6 +10,7 @@ the accounts the user followed on X; ``verified`` narrows to verified matches,
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
@@ -17,7 +18,10 @@ from chatbot.migration.budget import estimate_hours
 from chatbot.migration.job_view import render_job
 from chatbot.migration.jobs import JobRunner
 from chatbot.migration.writers import ExpiredError, WriterError, close_writer
+from chatbot.orgs.store import OrgStore
 from chatbot.services import Services
+from chatbot.storage.links import UserLinks
+from chatbot.undo.store import UndoStore
 from handlers.match_counts import matches_or_explain
 
 NETWORKS = ("bluesky", "mastodon")
@@ -90,13 +94,32 @@ async def follow(ctx: Context) -> None:
         days = math.ceil(len(targets) / MASTODON_API_MAX)
         await ctx.say("follow.mastodon_large", count=len(targets), days=days)
         return
-    await jobs.submit(ctx.user.id, network, targets)
+    await jobs.submit(ctx.user.id, network, targets, await follow_params(ctx, network))
     if network == "bluesky":
         hours = estimate_hours(len(targets), jobs.options.headroom)
         await ctx.say("follow.started.bluesky", count=len(targets), hours=max(1, math.ceil(hours)))
     else:
         days = math.ceil(len(targets) / MASTODON_API_MAX)
         await ctx.say("follow.started.mastodon", count=len(targets), days=days)
+
+
+async def follow_params(ctx: Context, network: str) -> dict[str, Any]:
+    """The job's "self" (the user's own accounts: never followed), "account" (the one
+    following) and, on Bluesky for a member of an organisation, "via" (its pack)."""
+    services, user_id = ctx.services, ctx.user.id
+    account = await services.accounts.get(user_id, network)
+    own = [e.target for e in await UserLinks(services.db).of_user(user_id) if e.network == network]
+    if account is not None:
+        own.append((account.did if network == "bluesky" else account.handle) or "")
+    params: dict[str, Any] = {"self": [o for o in dict.fromkeys(own) if o]}
+    if account is not None:
+        params["account"] = account.did if network == "bluesky" else account.handle
+    if network == "bluesky":
+        orgs = await OrgStore(services.db).orgs_of_user(user_id)
+        via = await UndoStore(services.db).org_pack([org.id for org in reversed(orgs)])
+        if via is not None:
+            params["via"] = via
+    return params
 
 
 async def status(ctx: Context) -> None:
@@ -107,7 +130,13 @@ async def status(ctx: Context) -> None:
     if not shown:
         await ctx.say("follow.status.none")
         return
-    await ctx.say("follow.status.list", jobs="\n\n".join(render_job(ctx.t, job) for job in shown))
+    rendered = [
+        render_job(
+            ctx.t, job, reasons=await jobs.store.skip_reasons(job.id) if job.skipped else None
+        )
+        for job in shown
+    ]
+    await ctx.say("follow.status.list", jobs="\n\n".join(rendered))
 
 
 async def pause(ctx: Context) -> None:

@@ -1,8 +1,10 @@
 """The organisation's collective artefacts, from its roster (admins, in the group).
 
 ``/group starterpack [NAME]`` and ``/group list [NAME]`` are created on the Bluesky account
-the admin who set the organisation up connected with ``/connect bluesky``; ``/group
-mastodon`` makes the ``following_accounts.csv`` that Mastodon imports; ``/group announce``
+the admin who set the organisation up connected with ``/connect bluesky`` (the members'
+follows then point at the starter pack: `via`); ``/group mastodon`` makes the
+``following_accounts.csv`` that Mastodon imports and the roster as a Mastodon list file
+(``lists.csv``: importing it also follows its accounts); ``/group announce``
 writes a "we are moving" post in French and English. Whatever names accounts goes to the
 admin's private chat; the group gets a short confirmation.
 """
@@ -15,7 +17,7 @@ import shutil
 
 from chatbot.accounts import AccountExpired, ServiceUnavailable
 from chatbot.conversation import Context
-from chatbot.migration.export import STARTER_PACK_MAX, mastodon_csv_files
+from chatbot.migration.export import STARTER_PACK_MAX, list_files, mastodon_csv_files
 from chatbot.migration.lists import ListWriteError, NotConnected, RateLimited, export_to_bluesky
 from chatbot.orgs.artefacts import roster_accounts
 from chatbot.orgs.render import announcement
@@ -56,7 +58,7 @@ async def _to_bluesky(ctx: Context, org: Organisation, kind: str) -> None:
     try:
         created = await export_to_bluesky(
             ctx.services, org.admin_user_id, "list" if kind == "list" else "starterpack", name,
-            found.dids, description=t("org.artefact.description", name=org.name),
+            found.dids, description=t("org.artefact.description", name=org.name), org_id=org.id,
         )  # fmt: skip
     except NotConnected:
         key = "org.artefact.not_connected"
@@ -89,13 +91,16 @@ async def mastodon(ctx: Context, org: Organisation) -> None:
     if not files:
         await say(ctx, t, "org.artefact.no_mastodon")
         return
+    captioned = [(f, ctx.t("org.artefact.mastodon_caption", name=org.name, count=f.rows))
+                 for f in files]  # fmt: skip
+    captioned += [(f, ctx.t.plural("org.artefact.mastodon_list_caption", f.rows, name=org.name))
+                  for f in list_files(org.name, found.accts)]  # fmt: skip
     folder = ctx.services.settings.data_dir / "exports" / f"org{org.id}-{secrets.token_hex(4)}"
     try:
         await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True, mode=0o700)
-        for file in files:
+        for file, caption in captioned:
             path = folder / file.name
             await asyncio.to_thread(path.write_bytes, file.data)
-            caption = ctx.t("org.artefact.mastodon_caption", name=org.name, count=file.rows)
             await ctx.reply(Document(file.name, path, caption, file.mime_type), chat=private)
     finally:
         await asyncio.to_thread(shutil.rmtree, folder, True)

@@ -19,8 +19,14 @@ from dataclasses import dataclass
 from chatbot.i18n import Translator
 from chatbot.matching.model import TIER_RANK, Match
 from chatbot.matching.present import reason_text
+from chatbot.safetext import csv_cell
 
 MASTODON_HEADER = "Account address,Show boosts,Notify on new posts,Languages"
+# Mastodon's other import types (app/models/form/import.rb); the file name tells the
+# server the type (blocked_accounts*, muted_accounts*, lists*)
+BLOCKS_HEADER = "Account address"
+MUTES_HEADER = "Account address,Hide notifications"
+LISTS_HEADER = "List name,Account address"
 MASTODON_MAX_ROWS = 20_000  # per file, Mastodon's import limit
 JSON = "application/json"
 STARTER_PACK_MAX = 150  # accounts in a starter pack (the official app's cap)
@@ -105,6 +111,38 @@ def mastodon_csv_files(
         data = _csv(MASTODON_HEADER, chunk).encode("utf-8")
         files.append(ExportFile(name, data, "text/csv", len(chunk)))
     return files
+
+
+def mastodon_import_files(
+    stem: str, header: str, rows: Sequence[Sequence[str]], *, max_rows: int = MASTODON_MAX_ROWS
+) -> list[ExportFile]:
+    """``<stem>.csv`` (or ``<stem>-<n>.csv`` files of at most `max_rows` rows) of one of
+    Mastodon's import types; none without rows."""
+    chunks = [rows[i : i + max_rows] for i in range(0, len(rows), max_rows)]
+    return [
+        ExportFile(
+            f"{stem}.csv" if len(chunks) == 1 else f"{stem}-{number}.csv",
+            _csv(header, [[csv_cell(cell) for cell in row] for row in chunk]).encode("utf-8"),
+            "text/csv",
+            len(chunk),
+        )
+        for number, chunk in enumerate(chunks, 1)
+    ]
+
+
+def blocks_files(blocked: Sequence[str], muted: Sequence[str]) -> list[ExportFile]:
+    """``blocked_accounts.csv`` and ``muted_accounts.csv`` (notifications hidden too)."""
+    blocks = [[acct.lstrip("@")] for acct in blocked]
+    mutes = [[acct.lstrip("@"), "true"] for acct in muted]
+    return mastodon_import_files("blocked_accounts", BLOCKS_HEADER, blocks) + (
+        mastodon_import_files("muted_accounts", MUTES_HEADER, mutes)
+    )
+
+
+def list_files(name: str, accts: Sequence[str]) -> list[ExportFile]:
+    """``lists.csv``: one list named `name` of `accts` (importing it follows them too)."""
+    rows = [[name, acct.lstrip("@")] for acct in accts]
+    return mastodon_import_files("lists", LISTS_HEADER, rows)
 
 
 def match_record(t: Translator, match: Match) -> dict[str, object]:

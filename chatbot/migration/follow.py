@@ -1,35 +1,40 @@
-"""The follow jobs themselves: Bluesky in budgeted applyWrites batches, Mastodon one by one.
+"""Bluesky follow (and block) jobs in budgeted applyWrites batches; the shared job I/O.
 
-Both start from the database: targets already in the follow log are never sent again.
-Bluesky also reads the account's own follow records first and skips them; before each
+Jobs start from the database: targets already in the follow log are never sent again.
+Bluesky also reads the account's own follow records first and skips them, and never
+follows the account itself or an account it blocks (each skip is logged with its
+reason, which /status shows). Follows of a member who joined through an organisation
+point at its starter pack (`via`, a strongRef kept in the job's params). Before each
 batch it saves the batch as "in flight", so when a crash falls between the server's write
 and the log, the next start finds those follows on the account and logs them as made,
 never sending them twice. A batch answered by a 5xx or a network error may have been
 written too (a gateway timing out after the PDS committed): before it is sent again, the
-account's follows are read once more and what landed is logged, not re-sent.
+account's follows are read once more and what landed is logged, not re-sent. Blocks go
+the same way (`Graph`). Mastodon follows are in `follow_mastodon`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatbot.migration.budget import DAY_POINTS, HOUR_POINTS, PointsBudget
 from chatbot.migration.budget_store import BudgetStore
 from chatbot.migration.job_view import UNAVAILABLE
-from chatbot.migration.store import Job, JobStore, LogEntry
+from chatbot.migration.store import Job, JobStore, LogEntry, LogStatus
 from chatbot.migration.writers import (
+    BatchResult,
     BlueskyFollowWriter,
-    MastodonFollowWriter,
     RateLimitedError,
     WriterError,
 )
 
 log = logging.getLogger(__name__)
 
-MASTODON_DAILY_FOLLOWS = 400  # app/lib/rate_limiter.rb, per UTC day
+MASTODON_DAILY_FOLLOWS = 400  # app/lib/rate_limiter.rb, per UTC day (follow_mastodon.py)
 RETRY_S = (5.0, 30.0, 120.0, 600.0)
 
 
@@ -82,10 +87,51 @@ async def retry_later(
     return await io.sleep(job, wait)
 
 
+@dataclass(frozen=True)
+class Graph:
+    """What a subject-records job writes: follows, or blocks (the same batching)."""
+
+    existing: Callable[[], Awaitable[dict[str, str]]]  # subject -> record URI on the account
+    create: Callable[[list[str]], Awaitable[BatchResult]]
+    log: str  # the follow log's "network"
+    made: LogStatus  # followed | blocked
+
+
+def follow_graph(job: Job, writer: BlueskyFollowWriter) -> Graph:
+    via = job.params.get("via")  # the organisation's starter pack (a strongRef)
+
+    async def create(batch: list[str]) -> BatchResult:
+        if via:  # only then: writers of other jobs and tests need not know `via`
+            return await writer.create_follows(batch, via=via)  # type: ignore[call-arg]
+        return await writer.create_follows(batch)
+
+    return Graph(writer.existing_follows, create, job.network, "followed")
+
+
 async def follow_bluesky(
     job: Job, writer: BlueskyFollowWriter, io: JobIO, options: FollowOptions
 ) -> bool:
     """Follow the job's DIDs; True when every target was handled."""
+    return await write_subjects(job, writer, io, options, follow_graph(job, writer))
+
+
+async def _never(job: Job, writer: object) -> dict[str, str]:
+    """Targets never to follow: the account itself, the accounts it blocks."""
+    never = dict.fromkeys(job.params.get("self") or (), "self")
+    own = getattr(writer, "did", None)  # stand-ins in tests may not know their account
+    if isinstance(own, str):
+        never[own] = "self"
+    blocks = getattr(writer, "existing_blocks", None)
+    if blocks is not None:
+        for did in await blocks():
+            never.setdefault(did, "blocked")
+    return never
+
+
+async def write_subjects(
+    job: Job, writer: object, io: JobIO, options: FollowOptions, graph: Graph
+) -> bool:
+    """Create one record per target DID in budgeted batches; True when all were handled."""
     store = io.store
     budget = PointsBudget(
         options.headroom,
@@ -97,15 +143,18 @@ async def follow_bluesky(
     saved = await io.budgets.load(job.user_id, "bluesky")
     budget.restore(saved if saved is not None else job.checkpoint.get("budget"))
     batches = int(job.checkpoint.get("batches", 0))
-    logged = await store.logged(job.user_id, "bluesky")
-    existing = await writer.existing_follows()
+    logged = await store.logged(job.user_id, graph.log)
+    existing = await graph.existing()
+    never = await _never(job, writer) if graph.made == "followed" else {}
     inflight = set(job.checkpoint.get("inflight") or ())
-    targets = list(dict.fromkeys(job.params.get("targets") or ()))
+    targets = [did for did in dict.fromkeys(job.params.get("targets") or ()) if did not in logged]
     found = [
-        LogEntry(did, "followed" if did in inflight else "already", existing[did])
+        LogEntry(did, graph.made if did in inflight else "already", existing[did])
         for did in targets
-        if did in existing and did not in logged
+        if did in existing
     ]
+    found += [LogEntry(did, "skipped", never[did]) for did in targets
+              if did in never and did not in existing]  # fmt: skip
 
     def checkpoint(flight: list[str] | None = None) -> dict[str, object]:
         return {"budget": budget.state(), "batches": batches, "inflight": flight or []}
@@ -113,8 +162,8 @@ async def follow_bluesky(
     async def keep_budget() -> None:
         await io.budgets.save(job.user_id, "bluesky", budget.state())
 
-    await store.record(job, found, checkpoint())
-    pending = [did for did in targets if did not in logged and did not in existing]
+    await store.record(job, found, checkpoint(), log=graph.log)
+    pending = [did for did in targets if did not in existing and did not in never]
     limit, attempt = options.batch_size, int(job.checkpoint.get("attempt", 0))
     sent: list[str] = []  # the batch of a failed write, until the account was read again
     while pending:
@@ -122,7 +171,7 @@ async def follow_bluesky(
             return False
         if sent:
             try:
-                pending = await _drop_landed(job, writer, store, pending, sent, checkpoint())
+                pending = await _drop_landed(job, graph, store, pending, sent, checkpoint())
             except WriterError as exc:
                 if not exc.retry:
                     raise
@@ -147,7 +196,7 @@ async def follow_bluesky(
         budget.spend(now, len(batch))  # rejected writes may count too (§3.1)
         await keep_budget()
         try:
-            result = await writer.create_follows(batch)
+            result = await graph.create(batch)
         except RateLimitedError as exc:
             wait = budget.rate_limited(io.now(), exc.headers)
             await keep_budget()
@@ -164,7 +213,8 @@ async def follow_bluesky(
             if len(batch) > 1:  # an atomic batch refused: find the bad target by halving
                 limit = max(1, len(batch) // 2)
                 continue
-            await store.record(job, [LogEntry(batch[0], "failed", exc.code)], checkpoint())
+            failed = [LogEntry(batch[0], "failed", exc.code)]
+            await store.record(job, failed, checkpoint(), log=graph.log)
             pending = pending[1:]
             continue
         attempt = 0
@@ -173,8 +223,8 @@ async def follow_bluesky(
         batches += 1
         uris = result.uris + [""] * (len(batch) - len(result.uris))
         pairs = zip(batch, uris[: len(batch)], strict=True)
-        entries = [LogEntry(did, "followed", uri or None) for did, uri in pairs]
-        await store.record(job, entries, checkpoint())
+        entries = [LogEntry(did, graph.made, uri or None) for did, uri in pairs]
+        await store.record(job, entries, checkpoint(), log=graph.log)
         pending = pending[len(batch) :]
         limit = options.batch_size
         await io.report(job)
@@ -183,23 +233,23 @@ async def follow_bluesky(
 
 async def _drop_landed(
     job: Job,
-    writer: BlueskyFollowWriter,
+    graph: Graph,
     store: JobStore,
     pending: list[str],
     sent: list[str],
     point: dict[str, object],
 ) -> list[str]:
-    """Log the pending targets the account follows by now (`sent`: written by the failed
-    batch); the others, still to send."""
-    existing = await writer.existing_follows()
+    """Log the pending targets the account has records for by now (`sent`: written by
+    the failed batch); the others, still to send."""
+    existing = await graph.existing()
     landed = [
-        LogEntry(did, "followed" if did in sent else "already", existing[did])
+        LogEntry(did, graph.made if did in sent else "already", existing[did])
         for did in pending
         if did in existing
     ]
     if landed:
-        log.info("job %d: %d follows of a failed batch had landed", job.id, len(landed))
-        await store.record(job, landed, point)
+        log.info("job %d: %d records of a failed batch had landed", job.id, len(landed))
+        await store.record(job, landed, point, log=graph.log)
     return [did for did in pending if did not in existing]
 
 
@@ -207,59 +257,5 @@ def utc_at(epoch: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
-def _day_start(epoch: float) -> dt.datetime:
+def day_start(epoch: float) -> dt.datetime:
     return utc_at(epoch).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-async def follow_mastodon(
-    job: Job, writer: MastodonFollowWriter, io: JobIO, options: FollowOptions
-) -> bool:
-    """Follow the job's accts (their `moved` target instead when they moved)."""
-    store = io.store
-    logged = await store.logged(job.user_id, "mastodon")
-    pending = [
-        acct for acct in dict.fromkeys(job.params.get("targets") or ()) if acct not in logged
-    ]
-    attempt = int(job.checkpoint.get("attempt", 0))
-    while pending:
-        if not await io.active(job):
-            return False
-        acct, now = pending[0], io.now()
-        today = _day_start(now)
-        if await store.count_since(job.user_id, "mastodon", today) >= options.mastodon_daily:
-            tomorrow = (today + dt.timedelta(days=1)).timestamp() + 1
-            await store.save_checkpoint(job.id, {}, next_run_at=utc_at(tomorrow))
-            if not await io.sleep(job, tomorrow - now):
-                return False
-            continue
-        try:
-            entry = await _follow_one(writer, acct)
-        except RateLimitedError as exc:
-            wait = max(5.0, (exc.reset_at or now + 300) - io.now())
-            if not await io.sleep(job, wait):
-                return False
-            continue
-        except WriterError as exc:
-            if exc.retry:
-                attempt += 1
-                if not await retry_later(io, job, attempt - 1, exc, {"last": acct}):
-                    return False
-                continue
-            entry = LogEntry(acct, "failed", exc.code)
-        attempt = 0
-        await store.record(job, [entry], {"last": acct}, now=utc_at(io.now()))
-        pending = pending[1:]
-        await io.report(job)
-    return True
-
-
-async def _follow_one(writer: MastodonFollowWriter, acct: str) -> LogEntry:
-    account = await writer.lookup(acct)
-    if account is None:
-        return LogEntry(acct, "skipped", "not_found")
-    target, hops = account, 0
-    while target.moved_to is not None and hops < 3:  # follow the account they moved to
-        target, hops = target.moved_to, hops + 1
-    state = await writer.follow(target.id)
-    note = f"moved:{target.acct}" if target is not account else None
-    return LogEntry(acct, state, note)

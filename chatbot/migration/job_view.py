@@ -12,17 +12,26 @@ UNAVAILABLE = "unavailable"  # the account's server did not answer: paused, not 
 KNOWN_ERRORS = ("not_connected", "expired", "internal", UNAVAILABLE)
 
 
-def render_job(t: Any, job: Job, *, steps: bool = False) -> str:
-    """One job's state in the user's language (`steps`: the percentage in 5 % steps)."""
+PREFIX = {"follow": "follow", "import": "posts", "undo": "undo", "block": "blocks"}
+
+
+def render_job(
+    t: Any, job: Job, *, steps: bool = False, reasons: dict[str, int] | None = None
+) -> str:
+    """One job's state in the user's language (`steps`: the percentage in 5 % steps;
+    `reasons`: why targets were skipped, `JobStore.skip_reasons`)."""
     total = max(job.total, 1)
-    percent = job.handled * 100 // total
+    percent = min(100, job.handled * 100 // total)
     if steps and job.state not in FINAL:
         percent -= percent % 5
-    prefix = "posts" if job.is_import else "follow"  # posts.* and follow.* keys
+    prefix = PREFIX.get(job.action, "follow")  # follow.*, posts.*, undo.*, blocks.* keys
     network = t(f"follow.network.{job.network}")
     lines = [t(f"{prefix}.state.{job.state}", network=network, percent=percent)]
     lines.append(t(f"{prefix}.counts", done=job.done, skipped=job.skipped, failed=job.failed,
                    total=job.total))  # fmt: skip
+    shown = [t.plural(f"follow.skipped.{why}", n) for why, n in sorted((reasons or {}).items())]
+    if shown:
+        lines.append(t("follow.skipped.why", reasons=", ".join(shown)))
     now = dt.datetime.now(dt.UTC)
     if job.state in ("running", "queued") and job.next_run_at and job.next_run_at > now:
         lines.append(t("follow.waiting", when=job.next_run_at.strftime("%Y-%m-%d %H:%M UTC")))

@@ -1,4 +1,5 @@
-"""The job runner: follow and post-import jobs as asyncio tasks, one at a time per user.
+"""The job runner: follow, block, undo and post-import jobs as asyncio tasks, one at a
+time per user.
 
 State lives in the `jobs` table (`JobStore`); this object only holds the running tasks.
 `chatbot run` starts one runner (`start()` resumes queued and running jobs) and closes it
@@ -19,16 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from chatbot.i18n import negotiate, translator
 from chatbot.migration.budget_store import BudgetStore
-from chatbot.migration.follow import FollowOptions, follow_bluesky, follow_mastodon
+from chatbot.migration.follow import FollowOptions, follow_bluesky
+from chatbot.migration.follow_mastodon import follow_mastodon
 from chatbot.migration.job_view import FINAL, UNAVAILABLE, render_job
 from chatbot.migration.store import ACTIVE, RUNNABLE, Job, JobStore
-from chatbot.migration.writers import (
-    AtprotoFollowWriter,
-    ExpiredError,
-    MastodonPyFollowWriter,
-    WriterError,
-    close_writer,
-)
+from chatbot.migration.undo_writer import AtprotoAccountWriter, MastodonAccountWriter
+from chatbot.migration.writers import ExpiredError, WriterError, close_writer
 from chatbot.ops.metrics import JOBS_FAILED
 from chatbot.outages import OUTAGES
 from chatbot.platforms.base import ChatRef, Platform, SentMessage, Text
@@ -52,11 +49,11 @@ async def connected_writer(services: Services, user_id: int, network: str) -> An
             from chatbot.accounts.bluesky import bluesky_client
 
             client = await bluesky_client(services, user_id)
-            return AtprotoFollowWriter(client) if client is not None else None
+            return AtprotoAccountWriter(client) if client is not None else None
         from chatbot.accounts.mastodon import mastodon_client
 
         masto = await mastodon_client(services, user_id)
-        return MastodonPyFollowWriter(masto) if masto is not None else None
+        return MastodonAccountWriter(masto) if masto is not None else None
     except AccountExpired:
         raise ExpiredError() from None
     except ServiceUnavailable:
@@ -158,9 +155,12 @@ class JobRunner:
         await self.kick(user_id)
         return job
 
-    async def submit(self, user_id: int, network: str, targets: list[str]) -> Job:
-        job = await self.store.create(user_id, f"follow_{network}", {"targets": targets},
-                                      len(set(targets)))  # fmt: skip
+    async def submit(
+        self, user_id: int, network: str, targets: list[str], extra: dict[str, Any] | None = None
+    ) -> Job:
+        """Queue a follow job; `extra` params: "self" (never followed), "via", "account"."""
+        params = {"targets": targets, **(extra or {})}
+        job = await self.store.create(user_id, f"follow_{network}", params, len(set(targets)))
         await self.kick(user_id)
         return job
 
@@ -205,6 +205,8 @@ class JobRunner:
         try:
             if job.is_import:
                 finished = await self._import(job)
+            elif job.action in ("undo", "block"):
+                finished = await self._account_job(job)
             else:
                 finished = await self._follow(job)
             if finished:
@@ -239,6 +241,33 @@ class JobRunner:
             return await run(job, writer, self, self.options)
         finally:
             await close_writer(writer)
+
+    async def _account_job(self, job: Job) -> bool:
+        """An undo (either network) or a blocks job (Bluesky), through the account writer."""
+        from chatbot.migration.blocks import block_bluesky
+        from chatbot.undo.bluesky import BlueskyUndo
+        from chatbot.undo.mastodon import undo_mastodon
+        from chatbot.undo.store import UndoStore
+
+        writer = await self.writer_factory(self.services, job.user_id, job.network)
+        if writer is None:
+            await self.store.set_state(job.id, "failed", error="not_connected")
+            return False
+        try:
+            if job.action == "block":
+                return await block_bluesky(job, writer, self, self.options)
+            store = UndoStore(self.services.db)
+            if job.network == "bluesky":
+                return await BlueskyUndo(job, writer, self, self.options, store).run()
+            return await undo_mastodon(job, writer, self, store)
+        finally:
+            await close_writer(writer)
+
+    async def submit_job(self, user_id: int, kind: str, params: dict[str, Any], total: int) -> Job:
+        """Queue a job of another kind (undo_<network>, block_bluesky)."""
+        job = await self.store.create(user_id, kind, params, total)
+        await self.kick(user_id)
+        return job
 
     async def _import(self, job: Job) -> bool:
         writer = await self.post_writer_factory(self.services, job.user_id, job.network)
@@ -284,7 +313,8 @@ class JobRunner:
         if platform is None:
             return
         language = negotiate(user.language, None, self.services.settings.default_language)
-        text = render_job(translator(language), current, steps=True)
+        reasons = await self.store.skip_reasons(job.id) if current.skipped else None
+        text = render_job(translator(language), current, steps=True, reasons=reasons)
         previous = self._messages.get(job.id)
         now = time.monotonic()
         if previous and (previous[1] == text or (not force and now < previous[2])):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from chatbot.accounts import AccountExpired, ServiceUnavailable
 from chatbot.accounts.bluesky import bluesky_client
 from chatbot.migration.export import STARTER_PACK_MAX, clip
+from chatbot.undo.store import UndoStore
 
 if TYPE_CHECKING:
     from atproto import AsyncClient
@@ -36,6 +37,7 @@ PACK_NAME_MAX = 50  # graphemes (clipped to 50 code points, which is never more)
 DESCRIPTION_MAX = 300  # graphemes
 Kind = Literal["list", "starterpack"]
 T = TypeVar("T")
+Logger = Callable[[str, str, str | None, str | None], Awaitable[None]]  # kind, uri, cid, list
 
 
 class ListWriteError(Exception):
@@ -98,12 +100,15 @@ async def _call(awaitable: Awaitable[T]) -> T:
         raise ServiceUnavailable("bluesky") from None
 
 
-async def _create_record(client: AsyncClient, did: str, collection: str, record: Any) -> str:
+async def _create_record(
+    client: AsyncClient, did: str, collection: str, record: Any
+) -> tuple[str, str]:
+    """The new record's (URI, CID)."""
     from atproto import models
 
     data = models.ComAtprotoRepoCreateRecord.Data(repo=did, collection=collection, record=record)
     response = await _call(client.com.atproto.repo.create_record(data))
-    return str(response.uri)
+    return str(response.uri), str(response.cid)
 
 
 async def add_members(client: AsyncClient, did: str, list_uri: str, members: Sequence[str]) -> int:
@@ -134,6 +139,7 @@ async def create_list(
     *,
     description: str = "",
     purpose: Literal["curatelist", "referencelist"] = "curatelist",
+    log: Logger | None = None,
 ) -> str:
     """The list record in `did`'s repository, then its items; the list's AT-URI."""
     record: dict[str, Any] = {
@@ -144,25 +150,35 @@ async def create_list(
     }
     if description:
         record["description"] = clip(description, DESCRIPTION_MAX)
-    uri = await _create_record(client, did, LIST, record)
+    uri, _ = await _create_record(client, did, LIST, record)
+    if log is not None:
+        await log("list", uri, None, None)  # before its items: /undo finds them through it
     await add_members(client, did, uri, members)
     return uri
 
 
 async def create_starter_pack(
-    client: AsyncClient, did: str, name: str, members: Sequence[str], *, description: str = ""
+    client: AsyncClient,
+    did: str,
+    name: str,
+    members: Sequence[str],
+    *,
+    description: str = "",
+    log: Logger | None = None,
 ) -> tuple[str, str]:
     """A reference list of the first 150 `members` and the starter pack: (list, pack) URIs."""
     name = clip(name, PACK_NAME_MAX) or "-"
     kept = members[:STARTER_PACK_MAX]
     list_uri = await create_list(
-        client, did, name, kept, description=description, purpose="referencelist"
+        client, did, name, kept, description=description, purpose="referencelist", log=log
     )
     record: dict[str, Any] = {"$type": STARTERPACK, "name": name, "list": list_uri,
                               "createdAt": _now()}  # fmt: skip
     if description:
         record["description"] = clip(description, DESCRIPTION_MAX)
-    pack_uri = await _create_record(client, did, STARTERPACK, record)
+    pack_uri, pack_cid = await _create_record(client, did, STARTERPACK, record)
+    if log is not None:
+        await log("starterpack", pack_uri, pack_cid, list_uri)
     return list_uri, pack_uri
 
 
@@ -174,8 +190,11 @@ async def export_to_bluesky(
     members: Sequence[str],
     *,
     description: str = "",
+    org_id: int | None = None,
 ) -> Created:
-    """Create a list or a starter pack of `members` on the user's connected account.
+    """Create a list or a starter pack of `members` on the user's connected account
+    (for the organisation `org_id` when given: its members' follows then point at the
+    pack); each record is logged for /undo.
 
     Raises `NotConnected`, `AccountExpired`, `ServiceUnavailable`, `ListWriteError`.
     """
@@ -187,11 +206,17 @@ async def export_to_bluesky(
         if account is None or not account.did:
             raise NotConnected()
         did, handle = account.did, account.handle
+        store = UndoStore(services.db)
+
+        async def log(kind: str, uri: str, cid: str | None, list_uri: str | None) -> None:
+            await store.log_artefact(user_id, "bluesky", kind, uri, cid=cid,
+                                     list_uri=list_uri, org_id=org_id)  # fmt: skip
+
         if kind == "list":
-            uri = await create_list(client, did, name, members, description=description)
+            uri = await create_list(client, did, name, members, description=description, log=log)
             return Created(kind, handle, uri, len(members), 0)
         list_uri, pack_uri = await create_starter_pack(
-            client, did, name, members, description=description
+            client, did, name, members, description=description, log=log
         )
         kept = min(len(members), STARTER_PACK_MAX)
         return Created(kind, handle, list_uri, kept, len(members) - kept, pack_uri)

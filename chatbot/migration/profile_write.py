@@ -5,7 +5,8 @@ Bluesky: each picture goes up with ``uploadBlob`` (re-encoded as JPEG below the
 (rkey ``self``) merged into the existing record, so fields this bot does not set
 (pinned post, labels, ...) stay; ``swapRecord`` makes a concurrent edit fail rather than
 be overwritten. Mastodon: one ``update_credentials`` call (pictures below 2 MB, the
-default limit of Mastodon instances).
+default limit of Mastodon instances). Before the first copy, what it replaces is kept
+for /undo (`profile_backup`).
 
 Errors: `NotConnected`, and `chatbot.accounts.AccountExpired` / `ServiceUnavailable`.
 """
@@ -37,6 +38,7 @@ from chatbot.accounts.bluesky import bluesky_client
 from chatbot.accounts.mastodon import mastodon_client
 from chatbot.archive.profile_media import image_type
 from chatbot.migration.profile import ProfileDraft
+from chatbot.migration.profile_backup import keep_bluesky, keep_mastodon
 from chatbot.services import Services
 
 log = logging.getLogger(__name__)
@@ -117,6 +119,8 @@ async def write_bluesky(services: Services, user_id: int, draft: ProfileDraft) -
             await client.request.close()
         raise NotConnected("bluesky")
     try:
+        before, _ = await current_profile(client, account.did)
+        await keep_bluesky(services, user_id, client, account.did, before, draft)
         return await _put_profile(client, account.did, draft)
     except UnauthorizedError:
         raise AccountExpired("bluesky") from None
@@ -195,6 +199,8 @@ async def write_mastodon(services: Services, user_id: int, draft: ProfileDraft) 
     if not changes:
         return written
     try:
+        account = await services.accounts.get(user_id, "mastodon")
+        await keep_mastodon(services, user_id, client, account.handle if account else "", draft)
         await asyncio.to_thread(client.account_update_credentials, **changes)
     except MastodonUnauthorizedError:
         raise AccountExpired("mastodon") from None

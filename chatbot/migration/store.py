@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,14 +25,22 @@ from chatbot.storage.schema import follow_log, jobs
 State = Literal["queued", "running", "paused", "done", "failed", "cancelled"]
 ACTIVE: tuple[State, ...] = ("queued", "running", "paused")
 RUNNABLE: tuple[State, ...] = ("queued", "running")
-LogStatus = Literal["followed", "already", "requested", "skipped", "failed"]
+LogStatus = Literal[
+    "followed", "already", "requested", "skipped", "failed", "blocked", "muted", "undone"
+]
 COUNTER: dict[str, str] = {
     "followed": "done",
     "requested": "done",
+    "blocked": "done",
+    "muted": "done",
     "already": "skipped",
     "skipped": "skipped",
     "failed": "failed",
 }
+# The follow log also keeps the blocks and mutes a job made, under their own "network"
+# (a DID may be followed and, another day, blocked: each is logged once).
+BLOCKS, MUTES = "bluesky_block", "bluesky_mute"
+SKIP_REASONS = ("already", "self", "blocked", "not_found")
 
 
 def utc_now() -> dt.datetime:
@@ -61,6 +69,11 @@ class Job:
         return self.kind.partition("_")[2] or self.kind
 
     @property
+    def action(self) -> str:
+        """follow_bluesky -> follow; undo_mastodon -> undo; import_bluesky -> import."""
+        return self.kind.partition("_")[0]
+
+    @property
     def is_import(self) -> bool:
         return self.kind.startswith("import_")
 
@@ -74,6 +87,23 @@ class LogEntry:
     target: str
     status: LogStatus
     uri: str | None = None
+
+
+def counted(job_id: int, checkpoint: dict[str, Any], done: int, skipped: int, failed: int) -> Any:
+    """The statement adding to a job's counters and saving its checkpoint (run it in the
+    transaction that logs what was counted)."""
+    return (
+        update(jobs)
+        .where(jobs.c.id == job_id)
+        .values(
+            done=jobs.c.done + done,
+            skipped=jobs.c.skipped + skipped,
+            failed=jobs.c.failed + failed,
+            checkpoint=checkpoint,
+            next_run_at=None,
+            updated_at=utc_now(),
+        )
+    )
 
 
 def _job(row: Any) -> Job:
@@ -178,14 +208,16 @@ class JobStore:
         checkpoint: dict[str, Any],
         *,
         now: dt.datetime | None = None,
+        log: str | None = None,
     ) -> int:
-        """Log `entries` (ignoring targets logged before), count them, save `checkpoint`."""
+        """Log `entries` (ignoring targets logged before, unless undone since), count
+        them, save `checkpoint`. `log`: the log's network (blocks, mutes), else the job's."""
         counts = {"done": 0, "skipped": 0, "failed": 0}
         followed = 0
         now = now or utc_now()
         async with self.db.begin() as conn:
             for entry in entries:
-                if await self._log(conn, job, entry, now):
+                if await self._log(conn, job, entry, now, log or job.network):
                     counts[COUNTER[entry.status]] += 1
                     followed += entry.status == "followed"
             await conn.execute(
@@ -213,31 +245,29 @@ class JobStore:
     ) -> None:
         """Add to the counters and save `checkpoint` in one transaction (jobs without a log)."""
         async with self.db.begin() as conn:
-            await conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(
-                    done=jobs.c.done + done,
-                    skipped=jobs.c.skipped + skipped,
-                    failed=jobs.c.failed + failed,
-                    checkpoint=checkpoint,
-                    next_run_at=None,
-                    updated_at=utc_now(),
-                )
-            )
+            await conn.execute(counted(job_id, checkpoint, done, skipped, failed))
 
-    async def _log(self, conn: AsyncConnection, job: Job, entry: LogEntry, now: Any) -> bool:
+    async def _log(
+        self, conn: AsyncConnection, job: Job, entry: LogEntry, now: Any, network: str
+    ) -> bool:
         maker = sqlite_insert if self.db.is_sqlite else pg_insert
+        values = {"job_id": job.id, "status": entry.status, "uri": entry.uri, "created_at": now}
         statement = maker(follow_log).values(
-            job_id=job.id, user_id=job.user_id, network=job.network, target=entry.target,
-            status=entry.status, uri=entry.uri, created_at=now,
-        ).on_conflict_do_nothing(index_elements=["user_id", "network", "target"])  # fmt: skip
+            user_id=job.user_id, network=network, target=entry.target, **values
+        )
+        statement = statement.on_conflict_do_update(  # a target undone may be made again
+            index_elements=["user_id", "network", "target"],
+            set_=values,
+            where=follow_log.c.status == "undone",
+        )
         return bool((await conn.execute(statement)).rowcount)
 
     async def logged(self, user_id: int, network: str) -> set[str]:
-        """Every target already handled for this user on this network."""
+        """Every target already handled for this user on this network (and not undone)."""
         query = select(follow_log.c.target).where(
-            follow_log.c.user_id == user_id, follow_log.c.network == network
+            follow_log.c.user_id == user_id,
+            follow_log.c.network == network,
+            follow_log.c.status != "undone",
         )
         async with self.db.begin() as conn:
             return set((await conn.execute(query)).scalars())
@@ -248,12 +278,25 @@ class JobStore:
             rows = (await conn.execute(query)).all()
         return {row.target: LogEntry(row.target, row.status, row.uri) for row in rows}
 
+    async def skip_reasons(self, job_id: int) -> dict[str, int]:
+        """Why the job's targets were skipped: already followed, self, blocked, not found."""
+        uri = func.coalesce(follow_log.c.uri, "")
+        reason = case((follow_log.c.status == "already", "already"), else_=uri)
+        query = (
+            select(reason, func.count())
+            .where(follow_log.c.job_id == job_id, follow_log.c.status.in_(("already", "skipped")))
+            .group_by(reason)
+        )
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).all()
+        return {str(r): int(n) for r, n in rows if r in SKIP_REASONS}
+
     async def count_since(self, user_id: int, network: str, since: dt.datetime) -> int:
         """Follows made (followed or requested) since `since`: the Mastodon daily cap."""
         query = select(func.count()).where(
             follow_log.c.user_id == user_id,
             follow_log.c.network == network,
-            follow_log.c.status.in_(("followed", "requested")),
+            follow_log.c.status.in_(("followed", "requested", "undone")),  # undone: still made
             follow_log.c.created_at >= since,
         )
         async with self.db.begin() as conn:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FOLLOW = "app.bsky.graph.follow"
+BLOCK = "app.bsky.graph.block"
+MAX_PAGES = 50_000  # listRecords pages read from one collection
 
 
 class WriterError(Exception):
@@ -63,7 +66,8 @@ class BlueskyFollowWriter(Protocol):
         ...
 
     async def create_follows(self, subjects: list[str]) -> BatchResult:
-        """One applyWrites of follow records (at most 200)."""
+        """One applyWrites of follow records (at most 200). Implementations may take a
+        keyword ``via``: the strongRef of the starter pack that led to the follows."""
         ...
 
 
@@ -135,25 +139,51 @@ class AtprotoFollowWriter(AtprotoCaller):
     """`BlueskyFollowWriter` over a logged-in `atproto.AsyncClient`."""
 
     async def existing_follows(self) -> dict[str, str]:
+        return await self.subjects(FOLLOW)
+
+    async def existing_blocks(self) -> dict[str, str]:
+        """Subject DID -> block record URI: the accounts this account blocks."""
+        return await self.subjects(BLOCK)
+
+    async def subjects(self, collection: str) -> dict[str, str]:
+        """Subject DID -> record URI of every `collection` record in the repository."""
+        found: dict[str, str] = {}
+        async for uri, value in self.records(collection):
+            subject = value.get("subject")
+            if isinstance(subject, str):
+                found.setdefault(subject, uri)
+        return found
+
+    async def records(self, collection: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """(URI, value) of every `collection` record in the repository, page by page (at
+        most `MAX_PAGES` pages of 100: 5,000,000 records, beyond any real account)."""
         from atproto import models
 
-        found: dict[str, str] = {}
         cursor: str | None = None
-        while True:
+        for _ in range(MAX_PAGES):
             params = models.ComAtprotoRepoListRecords.Params(
-                repo=self.did, collection=FOLLOW, limit=100, cursor=cursor
+                repo=self.did, collection=collection, limit=100, cursor=cursor
             )
             response = await self._call("query", "com.atproto.repo.listRecords", params=params)
             content = response.content if isinstance(response.content, dict) else {}
             for record in content.get("records", []):
-                subject = (record.get("value") or {}).get("subject")
-                if isinstance(subject, str):
-                    found.setdefault(subject, record.get("uri", ""))
+                yield str(record.get("uri", "")), dict(record.get("value") or {})
             cursor = content.get("cursor")
             if not cursor or not content.get("records"):
-                return found
+                return
 
-    async def create_follows(self, subjects: list[str]) -> BatchResult:
+    async def create_follows(
+        self, subjects: list[str], *, via: dict[str, str] | None = None
+    ) -> BatchResult:
+        return await self.create_subject_records(FOLLOW, subjects, {"via": via} if via else {})
+
+    async def create_blocks(self, subjects: list[str]) -> BatchResult:
+        return await self.create_subject_records(BLOCK, subjects)
+
+    async def create_subject_records(
+        self, collection: str, subjects: list[str], extra: dict[str, Any] | None = None
+    ) -> BatchResult:
+        """One applyWrites of `collection` records (follows, blocks) of 1 to 200 subjects."""
         from atproto import models
 
         if not 0 < len(subjects) <= 200:
@@ -161,10 +191,17 @@ class AtprotoFollowWriter(AtprotoCaller):
         now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
         writes = [
             models.ComAtprotoRepoApplyWrites.Create(
-                collection=FOLLOW, value={"$type": FOLLOW, "subject": did, "createdAt": now}
+                collection=collection,
+                value={"$type": collection, "subject": did, "createdAt": now, **(extra or {})},
             )
             for did in subjects
         ]
+        return await self.apply_writes(writes)
+
+    async def apply_writes(self, writes: list[Any]) -> BatchResult:
+        """One atomic applyWrites of this repository; the URIs of the records created."""
+        from atproto import models
+
         data = models.ComAtprotoRepoApplyWrites.Data(repo=self.did, writes=writes)
         response = await self._call(
             "procedure",
@@ -196,9 +233,26 @@ class MastodonFollowWriter(Protocol):
 
     async def follow(self, account_id: str) -> FollowState: ...
 
+    async def relationships(self, account_ids: list[str]) -> dict[str, Relation]:
+        """One request for up to 40 accounts: how the user's account relates to each."""
+        ...
+
+    async def me(self) -> MastoAccount:
+        """The connected account itself."""
+        ...
+
     def rate_reset(self) -> float | None:
         """Epoch seconds when the X-RateLimit window resets, when the server said so."""
         ...
+
+
+@dataclass(frozen=True)
+class Relation:
+    following: bool = False  # or a follow request waiting for approval
+    blocking: bool = False  # or muting
+
+
+RELATIONSHIPS_BATCH = 40  # accounts per GET /api/v1/accounts/relationships
 
 
 def _account(value: Any) -> MastoAccount:
@@ -213,12 +267,12 @@ class MastodonPyFollowWriter:
         self.client = client
         self.requests = 0
 
-    async def _call(self, method: str, *args: Any) -> Any:
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         from mastodon import errors
 
         self.requests += 1
         try:
-            return await asyncio.to_thread(getattr(self.client, method), *args)
+            return await asyncio.to_thread(getattr(self.client, method), *args, **kwargs)
         except errors.MastodonRatelimitError:
             raise RateLimitedError({}, reset_at=self.rate_reset()) from None
         except errors.MastodonUnauthorizedError:
@@ -234,10 +288,24 @@ class MastodonPyFollowWriter:
         found = await self._call("account_lookup", acct)
         return _account(found) if found else None
 
+    async def relationships(self, account_ids: list[str]) -> dict[str, Relation]:
+        found: dict[str, Relation] = {}
+        for start in range(0, len(account_ids), RELATIONSHIPS_BATCH):
+            chunk = account_ids[start : start + RELATIONSHIPS_BATCH]
+            for rel in await self._call("account_relationships", chunk) or ():
+                following = bool(rel.get("following") or rel.get("requested"))
+                blocking = bool(rel.get("blocking") or rel.get("muting"))
+                found[str(rel.get("id"))] = Relation(following, blocking)
+        return found
+
+    async def me(self) -> MastoAccount:
+        found = await self._call("account_verify_credentials")
+        if not found:
+            raise ExpiredError()
+        return _account(found)
+
     async def follow(self, account_id: str) -> FollowState:
-        relation = await self._call("account_relationships", [account_id])
-        if relation and (relation[0].get("following") or relation[0].get("requested")):
-            return "already"
+        """Follow (the job asked `relationships` first: already followed is skipped)."""
         result = await self._call("account_follow", account_id)
         if result is None:
             raise WriterError("not_found")

@@ -24,12 +24,14 @@ from sqlalchemy import (
 
 from chatbot.storage.schema_base import UTCDateTime, metadata
 from chatbot.storage.schema_migration import (
+    artefact_log,
     connected_accounts,
     follow_log,
     jobs,
     mastodon_apps,
     post_items,
     post_log,
+    profile_backups,
     rate_budgets,
 )
 from chatbot.storage.schema_oauth import oauth_client_keys, oauth_states
@@ -42,11 +44,11 @@ from chatbot.storage.schema_orgs import (
 )
 
 __all__ = [
-    "UTCDateTime", "archives", "chat_state", "connected_accounts", "directory_entries",
-    "follow_log", "handle_hints", "jobs", "mastodon_apps", "match_decisions", "metadata",
-    "oauth_client_keys", "oauth_states", "org_accounts", "org_members", "org_roster",
-    "org_snapshots", "organisations",
-    "post_items", "post_log", "rate_budgets", "users", "x_name_observations",
+    "UTCDateTime", "archives", "artefact_log", "chat_state", "connected_accounts",
+    "directory_entries", "follow_log", "handle_hints", "jobs", "mastodon_apps",
+    "match_decisions", "metadata", "oauth_client_keys", "oauth_states", "org_accounts",
+    "org_members", "org_roster", "org_snapshots", "organisations", "post_items", "post_log",
+    "profile_backups", "rate_budgets", "users", "x_name_observations",
 ]  # fmt: skip
 
 users = Table(

@@ -26,7 +26,7 @@ jobs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(32), nullable=False),  # follow_bluesky | follow_mastodon
+    Column("kind", String(32), nullable=False),  # follow_|undo_<network>, block_|import_bluesky
     Column("state", String(16), nullable=False),  # queued|running|paused|done|failed|cancelled
     Column("params", JSON, nullable=False),
     Column("total", Integer, nullable=False),
@@ -125,4 +125,42 @@ rate_budgets = Table(
     Column("network", String(16), primary_key=True),
     Column("state", JSON, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# --- undo (issue 15): what the bot made beyond follows and posts, and what it replaced ---
+
+# Every Bluesky list and starter pack the bot created (for a user, or for an organisation
+# on its admin's account): /undo deletes them, follows point at an organisation's pack.
+artefact_log = Table(
+    "artefact_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("org_id", Integer, ForeignKey("organisations.id", ondelete="SET NULL")),
+    Column("network", String(16), nullable=False),  # bluesky
+    Column("kind", String(16), nullable=False),  # list | starterpack
+    Column("uri", String(512), nullable=False),  # the record's at:// URI
+    Column("cid", String(128)),  # a starter pack's CID: the strongRef of follows' `via`
+    Column("list_uri", String(512)),  # a starter pack's own list
+    Column("status", String(16), nullable=False),  # made | undone
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("undone_at", UTCDateTime()),
+    UniqueConstraint("uri", name="uq_artefact_log_uri"),
+    Index("ix_artefact_log_user_id", "user_id"),
+    Index("ix_artefact_log_org_id", "org_id"),
+)
+
+# The profile as it was before /profile first copied the X one, per network: the fields
+# the bot changed, their previous values, and the previous pictures' bytes (a PDS drops a
+# blob no record refers to any more, so a blob reference alone could not be put back).
+profile_backups = Table(
+    "profile_backups",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("network", String(16), primary_key=True),
+    Column("fields", JSON, nullable=False),  # {"changed": [...], "name": ..., "bio": ...}
+    Column("avatar", LargeBinary),  # at most 2,000,000 bytes each
+    Column("banner", LargeBinary),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("restored_at", UTCDateTime()),
 )

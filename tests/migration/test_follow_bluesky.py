@@ -94,7 +94,9 @@ async def test_450_follows_in_three_batches_skipping_existing_ones(
     await runner.idle()
     job = await runner.store.get(job.id) or job
     assert (job.state, job.done, job.skipped, job.failed) == ("done", 450, 10, 0)
-    assert writer.requests == 2 + 3  # listRecords (a page, then an empty one), 3 applyWrites
+    # listRecords of follows (a page, then an empty one) and of blocks (one empty page: never
+    # follow an account the user blocks), then 3 applyWrites
+    assert writer.requests == 2 + 1 + 3
     subjects = follow_subjects(atproto_network.pds_url, did)
     assert sorted(subjects) == sorted(targets)  # every target once, nothing twice
     log = await runner.store.log_for(job.id)

@@ -3,18 +3,24 @@ and with a fake writer for what the mock cannot show (moved accounts, the 400/da
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from mastodon import Mastodon
 
 from chatbot.config import Settings
-from chatbot.migration.follow import FollowOptions, follow_mastodon
+from chatbot.migration.follow import FollowOptions
+from chatbot.migration.follow_mastodon import follow_mastodon
 from chatbot.migration.jobs import JobRunner
 from chatbot.migration.store import JobStore
-from chatbot.migration.writers import FollowState, MastoAccount, MastodonPyFollowWriter
+from chatbot.migration.writers import (
+    FollowState,
+    MastoAccount,
+    MastodonPyFollowWriter,
+    Relation,
+)
 from chatbot.services import Services
 from tests.migration.clock_io import ClockIO
 from tests.servers.mastodon import MastodonServer
@@ -30,8 +36,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 async def test_follows_on_mastodon_mock(
     mastodon_server: MastodonServer, services: Services
 ) -> None:
-    async with httpx.AsyncClient() as http:
-        fresh = (await http.post(f"{mastodon_server.url}/api/v1/_mock/dev_user", json={})).json()
+    fresh = await asyncio.to_thread(mastodon_server.dev_user)
     client = Mastodon(access_token=fresh["access_token"], api_base_url=mastodon_server.url,
                       version_check_mode="none", ratelimit_method="throw")  # fmt: skip
     writer = MastodonPyFollowWriter(client)
@@ -74,6 +79,12 @@ class FakeWriter:
     async def follow(self, account_id: str) -> FollowState:
         self.followed.append(account_id)
         return "followed"
+
+    async def relationships(self, account_ids: list[str]) -> dict[str, Relation]:
+        return {}
+
+    async def me(self) -> MastoAccount:
+        return MastoAccount("0", "me@a.example")
 
     def rate_reset(self) -> float | None:
         return None

@@ -138,6 +138,16 @@ class MastodonServer:
         with urllib.request.urlopen(self.url + path, timeout=10) as response:
             return json.loads(response.read())
 
+    def dev_user(self, username: str = "") -> dict[str, Any]:
+        """A fresh local account and a user token (the mock's ``/api/v1/_mock/dev_user``):
+        ``{"id", "username", "access_token", ...}``; a generated name when none is given."""
+        body = json.dumps({"username": username} if username else {}).encode()
+        request = urllib.request.Request(
+            self.url + "/api/v1/_mock/dev_user", body, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return dict(json.loads(response.read()))
+
     def stop(self, *, remove_data: bool = True) -> None:
         terminate(self.process)
         if remove_data:
