@@ -6,6 +6,7 @@ says which variable is wrong and how to fix it (see `ConfigError`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -131,7 +132,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     bluesky_resolver_url: str | None = None  # com.atproto.identity.resolveHandle host
     bluesky_plc_url: str = "https://plc.directory"  # DID documents of did:plc
-    mastodon_allow_http: bool = False  # accept http:// instances (tests only)
+    # addresses or CIDR ranges outbound requests may reach although they are not public
+    # (issue 11): plain http goes only there. Empty in production; tests list 127.0.0.1
+    egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -140,6 +143,25 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("egress_allow", mode="before")
+    @classmethod
+    def _egress_networks(cls, value: object) -> object:
+        """CHATBOT_EGRESS_ALLOW=127.0.0.1,::1,10.0.0.0/8: each an address or a CIDR range."""
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            return value
+        out = []
+        for item in (str(i).strip() for i in items):
+            if item:
+                try:
+                    out.append(str(ipaddress.ip_network(item.strip("[]"), strict=False)))
+                except ValueError:
+                    raise ValueError(
+                        f"{item!r} is neither an IP address nor a CIDR range (e.g. 127.0.0.1, "
+                        "::1, 10.0.0.0/8)"
+                    ) from None
+        return out
 
     @field_validator("telegram_token")
     @classmethod
