@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from chatbot.networks.cache import HIT_TTL, MISS_TTL, TTLCache
+from chatbot.networks.egress import Egress
 from chatbot.networks.http import HttpPolicy, RateLimitedClient, gather_all
 from chatbot.networks.types import BlueskyProfile, NetworkUnavailable
 
@@ -69,12 +70,12 @@ class PublicAppView:
         hit_ttl: float = HIT_TTL,
         miss_ttl: float = MISS_TTL,
         search_ttl: float = SEARCH_TTL,
-        client: httpx.AsyncClient | None = None,
+        egress: Egress | None = None,
     ) -> None:
-        self.http = RateLimitedClient("bluesky", base_url, policy=policy, client=client)
+        self.http = RateLimitedClient("bluesky", base_url, policy=policy, egress=egress)
         if resolver_url and resolver_url.rstrip("/") != base_url.rstrip("/"):
             self.resolver: RateLimitedClient = RateLimitedClient(
-                "bluesky", resolver_url, policy=policy, client=client
+                "bluesky", resolver_url, policy=policy, egress=egress
             )
         else:
             self.resolver = self.http

@@ -8,6 +8,8 @@
 * HTTP 429: wait ``Retry-After`` / the reset, then retry, within a total patience.
 * 5xx, timeouts and connection errors: retried with exponential backoff (tenacity).
 * Anything beyond that patience raises `NetworkUnavailable` instead of hanging.
+* Every request goes through the egress policy (`chatbot.networks.egress`): a refused
+  destination fails like a host that does not answer, a body over the bound is not retried.
 
 Other statuses (2xx, 4xx) are returned to the caller, which knows what "not found" means.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -31,6 +33,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from chatbot.networks.egress import Egress, ResponseTooLarge, http_client
 from chatbot.networks.types import NetworkUnavailable
 
 T = TypeVar("T")
@@ -63,10 +66,6 @@ async def gather_all(coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
     return [task.result() for task in tasks]
-
-
-class BlockedURL(Exception):
-    """A request (or a redirect) to a URL the client's `allow_url` refuses."""
 
 
 class _Transient(Exception):
@@ -121,20 +120,19 @@ class RateLimitedClient:
         base_url: str = "",
         *,
         policy: HttpPolicy | None = None,
-        client: httpx.AsyncClient | None = None,
-        allow_url: Callable[[str], bool] | None = None,
+        egress: Egress | None = None,
     ) -> None:
-        """`allow_url` vets every URL requested, redirects included (own client only)."""
+        """`egress` is the policy every request and redirect hop goes through (strict,
+        with nothing allow-listed, when not given)."""
         self.network = network
-        self._allow_url = allow_url
         self.base_url = base_url.rstrip("/")
         self.policy = policy or HttpPolicy()
-        self._own_client = client is None
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(self.policy.timeout, connect=self.policy.connect_timeout),
+        self._client = http_client(
+            egress or Egress(),
+            timeout=self.policy.timeout,
+            connect_timeout=self.policy.connect_timeout,
             headers={"User-Agent": USER_AGENT},
             follow_redirects=True,
-            event_hooks={"request": [self._guard]},
         )
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
         self._not_before = 0.0  # monotonic time before which no request is sent
@@ -143,13 +141,8 @@ class RateLimitedClient:
         self._next_slot = 0.0
         self.requests = 0  # sent, including retries (tests and metrics)
 
-    async def _guard(self, request: httpx.Request) -> None:
-        if self._allow_url is not None and not self._allow_url(str(request.url)):
-            raise BlockedURL(str(request.url))
-
     async def aclose(self) -> None:
-        if self._own_client:
-            await self._client.aclose()
+        await self._client.aclose()
 
     async def get(
         self,
@@ -202,8 +195,12 @@ class RateLimitedClient:
             self.requests += 1
             try:
                 response = await self._client.get(url, params=params, headers=headers)
+            except ResponseTooLarge:
+                raise NetworkUnavailable(self.network, "response too large") from None
             except httpx.TimeoutException as exc:
                 raise _Transient(f"timeout: {type(exc).__name__}") from None
+            except httpx.ConnectError:  # refused by the egress policy looks the same
+                raise _Transient("connection failed") from None
             except httpx.TransportError as exc:
                 raise _Transient(f"{type(exc).__name__}: {exc}") from None
             self._note_limits(response.headers)
