@@ -199,7 +199,9 @@ class RateLimitedClient:
                 raise NetworkUnavailable(self.network, "response too large") from None
             except httpx.TimeoutException as exc:
                 raise _Transient(f"timeout: {type(exc).__name__}") from None
-            except httpx.ConnectError:  # refused by the egress policy looks the same
+            except (httpx.ConnectError, httpx.InvalidURL):
+                # refused by the egress policy, or a host httpx cannot parse: both look
+                # (and take as long) as a host that does not answer
                 raise _Transient("connection failed") from None
             except httpx.TransportError as exc:
                 raise _Transient(f"{type(exc).__name__}: {exc}") from None

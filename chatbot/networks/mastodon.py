@@ -21,6 +21,7 @@ only when that account's own domain confirms the same actor (Mastodon's rule).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ _AP_ACCEPT = f'{_AP_TYPES}, application/ld+json; profile="https://www.w3.org/ns/
 
 def normalize_acct(acct: str) -> tuple[str, str] | None:
     """(username, lower-cased domain[:port]) of `user@domain` or `@user@domain`, else None."""
-    match = _ACCT.match(acct.strip())
+    match = _ACCT.match(unicodedata.normalize("NFKC", acct).strip())
     if not match:
         return None
     return match.group(1), (match.group(2) + (match.group(3) or "")).lower()

@@ -135,29 +135,32 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, egress: Egress, *, max_connections: int = 20) -> None:
         self.egress = egress
-        context = (
-            ssl.create_default_context(cafile=egress.ca_file)
-            if egress.ca_file
-            else httpx.create_ssl_context()
-        )
-        common: dict[str, Any] = {
-            "max_connections": max_connections,
-            "max_keepalive_connections": max(1, max_connections // 2),
-            "keepalive_expiry": 30.0,
-        }
-        self._pools = {
-            b"https": httpcore.AsyncConnectionPool(
-                ssl_context=context,
-                network_backend=_GuardedBackend(egress, plain=False),
-                **common,
-            ),
-            b"http": httpcore.AsyncConnectionPool(
-                network_backend=_GuardedBackend(egress, plain=True), **common
-            ),
-        }
+        self._max = max_connections
+        self._pools: dict[bytes, httpcore.AsyncConnectionPool] = {}
+
+    def _pool(self, scheme: bytes) -> httpcore.AsyncConnectionPool | None:
+        """The pool of a scheme, made on first use (the policy's CA file is read then)."""
+        if scheme not in (b"https", b"http"):
+            return None
+        if scheme not in self._pools:
+            common: dict[str, Any] = {
+                "max_connections": self._max,
+                "max_keepalive_connections": max(1, self._max // 2),
+                "keepalive_expiry": 30.0,
+                "network_backend": _GuardedBackend(self.egress, plain=scheme == b"http"),
+            }
+            if scheme == b"https":
+                ca_file = self.egress.ca_file
+                common["ssl_context"] = (
+                    ssl.create_default_context(cafile=ca_file)
+                    if ca_file
+                    else httpx.create_ssl_context()
+                )
+            self._pools[scheme] = httpcore.AsyncConnectionPool(**common)
+        return self._pools[scheme]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        pool = self._pools.get(request.url.raw_scheme)
+        pool = self._pool(request.url.raw_scheme)
         if pool is None:
             raise EgressRefused("only http and https are egress schemes", request=request)
         core = httpcore.Request(
