@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -143,11 +144,15 @@ class GuardedAdapter(HTTPAdapter):
 
     def _read(self, response: requests.Response) -> None:
         body = bytearray()
-        for chunk in response.raw.stream(65536, decode_content=True):
-            body += chunk
-            if len(body) > self.egress.max_bytes:
-                response.close()
-                raise ResponseTooLargeRequest("response too large")
+        try:
+            for chunk in response.raw.stream(65536, decode_content=True):
+                body += chunk
+                if len(body) > self.egress.max_bytes:
+                    response.close()
+                    raise ResponseTooLargeRequest("response too large")
+        except urllib3.exceptions.HTTPError as exc:  # cut off (watchdog) or broken
+            response.close()
+            raise requests.exceptions.ConnectionError(f"body not read: {exc}") from None
         response._content = bytes(body)
         response._content_consumed = True
         response.raw.release_conn()
