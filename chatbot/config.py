@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     matching_offline: bool = False  # no network use: directory and unchecked guesses only
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "platform:user_id"
     match_notify_interval_days: int = Field(7, ge=1, le=365)
+    # requests matching may send to each remote service (AppView, Mastodon/WebFinger) per
+    # archive and per user per day, and its pace per user (issue 11, threat-model 4.6)
+    lookups_per_archive: int = Field(1000, ge=1, le=1_000_000)
+    lookups_per_day: int = Field(5000, ge=1, le=10_000_000)
+    lookups_per_second: float = Field(10.0, gt=0, le=10_000)
 
     # organisations (issue 6): days a group's shared data outlives the bot's removal
     org_retention_days: int = Field(30, ge=0, le=3650)

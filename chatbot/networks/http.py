@@ -34,6 +34,7 @@ from tenacity import (
 )
 
 from chatbot.networks.egress import Egress, ResponseTooLarge, http_client
+from chatbot.networks.lookup_budget import charge
 from chatbot.networks.types import NetworkUnavailable
 
 T = TypeVar("T")
@@ -190,6 +191,7 @@ class RateLimitedClient:
     async def _once(
         self, url: str, params: Params, headers: Mapping[str, str] | None
     ) -> httpx.Response:
+        await charge(self.network)  # the user's lookup budget and pace, before a slot
         async with self._semaphore:
             await self._wait_turn()
             self.requests += 1
