@@ -14,6 +14,8 @@ from atproto import AsyncRequest
 from chatbot.networks.egress.httpx_client import http_client
 from chatbot.networks.egress.policy import Egress
 
+UPLOAD_TOTAL_S = 600.0
+
 
 class GuardedAsyncRequest(AsyncRequest):  # type: ignore[misc]  # atproto ships no types
     """`atproto.AsyncRequest` whose httpx client is the egress-guarded one."""
@@ -22,7 +24,10 @@ class GuardedAsyncRequest(AsyncRequest):  # type: ignore[misc]  # atproto ships 
         super().__init__()
         self._egress = egress
         self._timeout = timeout
-        self._client = http_client(egress, timeout=timeout, follow_redirects=True)
+        # a whole request may take minutes: uploadBlob of a video is up to 50 MB
+        self._client = http_client(
+            egress, timeout=timeout, follow_redirects=True, total_timeout=UPLOAD_TOTAL_S
+        )
 
     def _new_instance(self) -> Any:
         return type(self)(self._egress, self._timeout)

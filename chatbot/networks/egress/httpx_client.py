@@ -208,8 +208,11 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 class GuardedClient(httpx.AsyncClient):
     """`httpx.AsyncClient` over `GuardedTransport`, with the redirect and time rules."""
 
-    def __init__(self, egress: Egress, **kwargs: Any) -> None:
+    def __init__(
+        self, egress: Egress, *, total_timeout: float | None = None, **kwargs: Any
+    ) -> None:
         self.egress = egress
+        self.total_timeout = total_timeout or egress.total_timeout
         headers = httpx.Headers(kwargs.pop("headers", None))
         headers.setdefault("Accept-Encoding", ACCEPT_ENCODING)
         super().__init__(
@@ -231,7 +234,7 @@ class GuardedClient(httpx.AsyncClient):
         default = follow_redirects is httpx.USE_CLIENT_DEFAULT
         follow = self.follow_redirects if default else bool(follow_redirects)
         try:
-            async with asyncio.timeout(self.egress.total_timeout):
+            async with asyncio.timeout(self.total_timeout):
                 return await self._send_hops(request, stream=stream, auth=auth, follow=follow)
         except TimeoutError:
             raise httpx.ReadTimeout("total time exceeded", request=request) from None
@@ -270,10 +273,15 @@ def http_client(
     connect_timeout: float = 5.0,
     headers: dict[str, str] | None = None,
     follow_redirects: bool = False,
+    total_timeout: float | None = None,
 ) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` under the egress policy. The caller closes it."""
+    """An `httpx.AsyncClient` under the egress policy. The caller closes it.
+
+    `total_timeout` bounds one whole request (redirects and body included); the policy's
+    when None. Uploads of large blobs to a PDS get a longer one."""
     return GuardedClient(
         egress,
+        total_timeout=total_timeout,
         timeout=httpx.Timeout(timeout, connect=connect_timeout),
         headers=headers,
         follow_redirects=follow_redirects,
