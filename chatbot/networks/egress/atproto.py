@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from atproto import AsyncRequest
+from atproto_client.request import RequestBase
 
 from chatbot.networks.egress.httpx_client import http_client
 from chatbot.networks.egress.policy import Egress
@@ -21,7 +22,8 @@ class GuardedAsyncRequest(AsyncRequest):  # type: ignore[misc]  # atproto ships 
     """`atproto.AsyncRequest` whose httpx client is the egress-guarded one."""
 
     def __init__(self, egress: Egress, timeout: float = 20.0) -> None:
-        super().__init__()
+        RequestBase.__init__(self)  # not AsyncRequest's: it would open an unguarded client
+        self._client_kwargs: dict[str, Any] = {}
         self._egress = egress
         self._timeout = timeout
         # a whole request may take minutes: uploadBlob of a video is up to 50 MB
