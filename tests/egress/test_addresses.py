@@ -137,3 +137,17 @@ def test_urls_from_remote_documents(url: str) -> None:
 def test_a_clean_https_url_passes() -> None:
     assert check_url(_policy(), "https://pds.example:8443/x") == "https://pds.example:8443/x"
     assert check_url(_policy("127.0.0.2"), "http://127.0.0.2:80/") == "http://127.0.0.2:80/"
+
+
+def test_the_allow_list_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatbot.config import ConfigError, Settings, load_settings
+
+    monkeypatch.setenv("CHATBOT_EGRESS_ALLOW", "127.0.0.1, [::1],10.0.0.0/8")
+    loaded = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert loaded.egress_allow == ["127.0.0.1/32", "::1/128", "10.0.0.0/8"]
+    assert Egress.from_settings(loaded).vet("10.1.2.3", plain=True)
+    monkeypatch.setenv("CHATBOT_EGRESS_ALLOW", "127.0.0.1,intranet")
+    with pytest.raises(ConfigError, match="CHATBOT_EGRESS_ALLOW"):
+        load_settings(_env_file=None)
+    monkeypatch.delenv("CHATBOT_EGRESS_ALLOW")
+    assert Settings(_env_file=None).egress_allow == []  # type: ignore[call-arg]

@@ -35,8 +35,9 @@ class EgressRefused(httpx.ConnectError):
     as for a public host that does not answer (no oracle)."""
 
 
-class ResponseTooLarge(httpx.RemoteProtocolError):
-    """The body went over `Egress.max_bytes` (or used an encoding we do not decode)."""
+class ResponseTooLarge(httpx.ReadError):
+    """The body went over `Egress.max_bytes` (or used an encoding we do not decode): a
+    network error for the SDKs on top (atproto turns it into its `NetworkError`)."""
 
 
 def _map(exc: Exception, request: httpx.Request | None = None) -> Exception:
