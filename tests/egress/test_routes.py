@@ -12,9 +12,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-import pytest
-
 from chatbot.archive.model import Owner, ParsedArchive, id_array
+from tests.conftest import server_unavailable
 from tests.conversation.harness import texts
 from tests.egress.conftest import Bot
 from tests.egress.kit import CANARY_PASSWORD, PUBLIC, Attacker, Victims, closed_port
@@ -143,7 +142,7 @@ async def test_handle_resolution_never_reaches_an_internal_host(
 ) -> None:
     """DNS TXT first, then https://HANDLE/.well-known/atproto-did (port 443)."""
     if not victims.has(443):
-        pytest.skip("port 443 on loopback is taken: the well-known route cannot be observed")
+        server_unavailable("port 443 on loopback is taken: the well-known route is unobservable")
     users = Users(bot)
     control, _ = await users.say(f"/connect bluesky ghost.example {CANARY_PASSWORD}")
     for handle in ("internal.attacker.example", "v6.attacker.example", "127.0.0.1.nip.io"):
@@ -184,7 +183,7 @@ async def test_a_bio_read_during_someone_elses_matching_leads_nowhere(
     """A bystander's Bluesky bio names Mastodon accounts on internal hosts; another user's
     /match reads it and looks them up (WebFinger on port 443): nothing is reached."""
     if not victims.has(443):
-        pytest.skip("port 443 on loopback is taken: the bio route cannot be observed")
+        server_unavailable("port 443 on loopback is taken: the bio route is unobservable")
     profile = {
         "did": "did:plc:" + "b" * 24,
         "handle": "target-x.bsky.social",
