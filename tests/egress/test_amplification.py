@@ -30,12 +30,14 @@ from tests.servers.egress import allow_local
 class CountingAppView:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self.queries: Counter[str] = Counter()  # searchActors queries
         self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.path.rsplit("/", 1)[-1]
         self.counts[method] += 1
         if method == "app.bsky.actor.searchActors":
+            self.queries[request.query.get("q", "")] += 1
             return web.json_response({"actors": []})
         if method == "app.bsky.actor.getProfiles":
             return web.json_response({"profiles": []})
@@ -86,9 +88,13 @@ async def test_one_archive_cannot_amplify_into_thousands_of_requests(
     assert "more people than I may look up at once on Bluesky" in reply
     assert "at most 500 lookups per archive" in reply
 
-    # the next /match continues (cached lookups are free) until the day's budget is spent
+    # the next /match goes further (what was searched is cached, found or not, and costs
+    # nothing) until the day's budget is spent
+    searched = appview.counts["app.bsky.actor.searchActors"]
     reply = texts(await alice.say("/match"))
     assert sum(appview.counts.values()) <= 800
+    assert appview.counts["app.bsky.actor.searchActors"] > searched
+    assert max(appview.queries.values()) == 1  # no query was sent twice
     assert "/match later" in reply
     before = sum(appview.counts.values())
     reply = texts(await alice.say("/match"))
