@@ -69,6 +69,17 @@ async def gather_all(coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
     return [task.result() for task in tasks]
 
 
+def guarded(policy: HttpPolicy, egress: Egress | None) -> httpx.AsyncClient:
+    """The egress-guarded client of a reader, with `policy`'s timeouts."""
+    return http_client(
+        egress or Egress(),
+        timeout=policy.timeout,
+        connect_timeout=policy.connect_timeout,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=True,
+    )
+
+
 class _Transient(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -122,19 +133,16 @@ class RateLimitedClient:
         *,
         policy: HttpPolicy | None = None,
         egress: Egress | None = None,
+        shared: httpx.AsyncClient | None = None,
     ) -> None:
         """`egress` is the policy every request and redirect hop goes through (strict,
-        with nothing allow-listed, when not given)."""
+        with nothing allow-listed, when not given). `shared`: a client from `guarded`
+        that several rate-limit states use (one per host); its owner closes it."""
         self.network = network
         self.base_url = base_url.rstrip("/")
         self.policy = policy or HttpPolicy()
-        self._client = http_client(
-            egress or Egress(),
-            timeout=self.policy.timeout,
-            connect_timeout=self.policy.connect_timeout,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=True,
-        )
+        self._own_client = shared is None
+        self._client = shared or guarded(self.policy, egress)
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
         self._not_before = 0.0  # monotonic time before which no request is sent
         self._interval = 0.0  # pacing between requests while few remain
@@ -143,7 +151,8 @@ class RateLimitedClient:
         self.requests = 0  # sent, including retries (tests and metrics)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._own_client:
+            await self._client.aclose()
 
     async def get(
         self,

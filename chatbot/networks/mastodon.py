@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from chatbot.networks.cache import HIT_TTL, MISS_TTL, TTLCache
 from chatbot.networks.egress import Egress, Refused, check_url
 from chatbot.networks.html_text import html_to_text
-from chatbot.networks.http import HttpPolicy, RateLimitedClient
+from chatbot.networks.http import HttpPolicy, RateLimitedClient, guarded
 from chatbot.networks.types import MastodonAccount, NetworkUnavailable
 
 # user@host[:port]; the host in any form a URL takes (names, IPv4 in any spelling,
@@ -73,6 +73,9 @@ class MastodonLookup:
         self.webfinger_scheme = webfinger_scheme
         self.egress = egress or Egress()
         self._policy = policy
+        # one connection pool for every host (bios name thousands of domains: a pool per
+        # host would keep idle sockets open for each); a rate-limit state per host
+        self._http = guarded(policy or HttpPolicy(), self.egress)
         self._clients: dict[str, RateLimitedClient] = {}
         self.cache: TTLCache[str, MastodonAccount] = TTLCache(hit_ttl, miss_ttl)
 
@@ -81,7 +84,7 @@ class MastodonLookup:
         host = _host(base)
         if host not in self._clients:
             self._clients[host] = RateLimitedClient(
-                "mastodon", policy=self._policy, egress=self.egress
+                "mastodon", policy=self._policy, shared=self._http
             )
         return self._clients[host]
 
@@ -93,6 +96,7 @@ class MastodonLookup:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+        await self._http.aclose()
 
     async def __aenter__(self) -> MastodonLookup:
         return self
