@@ -130,7 +130,7 @@ class Egress:
                 raise Refused("not a host name")
             try:
                 found = self.resolver.addresses(name)[:MAX_ADDRESSES]
-            except (OSError, UnicodeError):
+            except (OSError, UnicodeError, ValueError):
                 raise Refused("does not resolve") from None
             strict = plain or is_local_name(name)
         if not found:
