@@ -6,6 +6,7 @@ says which variable is wrong and how to fix it (see `ConfigError`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -116,6 +117,11 @@ class Settings(BaseSettings):
     matching_offline: bool = False  # no network use: directory and unchecked guesses only
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "platform:user_id"
     match_notify_interval_days: int = Field(7, ge=1, le=365)
+    # requests matching may send to each remote service (AppView, Mastodon/WebFinger) per
+    # archive and per user per day, and its pace per user (issue 11, threat-model 4.6)
+    lookups_per_archive: int = Field(1000, ge=1, le=1_000_000)
+    lookups_per_day: int = Field(5000, ge=1, le=10_000_000)
+    lookups_per_second: float = Field(10.0, gt=0, le=10_000)
 
     # organisations (issue 6): days a group's shared data outlives the bot's removal
     org_retention_days: int = Field(30, ge=0, le=3650)
@@ -131,7 +137,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     bluesky_resolver_url: str | None = None  # com.atproto.identity.resolveHandle host
     bluesky_plc_url: str = "https://plc.directory"  # DID documents of did:plc
-    mastodon_allow_http: bool = False  # accept http:// instances (tests only)
+    # addresses or CIDR ranges outbound requests may reach although they are not public
+    # (issue 11): plain http goes only there. Empty in production; tests list 127.0.0.1
+    egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # the bot's web endpoint (issue 16): Bluesky OAuth client metadata, keys and callback
     # (and the Telegram webhook when both run), behind a reverse proxy at public_url
@@ -148,6 +156,25 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("egress_allow", mode="before")
+    @classmethod
+    def _egress_networks(cls, value: object) -> object:
+        """CHATBOT_EGRESS_ALLOW=127.0.0.1,::1,10.0.0.0/8: each an address or a CIDR range."""
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            return value
+        out = []
+        for item in (str(i).strip() for i in items):
+            if item:
+                try:
+                    out.append(str(ipaddress.ip_network(item.strip("[]"), strict=False)))
+                except ValueError:
+                    raise ValueError(
+                        f"{item!r} is neither an IP address nor a CIDR range (e.g. 127.0.0.1, "
+                        "::1, 10.0.0.0/8)"
+                    ) from None
+        return out
 
     @field_validator("telegram_token")
     @classmethod

@@ -12,6 +12,7 @@ from chatbot.config import Settings
 from chatbot.conversation.pending import PendingSteps
 from chatbot.jobs import BackgroundJobs
 from chatbot.matching.model import Match
+from chatbot.networks.egress import Egress
 from chatbot.networks.types import BlueskyReader, MastodonReader, XOembed
 from chatbot.parsing import ParserPool
 from chatbot.secrets import SecretBox
@@ -39,6 +40,8 @@ class Services:
     bluesky: BlueskyReader | None = None
     mastodon: MastodonReader | None = None
     oembed: XOembed | None = None
+    # the egress policy every outbound request for users goes through (issue 11)
+    egress: Egress = field(default_factory=Egress)
     jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
     # what each user's next message is expected to be (/connect steps, an admin's CSV)
     pending: PendingSteps = field(default_factory=PendingSteps)
@@ -69,20 +72,25 @@ class Services:
             parser=ParserPool(settings.parse_workers, processes=processes),
             secrets=box,
             accounts=AccountStore(db, box),
+            egress=Egress.from_settings(settings),
         )
         if settings.scaled:
             if not settings.on_postgresql:
                 raise SystemExit("CHATBOT_REDIS_URL (scale-out) needs DATABASE_URL on PostgreSQL")
             await _scale_out(services)
         if not settings.matching_offline:
+            egress = services.egress
             services.bluesky = _reader(
-                "chatbot.networks.bluesky", "PublicAppView", settings.bluesky_appview_url
+                "chatbot.networks.bluesky", "PublicAppView", settings.bluesky_appview_url, egress
             )
             services.mastodon = _reader(
-                "chatbot.networks.mastodon", "MastodonLookup", settings.mastodon_lookup_instance
+                "chatbot.networks.mastodon",
+                "MastodonLookup",
+                settings.mastodon_lookup_instance,
+                egress,
             )
             services.oembed = _reader(
-                "chatbot.networks.oembed", "XOembedClient", settings.x_oembed_url
+                "chatbot.networks.oembed", "XOembedClient", settings.x_oembed_url, egress
             )
         return services
 
@@ -114,11 +122,11 @@ async def _scale_out(services: Services) -> None:
     services.pending = PendingSteps(store=RedisStore(redis, services.secrets))
 
 
-def _reader(module: str, name: str, url: str | None) -> Any:
+def _reader(module: str, name: str, url: str | None, egress: Egress) -> Any:
     """Build a network reader, imported lazily; None (logged) when it is not available."""
     try:
         cls = getattr(importlib.import_module(module), name)
-        return cls(url) if url is not None else cls()
+        return cls(url, egress=egress) if url is not None else cls(egress=egress)
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         log.warning("%s.%s unavailable, matching without it: %s", module, name, exc)
         return None

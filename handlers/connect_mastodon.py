@@ -28,7 +28,7 @@ async def on_text(ctx: Context, pending: Pending) -> None:
 
 async def _authorize(ctx: Context, text: str) -> None:
     await flow.done(ctx)
-    allow_http = ctx.services.settings.mastodon_allow_http
+    allow_http = ctx.services.egress.http_allowed()  # only to allow-listed addresses
     try:
         url = accounts.instance_url(text, allow_http=allow_http)
         auth = await accounts.start_authorization(ctx.services, url)

@@ -14,6 +14,7 @@ from chatbot.archive import ParsedArchive
 from chatbot.conversation import Context
 from chatbot.matching.model import DirectoryEntry
 from chatbot.matching.proofs import check_x_post, code_in_profile, make_code
+from chatbot.networks.mastodon import normalize_acct
 from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable
 from chatbot.orgs.publish import refresh_user
 from chatbot.platforms.base import Text
@@ -69,11 +70,11 @@ def _reader_missing(ctx: Context, network: str) -> bool:
 
 async def _link_account(ctx: Context, parsed: ParsedArchive, network: str, raw: str) -> None:
     account = raw.strip().lstrip("@").lower()
-    if network == "mastodon":
-        user, _, host = account.partition("@")
-        if not user or "." not in host:
-            await ctx.say("link.bad_acct", account=raw)
-            return
+    if network == "mastodon" and normalize_acct(account) is None:
+        # any host a URL may carry passes here: the egress policy decides what is reached,
+        # and an internal host gets the reply of one that does not answer
+        await ctx.say("link.bad_acct", account=raw)
+        return
     if _reader_missing(ctx, network):
         await ctx.say("link.offline")
         return

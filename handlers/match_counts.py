@@ -19,6 +19,8 @@ from chatbot.conversation import Context
 from chatbot.i18n import Translator
 from chatbot.matching import match_archive
 from chatbot.matching.model import NETWORKS, TIERS, Match
+from chatbot.networks import lookup_budget
+from chatbot.networks.lookup_budget import LookupBudget
 from chatbot.networks.types import (
     NetworkUnavailable,
 )
@@ -32,26 +34,38 @@ JOB = "match"
 T = TypeVar("T")
 
 
-async def run_matching(services: Services, user_id: int, parsed: ParsedArchive) -> list[Match]:
-    """Match `parsed` with the directory and the configured readers.
+async def run_matching(
+    services: Services, user_id: int, parsed: ParsedArchive, budget: LookupBudget | None = None
+) -> list[Match]:
+    """Match `parsed` with the directory and the configured readers, within the user's
+    lookup budget (`budget.capped` then names the services whose lookups were cut short).
 
     Raises `NetworkUnavailable` when a network did not answer (never partial results).
     """
     decisions = await DecisionStore(services.db).load(user_id)
-    return await match_archive(
-        parsed,
-        DirectoryStore(services.db),
-        services.bluesky,
-        services.mastodon,
-        decisions=decisions,
-    )
+    budget = budget or await lookup_budget.start(services, user_id)
+    try:
+        with lookup_budget.metered(budget):
+            return await match_archive(
+                parsed,
+                DirectoryStore(services.db),
+                services.bluesky,
+                services.mastodon,
+                decisions=decisions,
+            )
+    finally:
+        await lookup_budget.finish(services, user_id, budget)
 
 
 CACHE_S = 15 * 60  # how long the matches shown by /match and used by /follow stay fresh
 
 
 async def user_matches(
-    services: Services, user_id: int, *, fresh: bool = False
+    services: Services,
+    user_id: int,
+    *,
+    fresh: bool = False,
+    budget: LookupBudget | None = None,
 ) -> list[Match] | None:
     """The user's current matches (cached for a while on `services`); None without archive.
 
@@ -63,7 +77,7 @@ async def user_matches(
     parsed = await services.archives.load(user_id)
     if parsed is None:
         return None
-    found = await run_matching(services, user_id, parsed)
+    found = await run_matching(services, user_id, parsed, budget)
     services.match_cache[user_id] = (time.monotonic(), found)
     return found
 
@@ -71,13 +85,16 @@ async def user_matches(
 async def matches_or_explain(ctx: Context, *, fresh: bool = False) -> list[Match] | None:
     """The user's matches; None after telling them why there are none to work with
     (no archive yet, or a network that did not answer)."""
+    budget = await lookup_budget.start(ctx.services, ctx.user.id)
     try:
-        found = await user_matches(ctx.services, ctx.user.id, fresh=fresh)
+        found = await user_matches(ctx.services, ctx.user.id, fresh=fresh, budget=budget)
     except NetworkUnavailable as exc:
         await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
         return None
     if found is None:
         await ctx.say("match.need_archive")
+    elif budget.capped:
+        await ctx.reply(Text(capped_notice(ctx.t, budget)))
     return found
 
 
@@ -97,8 +114,9 @@ async def after_upload(
 
 
 async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
+    budget = await lookup_budget.start(ctx.services, ctx.user.id)
     try:
-        found = await run_matching(ctx.services, ctx.user.id, parsed)
+        found = await run_matching(ctx.services, ctx.user.id, parsed, budget)
     except NetworkUnavailable as exc:
         log.info("matching after upload: %s", exc)
         await ctx.say("match.found.network_down", network=network_name(ctx.t, exc.network))
@@ -108,6 +126,8 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
         await ctx.say("match.found.failed")
         return
     lines = render_counts(ctx.t, found)
+    if budget.capped:
+        lines.append(capped_notice(ctx.t, budget))
     if not found:
         lines.append(ctx.t("match.found.none"))
     else:
@@ -116,6 +136,12 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
     if not ctx.user.notify_matches:
         buttons = ((Button(ctx.t("match.notify.button"), "notify:on"),),)
     await ctx.reply(Text("\n".join(lines), buttons=buttons))
+
+
+def capped_notice(t: Translator, budget: LookupBudget) -> str:
+    """Lookups were cut short by the user's budget: where, and what to do."""
+    networks = ", ".join(network_name(t, n) for n in sorted(budget.capped))
+    return t.plural("match.capped", budget.per_run, networks=networks)
 
 
 def network_name(t: Translator, network: str) -> str:

@@ -1,10 +1,14 @@
 """Bluesky: connect with an app password, keep only the (encrypted) session, restore it.
 
-The handle may live on any PDS: handle -> DID (``resolveHandle`` on the configured
-resolver, else DNS / ``.well-known``, else the public AppView), DID -> DID document (PLC
-directory or did:web) -> the PDS service endpoint, where we log in. The app password is
-used once and never stored; the exported session string is stored encrypted and replaced
-whenever atproto refreshes it (session-change callback).
+The handle may live on any PDS: handle -> DID (the operator's resolver, else DNS TXT /
+``.well-known``, else the public AppView), DID -> DID document (PLC directory or did:web)
+-> the PDS service endpoint, where we log in (`chatbot.networks.atproto_identity`). Every
+request goes through the egress policy, so the app password reaches only the PDS the DID
+document names, and only when that PDS is not internal. The handle shown and stored is
+the one the DID document claims AND that resolves back to the DID; otherwise the DID
+(the PDS's own word is never taken). The app password is used once and never stored;
+the exported session string is stored encrypted and replaced whenever atproto refreshes
+it (session-change callback).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
-from atproto import AsyncClient, AsyncIdResolver, AsyncRequest, Session, SessionEvent
+from atproto import AsyncClient, Session, SessionEvent
 from atproto_client.exceptions import (
     AtProtocolError,
     BadRequestError,
@@ -28,6 +32,9 @@ from atproto_client.exceptions import (
 )
 
 from chatbot.accounts import AccountExpired, ConnectFailed, ServiceUnavailable
+from chatbot.networks.atproto_identity import IdentityResolver, IdentityUnavailable
+from chatbot.networks.egress import Egress, http_client
+from chatbot.networks.egress.atproto import atproto_request
 from chatbot.secrets import SecretDecryptionError
 
 if TYPE_CHECKING:
@@ -43,7 +50,7 @@ APP_PASSWORD = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$")
 
 @dataclass(frozen=True)
 class Identity:
-    handle: str
+    handle: str  # verified both ways, else the DID
     did: str
     pds_url: str
 
@@ -60,49 +67,38 @@ def looks_like_app_password(text: str) -> bool:
     return bool(APP_PASSWORD.match(text.strip().lower()))
 
 
+def identity_resolver(services: Services) -> IdentityResolver:
+    settings = services.settings
+    return IdentityResolver(
+        services.egress,
+        plc_url=settings.bluesky_plc_url,
+        resolver_url=settings.bluesky_resolver_url,
+        appview_url=settings.bluesky_appview_url,
+        timeout=TIMEOUT_S,
+    )
+
+
 async def resolve(services: Services, handle: str) -> Identity:
-    """Find the account's DID and PDS. Raises `ConnectFailed` (unknown_handle, service_down)."""
-    settings = services.settings
-    did = handle if handle.startswith("did:") else await _resolve_handle(services, handle)
-    resolver = AsyncIdResolver(plc_url=settings.bluesky_plc_url, timeout=TIMEOUT_S)
-    try:
-        data = await resolver.did.resolve_atproto_data(did)
-    except (AtProtocolError, httpx.HTTPError, ValueError, KeyError) as exc:
-        log.info("DID document of %s unavailable: %s", did, type(exc).__name__)
-        raise ConnectFailed("unknown_handle") from None
-    if not data.pds:
-        raise ConnectFailed("unknown_handle")
-    return Identity(handle=data.handle or handle, did=did, pds_url=data.pds.rstrip("/"))
-
-
-async def _resolve_handle(services: Services, handle: str) -> str:
-    settings = services.settings
-    if settings.bluesky_resolver_url:
-        return await _xrpc_resolve(settings.bluesky_resolver_url, handle)
-    try:  # DNS TXT _atproto.<handle>, then https://<handle>/.well-known/atproto-did
-        did = await AsyncIdResolver(timeout=TIMEOUT_S).handle.resolve(handle)
-    except Exception as exc:  # the resolver's DNS and HTTP errors vary; fall back below
-        log.info("direct handle resolution failed: %s", type(exc).__name__)
-        did = None
-    return did or await _xrpc_resolve(settings.bluesky_appview_url, handle)
-
-
-async def _xrpc_resolve(base_url: str, handle: str) -> str:
-    url = base_url.rstrip("/") + "/xrpc/com.atproto.identity.resolveHandle"
-    try:
-        async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
-            response = await http.get(url, params={"handle": handle})
-    except httpx.HTTPError:
-        raise ConnectFailed("service_down") from None
-    if response.status_code == 400:
-        raise ConnectFailed("unknown_handle")
-    if response.status_code == 429:
-        raise ConnectFailed("rate_limited")
-    try:
-        response.raise_for_status()
-        return str(response.json()["did"])
-    except (httpx.HTTPError, ValueError, KeyError):
-        raise ConnectFailed("service_down") from None
+    """Find the account's DID, PDS and verified handle. Raises `ConnectFailed`
+    (unknown_handle, service_down)."""
+    async with identity_resolver(services) as resolver:
+        try:
+            did = handle if handle.startswith("did:") else await resolver.resolve_handle(handle)
+        except IdentityUnavailable:
+            raise ConnectFailed("service_down") from None
+        if did is None:
+            raise ConnectFailed("unknown_handle")
+        try:
+            doc = await resolver.did_document(did)
+        except IdentityUnavailable as exc:
+            log.info("DID document unavailable: %s", exc)
+            raise ConnectFailed("unknown_handle") from None
+        if doc is None or (doc.pds is None and not doc.pds_refused):
+            raise ConnectFailed("unknown_handle")
+        if doc.pds is None:  # an internal or non-https PDS: as if it did not answer
+            raise ConnectFailed("service_down")
+        shown = await resolver.verified_handle(doc) or did
+    return Identity(handle=shown, did=did, pds_url=doc.pds)
 
 
 async def connect(services: Services, user_id: int, handle: str, password: str) -> Identity:
@@ -113,7 +109,7 @@ async def connect(services: Services, user_id: int, handle: str, password: str) 
     service_down. Nothing is stored on failure.
     """
     identity = await resolve(services, handle)
-    client = _client(identity.pds_url)
+    client = _client(identity.pds_url, services.egress)
     try:
         return await _login(services, user_id, client, identity, password)
     finally:
@@ -133,17 +129,21 @@ async def _login(
     except (NetworkError, AtProtocolError, httpx.HTTPError):
         raise ConnectFailed("service_down") from None
     session = client.export_session_string()
+    if Session.decode(session).did != identity.did:
+        # the PDS logged us into another identity than the DID document's: never keep it
+        log.info("a PDS answered createSession for another DID")
+        raise ConnectFailed("service_down")
     if _jwt_scope(Session.decode(session).access_jwt) == "com.atproto.access":
         # a full-access session: the user gave their real password; do not keep it
-        await _delete_session(identity.pds_url, session)
+        await _delete_session(identity.pds_url, session, services.egress)
         raise ConnectFailed("main_password")
-    handle = Session.decode(session).handle or identity.handle
+    # the handle is the verified one (or the DID), never the one the PDS answered
     await services.accounts.save(
-        user_id, NETWORK, handle=handle, did=identity.did, service_url=identity.pds_url,
-        secret=session,
+        user_id, NETWORK, handle=identity.handle, did=identity.did,
+        service_url=identity.pds_url, secret=session,
     )  # fmt: skip
-    log.info("user %s connected a Bluesky account on %s", user_id, identity.pds_url)
-    return Identity(handle=handle, did=identity.did, pds_url=identity.pds_url)
+    log.info("user %s connected a Bluesky account", user_id)
+    return identity
 
 
 async def bluesky_client(services: Services, user_id: int) -> AsyncClient | None:
@@ -165,7 +165,7 @@ async def bluesky_client(services: Services, user_id: int) -> AsyncClient | None
         from chatbot.oauth.client import session_client
 
         return await session_client(services, user_id, account.secret, account.handle)
-    client = _client(account.service_url)
+    client = _client(account.service_url, services.egress)
 
     async def persist(event: SessionEvent, session: Session) -> None:
         if event in (SessionEvent.CREATE, SessionEvent.REFRESH):
@@ -196,13 +196,13 @@ async def revoke(services: Services, user_id: int) -> None:
 
         await end_session(services, account.secret)
     elif account is not None:
-        await _delete_session(account.service_url, account.secret)
+        await _delete_session(account.service_url, account.secret, services.egress)
 
 
-async def _delete_session(pds_url: str, session_string: str) -> None:
+async def _delete_session(pds_url: str, session_string: str, egress: Egress) -> None:
     try:
         refresh = Session.decode(session_string).refresh_jwt
-        async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
+        async with http_client(egress, timeout=TIMEOUT_S) as http:
             response = await http.post(
                 f"{pds_url}/xrpc/com.atproto.server.deleteSession",
                 headers={"Authorization": f"Bearer {refresh}"},
@@ -212,8 +212,9 @@ async def _delete_session(pds_url: str, session_string: str) -> None:
         log.info("could not end a Bluesky session: %s", type(exc).__name__)
 
 
-def _client(base_url: str) -> AsyncClient:
-    return AsyncClient(base_url=base_url, request=AsyncRequest(timeout=TIMEOUT_S))
+def _client(base_url: str, egress: Egress) -> AsyncClient:
+    """An atproto client whose every request goes through the egress policy."""
+    return AsyncClient(base_url=base_url, request=atproto_request(egress, TIMEOUT_S))
 
 
 def _jwt_scope(token: str) -> str | None:

@@ -3,7 +3,9 @@
 One app per instance, registered on first use and cached (client secret encrypted).
 The access token is stored encrypted. Mastodon.py is synchronous: every call runs in a
 thread. The token exchange is a plain form POST (Mastodon.py's `log_in` cannot send a
-PKCE verifier), made with httpx.
+PKCE verifier), made with httpx. Every request (httpx, and Mastodon.py's requests session)
+goes through the egress policy: an instance the user names is reached only when it is not
+internal, and one that is refused looks exactly like one that does not answer.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import logging
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
@@ -28,6 +31,7 @@ from mastodon.errors import (
 )
 
 from chatbot.accounts import AccountExpired, ConnectFailed, ServiceUnavailable
+from chatbot.networks.egress import Egress, http_client, requests_session
 from chatbot.secrets import SecretDecryptionError
 from chatbot.storage.accounts import MastodonApp
 
@@ -41,7 +45,12 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write:follows", "write:lists", "write:accounts"]
 APP_NAME = "X migration bot"
 TIMEOUT_S = 20.0
-DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d+)?$")
+# any host a URL may carry (names, IPv4 in any spelling, [IPv6]) and a port: whether it
+# may be reached is the egress policy's decision, made the same way for every spelling
+HOST = re.compile(
+    r"^([a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*|"
+    r"\[[0-9a-f:.]{2,45}(%25[a-z0-9]{1,16})?\])(:\d{1,5})?$"
+)
 
 
 @dataclass(frozen=True)
@@ -56,16 +65,18 @@ class Authorization:
 def instance_url(text: str, *, allow_http: bool = False) -> str:
     """``mastodon.social``, ``https://mastodon.social/``, ``@me@mastodon.social`` -> URL.
 
+    `allow_http`: plain http may reach something (``CHATBOT_EGRESS_ALLOW`` is not empty;
+    the policy still lets it reach only allow-listed addresses).
     Raises `ConnectFailed` (bad_instance, http_refused).
     """
-    value = text.strip().lower()
+    value = unicodedata.normalize("NFKC", text).strip().lower().rstrip("/")
     if "://" not in value and "@" in value:
         value = value.rsplit("@", 1)[1]
     scheme = "https"
     if "://" in value:
         parts = urlsplit(value)
         scheme, value = parts.scheme, parts.netloc
-    if scheme not in ("http", "https") or not DOMAIN.match(value):
+    if scheme not in ("http", "https") or len(value) > 260 or not HOST.match(value):
         raise ConnectFailed("bad_instance")
     if scheme == "http" and not allow_http:
         raise ConnectFailed("http_refused")
@@ -77,11 +88,11 @@ async def start_authorization(services: Services, url: str) -> Authorization:
 
     Raises `ConnectFailed`: not_mastodon, app_refused, service_down, rate_limited.
     """
-    info = await _server_info(url)
+    info = await _server_info(url, services.egress)
     app = await services.accounts.mastodon_app(url)
     if app is None:
         pkce = "S256" in info.get("code_challenge_methods_supported", [])
-        app = await _register_app(url, pkce=pkce)
+        app = await _register_app(url, services.egress, pkce=pkce)
         await services.accounts.save_mastodon_app(app)
     params = {
         "client_id": app.client_id,
@@ -122,7 +133,7 @@ async def finish_authorization(
     }
     if auth.verifier:
         form["code_verifier"] = auth.verifier
-    response = await _post(f"{auth.instance_url}/oauth/token", form)
+    response = await _post(f"{auth.instance_url}/oauth/token", form, services.egress)
     if response.status_code == 401 or _oauth_error(response) == "invalid_client":
         await services.accounts.forget_mastodon_app(auth.instance_url)
         raise ConnectFailed("expired")
@@ -131,7 +142,7 @@ async def finish_authorization(
     token = _json(response).get("access_token") if response.status_code == 200 else None
     if not isinstance(token, str) or not token:
         raise ConnectFailed("service_down")
-    client = _client(auth.instance_url, token)
+    client = _client(auth.instance_url, token, services.egress)
     try:
         me = await asyncio.to_thread(client.account_verify_credentials)
     except MastodonUnauthorizedError:
@@ -161,7 +172,7 @@ async def mastodon_client(services: Services, user_id: int) -> Mastodon | None:
         raise AccountExpired(NETWORK) from None
     if account is None:
         return None
-    client = _client(account.service_url, account.secret)
+    client = _client(account.service_url, account.secret, services.egress)
     try:
         await asyncio.to_thread(client.account_verify_credentials)
     except MastodonUnauthorizedError:
@@ -185,27 +196,30 @@ async def revoke(services: Services, user_id: int) -> None:
     form = {"client_id": app.client_id, "client_secret": app.client_secret}
     try:
         response = await _post(
-            f"{account.service_url}/oauth/revoke", form | {"token": account.secret}
+            f"{account.service_url}/oauth/revoke",
+            form | {"token": account.secret},
+            services.egress,
         )
         response.raise_for_status()
     except (ConnectFailed, httpx.HTTPError) as exc:
         log.info("could not revoke a Mastodon token: %s", type(exc).__name__)
 
 
-def _client(url: str, token: str) -> Mastodon:
+def _client(url: str, token: str, egress: Egress) -> Mastodon:
     return Mastodon(
         access_token=token,
         api_base_url=url,
         request_timeout=TIMEOUT_S,
         ratelimit_method="throw",
         version_check_mode="none",
+        session=requests_session(egress),
     )
 
 
-async def _server_info(url: str) -> dict[str, Any]:
+async def _server_info(url: str, egress: Egress) -> dict[str, Any]:
     """The instance must answer /api/v1/instance like Mastodon; OAuth metadata if any."""
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=True) as http:
+        async with http_client(egress, timeout=TIMEOUT_S, follow_redirects=True) as http:
             instance = await http.get(f"{url}/api/v1/instance")
             if instance.status_code == 429:
                 raise ConnectFailed("rate_limited")
@@ -213,7 +227,7 @@ async def _server_info(url: str) -> dict[str, Any]:
             if not data.get("uri") and not data.get("domain"):
                 raise ConnectFailed("not_mastodon")
             meta = await http.get(f"{url}/.well-known/oauth-authorization-server")
-    except httpx.HTTPError:
+    except (httpx.HTTPError, httpx.InvalidURL):
         raise ConnectFailed("service_down") from None
     info = _json(meta) if meta.status_code == 200 else {}
     if info.get("response_types_supported") and "code" not in info["response_types_supported"]:
@@ -221,11 +235,11 @@ async def _server_info(url: str) -> dict[str, Any]:
     return info
 
 
-async def _register_app(url: str, *, pkce: bool) -> MastodonApp:
+async def _register_app(url: str, egress: Egress, *, pkce: bool) -> MastodonApp:
     try:
         client_id, client_secret = await asyncio.to_thread(
             Mastodon.create_app, APP_NAME, scopes=SCOPES, redirect_uris=OOB, api_base_url=url,
-            request_timeout=TIMEOUT_S,
+            request_timeout=TIMEOUT_S, session=requests_session(egress),
         )  # fmt: skip
     except MastodonRatelimitError:
         raise ConnectFailed("rate_limited") from None
@@ -237,11 +251,11 @@ async def _register_app(url: str, *, pkce: bool) -> MastodonApp:
     return MastodonApp(url, str(client_id), str(client_secret), pkce)
 
 
-async def _post(url: str, form: dict[str, str]) -> httpx.Response:
+async def _post(url: str, form: dict[str, str], egress: Egress) -> httpx.Response:
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
+        async with http_client(egress, timeout=TIMEOUT_S) as http:
             response = await http.post(url, data=form)
-    except httpx.HTTPError:
+    except (httpx.HTTPError, httpx.InvalidURL):
         raise ConnectFailed("service_down") from None
     if response.status_code == 429:
         raise ConnectFailed("rate_limited")

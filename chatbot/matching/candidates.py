@@ -20,6 +20,7 @@ from chatbot.matching.text import (
     bsky_social_handles,
     handle_variants,
 )
+from chatbot.networks.lookup_budget import LookupCapped
 from chatbot.networks.types import (
     BlueskyProfile,
     BlueskyReader,
@@ -55,6 +56,8 @@ async def bounded(
                 return await call(item)
             except NetworkUnavailable as exc:
                 failures.append(exc)
+                return None
+            except LookupCapped:  # this user's lookups are spent: later, on /match
                 return None
 
     results = list(await asyncio.gather(*(one(item) for item in items)))

@@ -2,7 +2,8 @@
 
 Online, Bluesky is read through a public AppView and Mastodon through one instance's
 lookup; the network clients (`chatbot.networks.bluesky.PublicAppView`,
-`chatbot.networks.mastodon.MastodonLookup`) are imported only then.
+`chatbot.networks.mastodon.MastodonLookup`) are imported only then, under the egress
+policy of the configuration (``CHATBOT_EGRESS_ALLOW``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import orjson
 
 from chatbot.archive.model import ParsedArchive
+from chatbot.config import ConfigError
 from chatbot.i18n import Translator
 from chatbot.matching.directory import MemoryDirectory, parse_directory_csv
 from chatbot.matching.engine import match_archive
@@ -54,6 +56,9 @@ def run_match(args: argparse.Namespace) -> int:
         except ImportError:
             print(t("match.cli.network_missing"), file=sys.stderr)
             return 2
+        except ConfigError as exc:
+            print(f"chatbot: {exc}", file=sys.stderr)
+            return 2
     try:
         matches = asyncio.run(_run(parsed, directory, *readers))
     except NetworkUnavailable as exc:
@@ -64,9 +69,16 @@ def run_match(args: argparse.Namespace) -> int:
 
 
 def _readers(appview: str, instance: str) -> tuple[Any, Any]:
+    from chatbot.config import load_settings
+    from chatbot.networks.egress import Egress
+
+    egress = Egress.from_settings(load_settings())
     bluesky = importlib.import_module("chatbot.networks.bluesky")
     mastodon = importlib.import_module("chatbot.networks.mastodon")
-    return bluesky.PublicAppView(appview), mastodon.MastodonLookup(instance)
+    return (
+        bluesky.PublicAppView(appview, egress=egress),
+        mastodon.MastodonLookup(instance, egress=egress),
+    )
 
 
 async def _run(

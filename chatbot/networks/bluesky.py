@@ -17,12 +17,15 @@ from typing import Any
 import httpx
 
 from chatbot.networks.cache import HIT_TTL, MISS_TTL, TTLCache
+from chatbot.networks.egress import Egress
 from chatbot.networks.http import HttpPolicy, RateLimitedClient, gather_all
 from chatbot.networks.types import BlueskyProfile, NetworkUnavailable
 
 DEFAULT_APPVIEW = "https://public.api.bsky.app"
 BATCH = 25  # app.bsky.actor.getProfiles: actors maxLength 25
-SEARCH_TTL = 3600.0
+# searches are kept 6 h, found or not: a user whose lookups were capped (lookup_budget)
+# gets further on the next /match instead of paying for the same queries again
+SEARCH_TTL = 6 * 3600.0
 
 _HANDLE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 _DID = re.compile(r"^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$")
@@ -69,19 +72,19 @@ class PublicAppView:
         hit_ttl: float = HIT_TTL,
         miss_ttl: float = MISS_TTL,
         search_ttl: float = SEARCH_TTL,
-        client: httpx.AsyncClient | None = None,
+        egress: Egress | None = None,
     ) -> None:
-        self.http = RateLimitedClient("bluesky", base_url, policy=policy, client=client)
+        self.http = RateLimitedClient("bluesky", base_url, policy=policy, egress=egress)
         if resolver_url and resolver_url.rstrip("/") != base_url.rstrip("/"):
             self.resolver: RateLimitedClient = RateLimitedClient(
-                "bluesky", resolver_url, policy=policy, client=client
+                "bluesky", resolver_url, policy=policy, egress=egress
             )
         else:
             self.resolver = self.http
         self.profiles: TTLCache[str, BlueskyProfile] = TTLCache(hit_ttl, miss_ttl)
         self.handles: TTLCache[str, str] = TTLCache(hit_ttl, miss_ttl)
         self.searches: TTLCache[tuple[str, int], list[BlueskyProfile]] = TTLCache(
-            search_ttl, miss_ttl
+            search_ttl, search_ttl
         )
 
     async def aclose(self) -> None:

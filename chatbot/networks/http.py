@@ -8,6 +8,8 @@
 * HTTP 429: wait ``Retry-After`` / the reset, then retry, within a total patience.
 * 5xx, timeouts and connection errors: retried with exponential backoff (tenacity).
 * Anything beyond that patience raises `NetworkUnavailable` instead of hanging.
+* Every request goes through the egress policy (`chatbot.networks.egress`): a refused
+  destination fails like a host that does not answer, a body over the bound is not retried.
 
 Other statuses (2xx, 4xx) are returned to the caller, which knows what "not found" means.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -31,6 +33,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from chatbot.networks.egress import Egress, ResponseTooLarge, http_client
+from chatbot.networks.lookup_budget import charge
 from chatbot.networks.types import NetworkUnavailable
 
 T = TypeVar("T")
@@ -65,8 +69,15 @@ async def gather_all(coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
     return [task.result() for task in tasks]
 
 
-class BlockedURL(Exception):
-    """A request (or a redirect) to a URL the client's `allow_url` refuses."""
+def guarded(policy: HttpPolicy, egress: Egress | None) -> httpx.AsyncClient:
+    """The egress-guarded client of a reader, with `policy`'s timeouts."""
+    return http_client(
+        egress or Egress(),
+        timeout=policy.timeout,
+        connect_timeout=policy.connect_timeout,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=True,
+    )
 
 
 class _Transient(Exception):
@@ -121,31 +132,23 @@ class RateLimitedClient:
         base_url: str = "",
         *,
         policy: HttpPolicy | None = None,
-        client: httpx.AsyncClient | None = None,
-        allow_url: Callable[[str], bool] | None = None,
+        egress: Egress | None = None,
+        shared: httpx.AsyncClient | None = None,
     ) -> None:
-        """`allow_url` vets every URL requested, redirects included (own client only)."""
+        """`egress` is the policy every request and redirect hop goes through (strict,
+        with nothing allow-listed, when not given). `shared`: a client from `guarded`
+        that several rate-limit states use (one per host); its owner closes it."""
         self.network = network
-        self._allow_url = allow_url
         self.base_url = base_url.rstrip("/")
         self.policy = policy or HttpPolicy()
-        self._own_client = client is None
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(self.policy.timeout, connect=self.policy.connect_timeout),
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=True,
-            event_hooks={"request": [self._guard]},
-        )
+        self._own_client = shared is None
+        self._client = shared or guarded(self.policy, egress)
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
         self._not_before = 0.0  # monotonic time before which no request is sent
         self._interval = 0.0  # pacing between requests while few remain
         self._pace_until = 0.0
         self._next_slot = 0.0
         self.requests = 0  # sent, including retries (tests and metrics)
-
-    async def _guard(self, request: httpx.Request) -> None:
-        if self._allow_url is not None and not self._allow_url(str(request.url)):
-            raise BlockedURL(str(request.url))
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -197,13 +200,20 @@ class RateLimitedClient:
     async def _once(
         self, url: str, params: Params, headers: Mapping[str, str] | None
     ) -> httpx.Response:
+        await charge(self.network)  # the user's lookup budget and pace, before a slot
         async with self._semaphore:
             await self._wait_turn()
             self.requests += 1
             try:
                 response = await self._client.get(url, params=params, headers=headers)
+            except ResponseTooLarge:
+                raise NetworkUnavailable(self.network, "response too large") from None
             except httpx.TimeoutException as exc:
                 raise _Transient(f"timeout: {type(exc).__name__}") from None
+            except (httpx.ConnectError, httpx.InvalidURL):
+                # refused by the egress policy, or a host httpx cannot parse: both look
+                # (and take as long) as a host that does not answer
+                raise _Transient("connection failed") from None
             except httpx.TransportError as exc:
                 raise _Transient(f"{type(exc).__name__}: {exc}") from None
             self._note_limits(response.headers)

@@ -12,51 +12,44 @@
    fetches, in which case the account is returned with what WebFinger said).
 
 Results are cached (24 h found, 5 min missing); ``X-RateLimit-*`` headers are honoured per
-host; every request is async and bounded; a host that does not answer raises
-`NetworkUnavailable`.
+host; every request is async, bounded and goes through the egress policy (a domain from a
+stranger's bio never reaches an internal address); a host that does not answer raises
+`NetworkUnavailable`. A WebFinger answer naming another account (``subject``) is accepted
+only when that account's own domain confirms the same actor (Mastodon's rule).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from chatbot.networks.cache import HIT_TTL, MISS_TTL, TTLCache
+from chatbot.networks.egress import Egress, Refused, check_url
 from chatbot.networks.html_text import html_to_text
-from chatbot.networks.http import BlockedURL, HttpPolicy, RateLimitedClient
+from chatbot.networks.http import HttpPolicy, RateLimitedClient, guarded
 from chatbot.networks.types import MastodonAccount, NetworkUnavailable
 
-_ACCT = re.compile(r"^@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+(:\d{1,5})?)$")
+# user@host[:port]; the host in any form a URL takes (names, IPv4 in any spelling,
+# [IPv6]): the egress policy, not this pattern, decides what may be reached
+_ACCT = re.compile(
+    r"^@?([A-Za-z0-9_.-]{1,64})@([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(:\d{1,5})?$"
+)
 _AP_TYPES = "application/activity+json"
 _AP_ACCEPT = f'{_AP_TYPES}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
 def normalize_acct(acct: str) -> tuple[str, str] | None:
-    """(username, lower-cased domain) of `user@domain` or `@user@domain`, else None."""
-    match = _ACCT.match(acct.strip())
+    """(username, lower-cased domain[:port]) of `user@domain` or `@user@domain`, else None."""
+    match = _ACCT.match(unicodedata.normalize("NFKC", acct).strip())
     if not match:
         return None
-    return match.group(1), match.group(2).lower()
+    return match.group(1), (match.group(2) + (match.group(3) or "")).lower()
 
 
 def _host(url: str) -> str:
     return (urlsplit(url).netloc or "").lower()
-
-
-def _public_host(host: str) -> bool:
-    """False for localhost, IP literals that are not global, and single-label names."""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    name = name.strip("[]").rstrip(".")
-    if name == "localhost" or name.endswith((".localhost", ".local", ".internal")):
-        return False
-    try:
-        return ipaddress.ip_address(name).is_global
-    except ValueError:
-        return "." in name
 
 
 class MastodonLookup:
@@ -68,18 +61,21 @@ class MastodonLookup:
         *,
         webfinger: bool = True,
         webfinger_scheme: str = "https",
-        allow_private_hosts: bool = False,
         policy: HttpPolicy | None = None,
         hit_ttl: float = HIT_TTL,
         miss_ttl: float = MISS_TTL,
-        client: httpx.AsyncClient | None = None,
+        egress: Egress | None = None,
     ) -> None:
         self.instance_url = instance_url.rstrip("/") if instance_url else None
         self.webfinger = webfinger
+        # https; http only for local test servers (the egress policy refuses plain http
+        # to anything not allow-listed)
         self.webfinger_scheme = webfinger_scheme
-        self.allow_private_hosts = allow_private_hosts  # tests; never for bios' domains
+        self.egress = egress or Egress()
         self._policy = policy
-        self._shared = client
+        # one connection pool for every host (bios name thousands of domains: a pool per
+        # host would keep idle sockets open for each); a rate-limit state per host
+        self._http = guarded(policy or HttpPolicy(), self.egress)
         self._clients: dict[str, RateLimitedClient] = {}
         self.cache: TTLCache[str, MastodonAccount] = TTLCache(hit_ttl, miss_ttl)
 
@@ -87,12 +83,8 @@ class MastodonLookup:
         """One client (one rate-limit budget) per host."""
         host = _host(base)
         if host not in self._clients:
-            trusted = self.instance_url is not None and host == _host(self.instance_url)
             self._clients[host] = RateLimitedClient(
-                "mastodon",
-                policy=self._policy,
-                client=self._shared,
-                allow_url=None if trusted else lambda url: self._may_fetch(_host(url)),
+                "mastodon", policy=self._policy, shared=self._http
             )
         return self._clients[host]
 
@@ -104,6 +96,7 @@ class MastodonLookup:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+        await self._http.aclose()
 
     async def __aenter__(self) -> MastodonLookup:
         return self
@@ -153,43 +146,54 @@ class MastodonLookup:
 
     # -- WebFinger + ActivityPub actor ---------------------------------------------------
 
-    async def _webfinger(self, username: str, domain: str) -> MastodonAccount | None:
-        if not self._may_fetch(domain):
-            return None
+    async def _jrd(self, username: str, domain: str) -> dict[str, Any] | None:
+        """The WebFinger answer for ``acct:username@domain`` at that domain, or None."""
         base = f"{self.webfinger_scheme}://{domain}"
-        client = self._client(base)
         try:
-            response = await client.get(
+            response = await self._client(base).get(
                 f"{base}/.well-known/webfinger",
                 params={"resource": f"acct:{username}@{domain}"},
                 headers={"Accept": "application/jrd+json, application/json"},
             )
-        except (NetworkUnavailable, BlockedURL):
-            return None  # a dead or non-existent domain: the account is not reachable
+        except NetworkUnavailable:
+            return None  # a dead, refused or non-existent domain: the account is not reachable
         if response.status_code != 200:
             return None
         try:
             jrd = response.json()
         except ValueError:
             return None
-        if not isinstance(jrd, dict):
+        return jrd if isinstance(jrd, dict) else None
+
+    async def _webfinger(self, username: str, domain: str) -> MastodonAccount | None:
+        """WebFinger, then the actor. The account keeps the address asked for, unless the
+        answer names another subject whose own domain's WebFinger gives the same actor
+        (Mastodon's rule): a server cannot make us store an account on another domain."""
+        jrd = await self._jrd(username, domain)
+        if jrd is None:
             return None
-        subject = str(jrd.get("subject") or "").removeprefix("acct:")
-        canonical = normalize_acct(subject) or (username, domain)
+        actor_url = _self_link(jrd)
+        subject = normalize_acct(str(jrd.get("subject") or "").removeprefix("acct:"))
+        canonical = (username, domain)
+        if subject is not None and _key(subject) != _key(canonical):
+            other = await self._jrd(*subject)
+            confirmed = normalize_acct(
+                str((other or {}).get("subject") or "").removeprefix("acct:")
+            )
+            if other is None or actor_url is None or _self_link(other) != actor_url:
+                return None
+            if confirmed is None or _key(confirmed) != _key(subject):
+                return None
+            canonical = subject
+        elif subject is not None:
+            canonical = subject
         acct = f"{canonical[0]}@{canonical[1]}"
         links = [link for link in jrd.get("links") or () if isinstance(link, dict)]
         profile = next(
             (str(x["href"]) for x in links if x.get("rel") == _PROFILE_PAGE and x.get("href")),
             None,
         )
-        actor_url = next(
-            (
-                str(x["href"])
-                for x in links
-                if x.get("rel") == "self" and _AP_TYPES in str(x.get("type")) and x.get("href")
-            ),
-            None,
-        )
+        base = f"{self.webfinger_scheme}://{domain}"
         actor = await self._actor(actor_url) if actor_url else None
         if actor is None:
             return MastodonAccount(acct=acct, url=profile or actor_url or f"{base}/@{username}")
@@ -212,16 +216,15 @@ class MastodonLookup:
             bot=actor.get("type") in ("Service", "Application"),
         )
 
-    def _may_fetch(self, host: str) -> bool:
-        """Domains come from strangers' bios: never let them point us at private addresses."""
-        return self.allow_private_hosts or _public_host(host)
-
     async def _actor(self, url: str) -> dict[str, Any] | None:
-        if not url.startswith(("https://", "http://")) or not self._may_fetch(_host(url)):
+        """An ActivityPub actor; only URLs the egress policy accepts from a document."""
+        try:
+            url = check_url(self.egress, url)
+        except Refused:
             return None
         try:
             response = await self._client(url).get(url, headers={"Accept": _AP_ACCEPT})
-        except (NetworkUnavailable, BlockedURL):
+        except NetworkUnavailable:
             return None
         if response.status_code != 200:
             return None
@@ -230,6 +233,23 @@ class MastodonLookup:
         except ValueError:
             return None
         return data if isinstance(data, dict) else None
+
+
+def _key(acct: tuple[str, str]) -> tuple[str, str]:
+    return acct[0].lower(), acct[1].lower()
+
+
+def _self_link(jrd: dict[str, Any]) -> str | None:
+    """The ActivityPub actor URL a JRD links to (rel=self, an activity+json type)."""
+    for link in jrd.get("links") or ():
+        if (
+            isinstance(link, dict)
+            and link.get("rel") == "self"
+            and _AP_TYPES in str(link.get("type"))
+            and isinstance(link.get("href"), str)
+        ):
+            return str(link["href"])
+    return None
 
 
 _PROFILE_PAGE = "http://webfinger.net/rel/profile-page"

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from chatbot.networks.cache import TTLCache
+from chatbot.networks.egress import Egress
 from chatbot.networks.html_text import html_to_text
 from chatbot.networks.http import HttpPolicy, RateLimitedClient
 from chatbot.networks.types import NetworkUnavailable, OembedPost
@@ -46,10 +45,10 @@ class XOembedClient:
         *,
         policy: HttpPolicy | None = None,
         hit_ttl: float = 600.0,
-        client: httpx.AsyncClient | None = None,
+        egress: Egress | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.http = RateLimitedClient("x", policy=policy, client=client)
+        self.http = RateLimitedClient("x", policy=policy, egress=egress)
         self.cache: TTLCache[str, OembedPost] = TTLCache(hit_ttl, 0.0)
 
     async def aclose(self) -> None:

@@ -14,6 +14,7 @@ from chatbot.services import Services
 from handlers import build_registry
 from tests.conversation.harness import Chat
 from tests.servers.atproto import AtprotoNetwork
+from tests.servers.egress import allow_local
 from tests.servers.fixtures import atproto_network, mastodon_server
 
 __all__ = ["atproto_network", "mastodon_server"]
@@ -23,14 +24,15 @@ __all__ = ["atproto_network", "mastodon_server"]
 def atproto_settings(settings: Settings, atproto_network: AtprotoNetwork) -> Settings:
     """Handles and DIDs resolve on the dev network: resolveHandle on its PDS, its own PLC."""
     plc = str(atproto_network.info["plc"]).replace("localhost", "127.0.0.1")
-    return settings.model_copy(
+    return allow_local(settings).model_copy(
         update={"bluesky_resolver_url": atproto_network.pds_url, "bluesky_plc_url": plc}
     )
 
 
 @pytest.fixture
 def mastodon_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"mastodon_allow_http": True})
+    """mastodon-mock is plain http on 127.0.0.1: reachable through the allow-list only."""
+    return allow_local(settings)
 
 
 @pytest.fixture

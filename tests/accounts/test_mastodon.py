@@ -122,7 +122,7 @@ async def test_unusable_instances_get_a_helpful_message(bot: Bot) -> None:
         )
     assert "not a server address" in texts(await chat.say("/connect mastodon not/a server"))
     assert "not answering" in texts(await chat.say("/connect mastodon http://127.0.0.1:9"))
-    bot.services.settings.mastodon_allow_http = False
+    bot.services.egress.allow = ()  # production: nothing allow-listed, so no plain http
     assert "https://" in texts(await chat.say("/connect mastodon http://127.0.0.1:9"))
 
 

@@ -38,6 +38,7 @@ from tests.conversation.harness import Chat, texts
 from tests.export.matches import bsky
 from tests.migration.test_follow_bluesky import fake_dids, follow_subjects
 from tests.servers.atproto import Account, AtprotoNetwork
+from tests.servers.egress import LOCAL_ALLOW
 from tests.servers.process import terminate
 
 __all__ = ["fake_dids", "follow_subjects", "t", "texts"]
@@ -58,6 +59,7 @@ def scaled_settings(
             "redis_url": redis_url,
             "bluesky_resolver_url": net.pds_url,
             "bluesky_plc_url": plc,
+            "egress_allow": list(LOCAL_ALLOW),
             "follow_pace": False,
             "follow_batch_size": BATCH,
             "queue_heartbeat_s": HEARTBEAT_S,
@@ -87,6 +89,7 @@ class WorkerProcess:
             CHATBOT_FOLLOW_BATCH_SIZE=str(s.follow_batch_size),
             CHATBOT_BLUESKY_RESOLVER_URL=str(s.bluesky_resolver_url),
             CHATBOT_BLUESKY_PLC_URL=s.bluesky_plc_url,
+            CHATBOT_EGRESS_ALLOW=",".join(s.egress_allow),
             CHATBOT_QUEUE_HEARTBEAT_S=str(s.queue_heartbeat_s),
             PYTHONPATH=str(REPO),
         )

@@ -42,6 +42,7 @@ from tests.networks.live_world import (
     Seeded,
 )
 from tests.servers.atproto import AtprotoNetwork
+from tests.servers.egress import LOCAL_ALLOW_ENV, local_egress
 from tests.servers.mastodon import MastodonServer, MastodonUnavailable, start_mastodon
 from tests.servers.oembed_standin import OembedStandin
 
@@ -100,8 +101,9 @@ def world(atproto_network: AtprotoNetwork) -> Seeded:
 async def readers(
     net: AtprotoNetwork, masto: MastodonServer, policy: HttpPolicy | None = None
 ) -> AsyncIterator[tuple[PublicAppView, MastodonLookup]]:
-    bluesky = PublicAppView(net.appview_url, resolver_url=net.pds_url)
-    mastodon = MastodonLookup(masto.url, webfinger=False, policy=policy)
+    egress = local_egress()
+    bluesky = PublicAppView(net.appview_url, resolver_url=net.pds_url, egress=egress)
+    mastodon = MastodonLookup(masto.url, webfinger=False, policy=policy, egress=egress)
     try:
         yield bluesky, mastodon
     finally:
@@ -141,11 +143,14 @@ async def prove_bob(
     }
     names = [NAMES.x("bob"), NAMES.x("mal")]
     observations: Observations = await directory.observations([BOB], names)
-    async with PublicAppView(net.appview_url) as bluesky:
+    async with PublicAppView(net.appview_url, egress=local_egress()) as bluesky:
         (profile,) = await bluesky.get_profiles([world.did("bob")])
     in_bio = code_in_profile(profile, BOB_CODE)
     checks = {}
-    async with standin.running() as endpoint, XOembedClient(endpoint) as oembed:
+    async with (
+        standin.running() as endpoint,
+        XOembedClient(endpoint, egress=local_egress()) as oembed,
+    ):
         for name, url in posts.items():
             checks[name] = await check_x_post(
                 oembed, url, code=BOB_CODE, x_id=BOB, observations=observations
@@ -232,6 +237,7 @@ def cli(*args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
         "HTTPS_PROXY": dead,
         "ALL_PROXY": dead,
         "NO_PROXY": "127.0.0.1,localhost",
+        "CHATBOT_EGRESS_ALLOW": LOCAL_ALLOW_ENV,  # the local servers, through the policy
     }
     return subprocess.run(
         [str(CHATBOT), "match", *args, "--lang", lang],

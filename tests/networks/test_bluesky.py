@@ -15,6 +15,7 @@ import pytest
 from chatbot.networks.bluesky import PublicAppView
 from chatbot.networks.types import BlueskyReader
 from tests.servers.atproto import Account, AtprotoNetwork
+from tests.servers.egress import local_egress
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -48,7 +49,9 @@ def world(atproto_network: AtprotoNetwork) -> World:
 
 @pytest.fixture
 async def reader(atproto_network: AtprotoNetwork) -> AsyncIterator[PublicAppView]:
-    appview = PublicAppView(atproto_network.appview_url, resolver_url=atproto_network.pds_url)
+    appview = PublicAppView(
+        atproto_network.appview_url, resolver_url=atproto_network.pds_url, egress=local_egress()
+    )
     yield appview
     await appview.aclose()
 
@@ -123,7 +126,9 @@ async def test_resolve_handle(
     world: World, atproto_network: AtprotoNetwork, via_pds: bool
 ) -> None:
     net = atproto_network
-    reader = PublicAppView(net.appview_url, resolver_url=net.pds_url if via_pds else None)
+    reader = PublicAppView(
+        net.appview_url, resolver_url=net.pds_url if via_pds else None, egress=local_egress()
+    )
     try:
         assert await reader.resolve_handle(world.alice.handle) == world.alice.did
         assert await reader.resolve_handle("@" + world.bob.handle) == world.bob.did

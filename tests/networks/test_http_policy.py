@@ -15,14 +15,15 @@ from chatbot.networks.bluesky import PublicAppView
 from chatbot.networks.cache import TTLCache
 from chatbot.networks.html_text import html_to_text
 from chatbot.networks.http import (
-    BlockedURL,
     HttpPolicy,
     RateLimitedClient,
     _parse_reset,
     _parse_retry_after,
 )
 from chatbot.networks.types import NetworkUnavailable
+from tests.servers.egress import local_egress
 
+LOCAL = local_egress()  # the scripted server listens on 127.0.0.1
 FAST = HttpPolicy(
     timeout=0.5, connect_timeout=0.5, attempts=3, backoff_initial=0.05, backoff_max=0.1
 )
@@ -79,7 +80,7 @@ def closed_port() -> int:
 
 async def test_429_retry_after_waits_then_succeeds(scripted: Scripted) -> None:
     scripted.then(429, {"Retry-After": "1"}).then(200, body='{"ok": true}')
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     response = await client.get("/x")
     await client.aclose()
     assert response.status_code == 200
@@ -90,7 +91,7 @@ async def test_429_retry_after_waits_then_succeeds(scripted: Scripted) -> None:
 async def test_429_ratelimit_reset_epoch_as_bluesky_sends(scripted: Scripted) -> None:
     reset = str(int(time.time()) + 2)  # Bluesky: RateLimit-Reset in epoch seconds
     scripted.then(429, {"RateLimit-Remaining": "0", "RateLimit-Reset": reset}).then(200)
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     assert (await client.get("/x")).status_code == 200
     assert scripted.times[1] - scripted.times[0] >= 0.9
 
@@ -98,7 +99,7 @@ async def test_429_ratelimit_reset_epoch_as_bluesky_sends(scripted: Scripted) ->
 async def test_429_forever_gives_up_with_network_unavailable(scripted: Scripted) -> None:
     scripted.then(429, {"Retry-After": "0.1"})
     policy = HttpPolicy(rate_limit_retries=2, backoff_initial=0.01)
-    client = RateLimitedClient("bluesky", scripted.url, policy=policy)
+    client = RateLimitedClient("bluesky", scripted.url, policy=policy, egress=LOCAL)
     with pytest.raises(NetworkUnavailable, match="rate limited"):
         await client.get("/x")
     assert len(scripted.times) == 3  # the first try and 2 retries
@@ -106,7 +107,9 @@ async def test_429_forever_gives_up_with_network_unavailable(scripted: Scripted)
 
 async def test_429_with_a_long_reset_fails_at_once(scripted: Scripted) -> None:
     scripted.then(429, {"Retry-After": "3600"})
-    client = RateLimitedClient("bluesky", scripted.url, policy=HttpPolicy(max_wait=30))
+    client = RateLimitedClient(
+        "bluesky", scripted.url, policy=HttpPolicy(max_wait=30), egress=LOCAL
+    )
     started = time.monotonic()
     with pytest.raises(NetworkUnavailable) as info:
         await client.get("/x")
@@ -116,7 +119,7 @@ async def test_429_with_a_long_reset_fails_at_once(scripted: Scripted) -> None:
 
 async def test_remaining_zero_delays_the_next_request_until_reset(scripted: Scripted) -> None:
     scripted.then(200, {"RateLimit-Remaining": "0", "RateLimit-Reset": "1"}).then(200)
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     await client.get("/a")
     await client.get("/b")
     assert scripted.times[1] - scripted.times[0] >= 0.95
@@ -125,7 +128,7 @@ async def test_remaining_zero_delays_the_next_request_until_reset(scripted: Scri
 async def test_few_remaining_paces_requests_over_the_window(scripted: Scripted) -> None:
     # 2 left for the next 1 s: requests are spread 0.5 s apart instead of bursting
     scripted.then(200, {"RateLimit-Remaining": "2", "RateLimit-Reset": "1"})
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     await client.get("/first")  # learns the budget
     await asyncio.gather(*(client.get(f"/{i}") for i in range(3)))
     assert scripted.times[3] - scripted.times[1] >= 0.9  # 0.5 s apart, not a burst
@@ -134,7 +137,7 @@ async def test_few_remaining_paces_requests_over_the_window(scripted: Scripted) 
 async def test_mastodon_x_ratelimit_headers_with_iso_reset(scripted: Scripted) -> None:
     reset = (datetime.now(UTC) + timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
     scripted.then(200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}).then(200)
-    client = RateLimitedClient("mastodon", scripted.url, policy=FAST)
+    client = RateLimitedClient("mastodon", scripted.url, policy=FAST, egress=LOCAL)
     await client.get("/a")
     await client.get("/b")
     assert scripted.times[1] - scripted.times[0] >= 0.8
@@ -142,14 +145,14 @@ async def test_mastodon_x_ratelimit_headers_with_iso_reset(scripted: Scripted) -
 
 async def test_5xx_is_retried_then_succeeds(scripted: Scripted) -> None:
     scripted.then(503).then(502).then(200)
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     assert (await client.get("/x")).status_code == 200
     assert len(scripted.times) == 3
 
 
 async def test_5xx_forever_raises_network_unavailable(scripted: Scripted) -> None:
     scripted.then(500)
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     with pytest.raises(NetworkUnavailable, match="HTTP 500"):
         await client.get("/x")
     assert len(scripted.times) == FAST.attempts
@@ -157,14 +160,14 @@ async def test_5xx_forever_raises_network_unavailable(scripted: Scripted) -> Non
 
 async def test_4xx_is_returned_to_the_caller(scripted: Scripted) -> None:
     scripted.then(404)
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     assert (await client.get("/x")).status_code == 404
     assert len(scripted.times) == 1
 
 
 async def test_timeouts_raise_network_unavailable_not_a_hang(scripted: Scripted) -> None:
     scripted.then(200, delay=5)
-    client = RateLimitedClient("bluesky", scripted.url, policy=FAST)
+    client = RateLimitedClient("bluesky", scripted.url, policy=FAST, egress=LOCAL)
     started = time.monotonic()
     with pytest.raises(NetworkUnavailable, match="timeout"):
         await client.get("/x")
@@ -172,7 +175,7 @@ async def test_timeouts_raise_network_unavailable_not_a_hang(scripted: Scripted)
 
 
 async def test_a_down_network_raises_quickly() -> None:
-    reader = PublicAppView(f"http://127.0.0.1:{closed_port()}")  # default policy
+    reader = PublicAppView(f"http://127.0.0.1:{closed_port()}", egress=LOCAL)  # default policy
     started = time.monotonic()
     with pytest.raises(NetworkUnavailable) as info:
         await reader.get_profiles([f"user{i}.bsky.social" for i in range(60)])  # 3 batches
@@ -198,7 +201,7 @@ async def test_a_bad_actor_does_not_sink_its_batch() -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    reader = PublicAppView(f"http://127.0.0.1:{port}", policy=FAST)
+    reader = PublicAppView(f"http://127.0.0.1:{port}", policy=FAST, egress=LOCAL)
     try:
         found = await reader.get_profiles(["a.example", "bad.example", "c.example", "d.example"])
     finally:
@@ -208,13 +211,15 @@ async def test_a_bad_actor_does_not_sink_its_batch() -> None:
 
 
 async def test_redirects_are_vetted_too(scripted: Scripted) -> None:
-    """A public host must not bounce us to a private address (SSRF): every hop is checked."""
-    scripted.then(302, {"Location": "/internal/secret"})
-    client = RateLimitedClient("mastodon", policy=FAST, allow_url=lambda u: "/internal" not in u)
-    with pytest.raises(BlockedURL):
+    """A host we may reach must not bounce us to one we may not (SSRF): every hop is
+    checked by the egress policy when it connects (here 127.0.0.3 is not allow-listed)."""
+    port = scripted.url.rsplit(":", 1)[1]
+    scripted.then(302, {"Location": f"http://127.0.0.3:{port}/internal/secret"})
+    client = RateLimitedClient("mastodon", policy=FAST, egress=LOCAL)
+    with pytest.raises(NetworkUnavailable, match="connection failed"):
         await client.get(scripted.url + "/.well-known/webfinger")
     await client.aclose()
-    assert scripted.queries == [""]  # the redirect target was never requested
+    assert all("secret" not in q for q in scripted.queries)
 
 
 def test_header_parsing() -> None:

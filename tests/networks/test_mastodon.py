@@ -15,6 +15,7 @@ import pytest
 from chatbot.networks.http import HttpPolicy
 from chatbot.networks.mastodon import MastodonLookup, normalize_acct
 from chatbot.networks.types import MastodonAccount, MastodonReader, NetworkUnavailable
+from tests.servers.egress import local_egress
 from tests.servers.fediverse_standin import FediAccount, FediverseStandin
 from tests.servers.mastodon import MastodonServer
 
@@ -23,7 +24,7 @@ FAST = HttpPolicy(timeout=1, connect_timeout=0.5, attempts=2, backoff_initial=0.
 
 @pytest.fixture
 async def lookup(mastodon_server: MastodonServer) -> AsyncIterator[MastodonLookup]:
-    reader = MastodonLookup(mastodon_server.url, webfinger=False)
+    reader = MastodonLookup(mastodon_server.url, webfinger=False, egress=local_egress())
     yield reader
     await reader.aclose()
 
@@ -112,7 +113,9 @@ async def test_x_ratelimit_headers_of_the_mock_are_honoured(
     mastodon_server_ratelimited: MastodonServer,
 ) -> None:
     """The mock allows 3 requests per 1 s window, then answers 429 with X-RateLimit-*."""
-    reader = MastodonLookup(mastodon_server_ratelimited.url, webfinger=False)
+    reader = MastodonLookup(
+        mastodon_server_ratelimited.url, webfinger=False, egress=local_egress()
+    )
     started = time.monotonic()
     try:
         names = ["alice", "hermit", "newsbot", "me", "carol", "dave"]
@@ -128,7 +131,9 @@ async def test_rate_limited_beyond_patience_is_unavailable(
     mastodon_server_ratelimited: MastodonServer,
 ) -> None:
     policy = HttpPolicy(max_wait=0.1, slow_down_below=0)
-    reader = MastodonLookup(mastodon_server_ratelimited.url, webfinger=False, policy=policy)
+    reader = MastodonLookup(
+        mastodon_server_ratelimited.url, webfinger=False, policy=policy, egress=local_egress()
+    )
     domain = mastodon_server_ratelimited.domain
 
     async def many() -> None:
@@ -143,7 +148,7 @@ async def test_rate_limited_beyond_patience_is_unavailable(
 
 
 async def test_moved_account_from_the_instance_api(fedi: FediverseStandin) -> None:
-    async with MastodonLookup(fedi.base, webfinger=False) as reader:
+    async with MastodonLookup(fedi.base, webfinger=False, egress=local_egress()) as reader:
         old = await reader.lookup(f"oldme@{fedi.domain}")
     assert old is not None
     assert old.moved_to == f"newme@{fedi.domain}"
@@ -152,7 +157,7 @@ async def test_moved_account_from_the_instance_api(fedi: FediverseStandin) -> No
 
 async def test_webfinger_and_actor_fallback(fedi: FediverseStandin) -> None:
     async with MastodonLookup(
-        None, webfinger_scheme="http", allow_private_hosts=True, policy=FAST
+        None, webfinger_scheme="http", policy=FAST, egress=local_egress()
     ) as reader:
         old = await reader.lookup(f"oldme@{fedi.domain}")
         shy = await reader.lookup(f"shy@{fedi.domain}")
@@ -180,7 +185,7 @@ async def test_instance_miss_falls_back_to_webfinger(
     mastodon_server: MastodonServer, fedi: FediverseStandin
 ) -> None:
     reader = MastodonLookup(
-        mastodon_server.url, webfinger_scheme="http", allow_private_hosts=True, policy=FAST
+        mastodon_server.url, webfinger_scheme="http", policy=FAST, egress=local_egress()
     )
     async with reader:
         shy = await reader.lookup(f"shy@{fedi.domain}")  # unknown to the mock
@@ -195,7 +200,7 @@ async def test_webfinger_on_a_dead_domain_is_a_miss() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     async with MastodonLookup(
-        None, webfinger_scheme="http", allow_private_hosts=True, policy=FAST
+        None, webfinger_scheme="http", policy=FAST, egress=local_egress()
     ) as reader:
         assert await reader.lookup(f"someone@127.0.0.1:{port}") is None
 
@@ -205,7 +210,9 @@ async def test_a_down_instance_raises_network_unavailable() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     started = time.monotonic()
-    async with MastodonLookup(f"http://127.0.0.1:{port}", webfinger=False) as reader:
+    async with MastodonLookup(
+        f"http://127.0.0.1:{port}", webfinger=False, egress=local_egress()
+    ) as reader:
         with pytest.raises(NetworkUnavailable) as info:
             await reader.lookup("carol@mastodon.example")
     assert info.value.network == "mastodon"
@@ -213,9 +220,9 @@ async def test_a_down_instance_raises_network_unavailable() -> None:
 
 
 async def test_webfinger_never_targets_private_addresses(fedi: FediverseStandin) -> None:
-    """Domains come from bios anyone can write: no requests to loopback or private hosts."""
+    """Domains come from bios anyone can write: no connection to loopback or private hosts
+    (the egress policy, with nothing allow-listed, refuses them when connecting)."""
     async with MastodonLookup(None, webfinger_scheme="http", policy=FAST) as reader:
         for acct in (f"shy@{fedi.domain}", "a@localhost", "a@10.0.0.1", "a@[::1]:8080"):
             assert await reader.lookup(acct) is None
-        assert reader.requests == 0
     assert fedi.hits == []

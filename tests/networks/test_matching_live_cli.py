@@ -30,6 +30,7 @@ from tests.networks.live_world import (
     Seeded,
 )
 from tests.servers.atproto import AtprotoNetwork
+from tests.servers.egress import LOCAL_ALLOW_ENV
 from tests.servers.mastodon import MastodonServer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -152,6 +153,7 @@ def test_the_bot_finds_the_contacts_on_the_live_networks(
         CHATBOT_BLUESKY_APPVIEW_URL=atproto_network.appview_url,
         CHATBOT_MASTODON_LOOKUP_INSTANCE=mastodon_live.url,
         CHATBOT_X_OEMBED_URL=f"{dead}/oembed",
+        CHATBOT_EGRESS_ALLOW=LOCAL_ALLOW_ENV,
         LANG="fr_FR.UTF-8",
         HTTP_PROXY=dead,
         HTTPS_PROXY=dead,

@@ -10,6 +10,7 @@ import pytest
 from chatbot.networks.http import HttpPolicy
 from chatbot.networks.oembed import XOembedClient, canonical_status_url
 from chatbot.networks.types import NetworkUnavailable, OembedPost, XOembed
+from tests.servers.egress import local_egress
 from tests.servers.oembed_standin import OembedStandin
 
 FAST = HttpPolicy(timeout=1, connect_timeout=0.5, attempts=2, backoff_initial=0.05)
@@ -34,7 +35,7 @@ async def standin() -> AsyncIterator[tuple[OembedStandin, str]]:
 
 @pytest.fixture
 async def client(standin: tuple[OembedStandin, str]) -> AsyncIterator[XOembedClient]:
-    oembed = XOembedClient(standin[1], policy=FAST)
+    oembed = XOembedClient(standin[1], policy=FAST, egress=local_egress())
     yield oembed
     await oembed.aclose()
 
@@ -97,7 +98,9 @@ async def test_an_unreachable_endpoint_raises_network_unavailable() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with XOembedClient(f"http://127.0.0.1:{port}/oembed", policy=FAST) as oembed:
+    async with XOembedClient(
+        f"http://127.0.0.1:{port}/oembed", policy=FAST, egress=local_egress()
+    ) as oembed:
         with pytest.raises(NetworkUnavailable) as info:
             await oembed.post("https://x.com/jack/status/20")
     assert info.value.network == "x"
