@@ -9,6 +9,7 @@ from __future__ import annotations
 from chatbot.accounts import bluesky, mastodon
 from chatbot.conversation import Context
 from chatbot.conversation.registry import Handler
+from chatbot.oauth import confirm as oauth_confirm
 from chatbot.orgs.publish import refresh_user
 from chatbot.platforms.base import Text
 from chatbot.storage.accounts import NETWORKS
@@ -50,6 +51,8 @@ async def disconnect(ctx: Context) -> None:
         await ctx.say("connect.disconnect_usage")
         return
     await connect_flow.done(ctx)
+    if network == "bluesky":  # an approval still waiting for its code ends too
+        await oauth_confirm.discard(ctx.services, ctx.user.id)
     revoke = bluesky.revoke if network == "bluesky" else mastodon.revoke
     await revoke(ctx.services, ctx.user.id)  # end the session / token where it lives
     removed = await ctx.services.accounts.remove(ctx.user.id, network)
@@ -59,10 +62,14 @@ async def disconnect(ctx: Context) -> None:
 
 
 def text_router(fallback: Handler | None) -> Handler:
-    """Free text: the next step of a /connect in progress, else `fallback`."""
+    """Free text: the code of an approved Bluesky login, the next step of a /connect in
+    progress, else `fallback`."""
 
     async def route(ctx: Context) -> None:
         pending = await connect_flow.current(ctx)
+        secret_expected = pending is not None and pending.step == "bluesky_password"
+        if not secret_expected and await connect_bluesky.on_code(ctx):
+            return  # the code of an approved Bluesky login
         if pending is None:
             if fallback is not None:
                 await fallback(ctx)

@@ -1,10 +1,12 @@
 """`/connect bluesky [password] [HANDLE [APP_PASSWORD]]`: Bluesky login link, or app password.
 
 With a public web address (``CHATBOT_PUBLIC_URL``) the bot sends a link where the user
-approves on their own server (OAuth): no password in the chat. Without one, or when the
-user asks for it (`/connect bluesky password`, or a handle and an app password in one
-message), the app-password flow runs: handle, then an app password (deleted). The reply
-says which method is used and why.
+approves on their own server (OAuth): no password in the chat. The page then shows a
+one-time code, and the account is connected when the user sends it here (`on_code`):
+whoever approves must be in this chat, not merely have been sent the link. Without a
+web address, or when the user asks for it (`/connect bluesky password`, or a handle and
+an app password in one message), the app-password flow runs: handle, then an app
+password (deleted). The reply says which method is used and why.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from chatbot.accounts import bluesky as accounts
 from chatbot.conversation import Context
 from chatbot.conversation.pending import Pending
 from chatbot.oauth import OAuthError, scopes
+from chatbot.oauth.codes import looks_shown
+from chatbot.oauth.confirm import confirm
 from chatbot.oauth.flow import start as start_oauth
 from chatbot.orgs.publish import refresh_user
 from chatbot.platforms.base import Text
@@ -86,7 +90,9 @@ async def _got_handle(ctx: Context, text: str, *, oauth: bool = False) -> None:
 async def _send_link(ctx: Context, handle: str) -> None:
     await ctx.say("connect.bluesky.checking", handle=handle)
     try:
-        link = await start_oauth(ctx.services, ctx.user.id, handle, ctx.t.language)
+        link = await start_oauth(
+            ctx.services, ctx.user.id, ctx.chat.chat_id, handle, ctx.t.language
+        )
     except ConnectFailed as exc:
         await ctx.say(f"connect.error.{exc.reason}", network="Bluesky")
         return
@@ -101,6 +107,24 @@ async def _send_link(ctx: Context, handle: str) -> None:
         ctx.t("connect.bluesky.method.oauth"),
     ]
     await ctx.reply(Text("\n\n".join(lines)))
+
+
+async def on_code(ctx: Context) -> bool:
+    """The code of an approved Bluesky login, if the message is one; False otherwise."""
+    text = ctx.message.text.strip()
+    attempt = await confirm(ctx.services, ctx.user.id, ctx.chat.chat_id, text)
+    if attempt.outcome == "none":
+        if not looks_shown(text):
+            return False  # not a code, and no login waits for one: ordinary text
+        await ctx.say("connect.oauth.code.none")  # used, expired, or another user's link
+    elif attempt.outcome == "ok" and attempt.held is not None:
+        await refresh_user(ctx.services, ctx.user.id)  # the organisations' rosters show it
+        await ctx.say("connect.oauth.done", handle=attempt.held.handle)
+    elif attempt.outcome == "wrong":
+        await ctx.reply(Text(ctx.t.plural("connect.oauth.code.wrong", attempt.tries_left)))
+    else:  # too_many, expired, other_chat
+        await ctx.say(f"connect.oauth.code.{attempt.outcome}")
+    return True
 
 
 async def _log_in(ctx: Context, handle_text: str, password: str) -> None:

@@ -7,6 +7,7 @@ import shutil
 from chatbot.accounts import bluesky as bluesky_account
 from chatbot.accounts import mastodon as mastodon_account
 from chatbot.conversation import Context
+from chatbot.oauth import confirm as oauth_confirm
 from chatbot.orgs import publish as orgs
 from chatbot.posts.store import media_dir
 from chatbot.storage.directory import DirectoryStore
@@ -31,6 +32,7 @@ async def confirmed(ctx: Context) -> None:
     parsed = await services.archives.load(ctx.user.id)
     # end the sessions and tokens where they live too (best effort), not only our copies
     await bluesky_account.revoke(services, ctx.user.id)
+    await oauth_confirm.discard(services, ctx.user.id)  # a login waiting for its code
     await mastodon_account.revoke(services, ctx.user.id)
     await services.chat_state.forget_user(ctx.platform.name, ctx.message.user.user_id)
     await UserLinks(services.db).forget_user(ctx.user.id)

@@ -2,10 +2,11 @@
 
 `start` resolves the handle (or DID) to its PDS and authorization server, makes a PAR
 with PKCE S256, a new DPoP key and the client assertion, and stores the approval in
-progress for that chat user (`states`). `complete` takes the state once, checks the
-issuer, exchanges the code, requires that the account that approved is the one asked
-for, checks the handle both ways (handle -> DID and the DID document's claim) and stores
-the tokens. Nothing is stored when any step fails.
+progress for that chat user and chat (`states`). `complete` takes the state once, checks
+the issuer, exchanges the code, requires that the account that approved is the one asked
+for, checks the handle both ways (handle -> DID and the DID document's claim) and holds
+the tokens until the one-time code the page shows comes back from that chat
+(`confirm`): whoever approves may not be whoever asked. Nothing is kept when a step fails.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from chatbot.accounts import ConnectFailed
 from chatbot.accounts import bluesky as accounts
-from chatbot.oauth import OAuthError, discovery, jose, scopes
+from chatbot.oauth import OAuthError, confirm, discovery, jose, scopes
 from chatbot.oauth.authserver import ClientAuth, post
 from chatbot.oauth.http import oauth_http
 from chatbot.oauth.keys import ClientKeyStore
@@ -60,21 +61,27 @@ class Link:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a callback ended. `reason`: connected, unknown, expired, denied, other_account,
-    scope, failed. `user_id` and `language` are known unless the state was unknown."""
+    """How a callback ended. `reason`: confirm (approved: `code` to send in the chat),
+    unknown, expired, denied, other_account, scope, failed. `user_id` and `language` are
+    known unless the state was unknown."""
 
     reason: str
     user_id: int | None = None
     language: str | None = None
     handle: str | None = None
+    code: str | None = None
 
     @property
-    def connected(self) -> bool:
-        return self.reason == "connected"
+    def approved(self) -> bool:
+        return self.reason == "confirm"
 
 
-async def start(services: Services, user_id: int, handle: str, language: str) -> Link:
-    """The approval link for `handle`. Raises `ConnectFailed` or `OAuthError`."""
+async def start(
+    services: Services, user_id: int, chat_id: str, handle: str, language: str
+) -> Link:
+    """The approval link for `handle`, asked in `chat_id` (where the code must come back).
+
+    Raises `ConnectFailed` or `OAuthError`."""
     settings = services.settings
     identity = await accounts.resolve(services, handle)
     key = await ClientKeyStore(services.db, services.secrets).active()
@@ -96,6 +103,7 @@ async def start(services: Services, user_id: int, handle: str, language: str) ->
             "kid": key.kid,
             "scope": scope,
             "language": language,
+            "chat": chat_id,
         }
         states = StateStore(services.db, services.secrets)
         state = await states.create(user_id, payload, settings.oauth_link_ttl_s)
@@ -138,17 +146,31 @@ async def complete(services: Services, query: Mapping[str, str]) -> Outcome:
     if query.get("iss") != payload["issuer"]:
         log.warning("an OAuth callback named another issuer: refused")
         return Outcome("failed", user_id, language)
+    chat_id = payload.get("chat")
+    if not isinstance(chat_id, str):
+        return Outcome("failed", user_id, language)  # a link made before codes existed
+    tokens: TokenSet | None = None
     try:
-        reason, handle = await _exchange(services, user_id, payload, query["code"])
+        tokens = await _exchange(services, payload, query["code"])
+        if tokens is None:
+            return Outcome("other_account", user_id, language)
+        if not scopes.granted(tokens.scope):
+            await revoke(services, tokens)
+            return Outcome("scope", user_id, language)
+        handle = await verified_handle(services, tokens)
     except (OAuthError, ConnectFailed) as exc:
         log.info("Bluesky OAuth connection failed: %s", getattr(exc, "reason", exc))
+        if tokens is not None:  # approved, but the account did not check out: end it
+            await revoke(services, tokens)
         return Outcome("failed", user_id, language)
-    return Outcome(reason, user_id, language, handle)
+    code = await confirm.hold(services, user_id, chat_id, tokens, handle)
+    log.info("user %s approved a Bluesky login; waiting for its code", user_id)
+    return Outcome("confirm", user_id, language, handle, code)
 
 
-async def _exchange(
-    services: Services, user_id: int, payload: dict[str, object], code: str
-) -> tuple[str, str | None]:
+async def _exchange(services: Services, payload: dict[str, object], code: str) -> TokenSet | None:
+    """The tokens for the authorization `code`; None (revoked) when another account
+    than the one asked for approved."""
     settings = services.settings
     stored = await ClientKeyStore(services.db, services.secrets).get(str(payload["kid"]))
     if stored is None:
@@ -185,19 +207,8 @@ async def _exchange(
     if sub != tokens.did:  # someone else approved: their session is ended, nothing kept
         other = dataclasses.replace(tokens, did=str(sub))
         await revoke(services, other.with_response(data))
-        return "other_account", None
-    tokens = tokens.with_response(data)
-    if not scopes.granted(tokens.scope):
-        await revoke(services, tokens)
-        return "scope", None
-    handle = await verified_handle(services, tokens)
-    await accounts.revoke(services, user_id)  # a previous connection ends on its server
-    await services.accounts.save(
-        user_id, "bluesky", handle=handle, did=tokens.did, service_url=tokens.pds_url,
-        secret=tokens.encode(),
-    )  # fmt: skip
-    log.info("user %s connected a Bluesky account through OAuth", user_id)
-    return "connected", handle
+        return None
+    return tokens.with_response(data)
 
 
 async def verified_handle(services: Services, tokens: TokenSet) -> str:

@@ -12,6 +12,7 @@ authorization server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -26,6 +27,7 @@ from sqlalchemy import select, update
 
 from chatbot.oauth import OAuthError, jose
 from chatbot.oauth.authserver import ClientAuth, post
+from chatbot.oauth.codes import ConfirmationStore
 from chatbot.oauth.http import oauth_http
 from chatbot.oauth.keys import ClientKeyStore
 from chatbot.secrets import SecretDecryptionError
@@ -169,9 +171,13 @@ async def revoke(services: Services, tokens: TokenSet) -> None:
 
 
 async def keys_in_use(services: Services, batch: int = 500) -> set[str]:
-    """Client key ids the stored OAuth sessions are bound to (read in batches)."""
+    """Client key ids the stored OAuth sessions, and the approvals waiting for their
+    code, are bound to (read in batches)."""
     t = connected_accounts.c
     found: set[str] = set()
+    for waiting in await ConfirmationStore(services.db, services.secrets).waiting_tokens():
+        with contextlib.suppress(ValueError, TypeError):
+            found.add(TokenSet.decode(waiting).client_kid)
     last: int | None = None
     while True:
         query = select(t.user_id, t.secret).where(t.network == NETWORK)

@@ -34,7 +34,7 @@ from chatbot.storage.schema_migration import (
     profile_backups,
     rate_budgets,
 )
-from chatbot.storage.schema_oauth import oauth_client_keys, oauth_states
+from chatbot.storage.schema_oauth import oauth_client_keys, oauth_confirmations, oauth_states
 from chatbot.storage.schema_orgs import (
     org_accounts,
     org_members,
@@ -46,7 +46,8 @@ from chatbot.storage.schema_orgs import (
 __all__ = [
     "UTCDateTime", "archives", "artefact_log", "chat_state", "connected_accounts",
     "directory_entries", "follow_log", "handle_hints", "jobs", "mastodon_apps",
-    "match_decisions", "metadata", "oauth_client_keys", "oauth_states", "org_accounts",
+    "match_decisions", "metadata", "oauth_client_keys", "oauth_confirmations", "oauth_states",
+    "org_accounts",
     "org_members", "org_roster", "org_snapshots", "organisations", "post_items", "post_log",
     "profile_backups", "rate_budgets", "users", "x_name_observations",
 ]  # fmt: skip

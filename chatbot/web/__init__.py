@@ -27,10 +27,13 @@ async def start_web(
     """
     if not settings.public_url:
         return None
+    from chatbot.oauth.confirm import purge_forever
     from chatbot.web.oauth_pages import add_oauth_routes
     from chatbot.web.server import WebServer
 
     server = WebServer(settings.web_host, settings.web_port)
     add_oauth_routes(server, services, platforms)
     await server.start()
+    # approvals nobody confirmed in the chat: revoked and deleted once their code expires
+    server.run_alongside(purge_forever(services), "oauth-purge")
     return server

@@ -15,8 +15,10 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
@@ -39,9 +41,14 @@ class WebServer:
         self.port = port
         self._routes: dict[tuple[str, str], Handler] = {}
         self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         self._routes[(method.upper(), path)] = handler
+
+    def run_alongside(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` (a periodic task of what is served here) until the server stops."""
+        self._tasks.append(asyncio.create_task(work, name=name))
 
     def remove(self, method: str, path: str) -> None:
         self._routes.pop((method.upper(), path), None)
@@ -68,6 +75,10 @@ class WebServer:
         global _running
         if _running is self:
             _running = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

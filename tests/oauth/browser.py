@@ -70,15 +70,17 @@ class Browser:
         assert response.status_code == 303, (response.status_code, response.text[:300])
         return response.headers["Location"]
 
-    async def open_callback(self, location: str) -> httpx.Response:
-        """GET the bot's callback through its TLS front: the test name -> 127.0.0.1."""
+    async def open_callback(self, location: str, language: str | None = None) -> httpx.Response:
+        """GET the bot's callback through its TLS front: the test name -> 127.0.0.1
+        (`language`: the browser's ``Accept-Language``)."""
         parts = urlsplit(location)
         host = parts.hostname or ""
         local = location.replace(f"//{parts.netloc}", f"//127.0.0.1:{parts.port}", 1)
+        headers = {"Host": parts.netloc}
+        if language:
+            headers["Accept-Language"] = language
         async with httpx.AsyncClient(verify=self._verify(), timeout=30) as http:
-            return await http.get(
-                local, headers={"Host": parts.netloc}, extensions={"sni_hostname": host}
-            )
+            return await http.get(local, headers=headers, extensions={"sni_hostname": host})
 
     def _verify(self) -> Any:
         import ssl

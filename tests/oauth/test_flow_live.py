@@ -10,23 +10,38 @@ from sqlalchemy import update
 from chatbot.storage.schema import oauth_states
 from tests.accounts.conftest import Bot
 from tests.conversation.harness import texts
-from tests.oauth.live import click, get_link, open_page
+from tests.oauth.live import click, code_on, get_link, open_page, waiting_tokens
 from tests.servers.oauth_net import OAuthNetwork
 
 
 async def test_connect_through_oauth(oauth_bot: Bot, oauth_network: OAuthNetwork) -> None:
+    """The link, the approval, the code the page shows sent back in the chat: connected."""
     account = oauth_network.net.create_account("o" + secrets.token_hex(4))
     chat = oauth_bot.chat()
     url, said = await get_link(chat, account.handle)
     assert "Method: Bluesky login (OAuth)" in said
     assert "follow accounts, create lists and starter packs" in said  # what it may do
     assert "The link works once, for 5 minutes." in said  # the server's request lives 5 min
+    assert "the page shows a code: send it here to finish" in said
     status, page = await open_page(oauth_network, await click(oauth_network, url, account))
-    assert status == 200 and "Bluesky account connected" in page, page
-    assert account.handle in page
-    said = texts(chat.new_replies())
+    assert status == 200 and "One last step: send this code in your chat" in page, page
+    assert account.handle in page  # the account that approved: theirs
+    assert "Only send this code in your own chat with the bot" in page
+    assert "The code works once, for 10 minutes." in page
+    code = code_on(page)
+    assert chat.new_replies() == []  # approved, not connected: nothing said yet
+    user = await oauth_bot.services.users.get_or_create("telegram", "alice")
+    assert await oauth_bot.services.accounts.get(user.id, "bluesky") is None
+    said = texts(await chat.say(code.lower().replace("-", " ")))  # typed loosely: fine
     assert f"Connected to Bluesky as {account.handle}, through the Bluesky login" in said
+    connected = await oauth_bot.services.accounts.get(user.id, "bluesky")
+    assert connected is not None and connected.did == account.did
     assert "Bluesky" in texts(await chat.say("/connect"))
+    # the code works once: sent again, refused, and the connection stays as it was
+    said = texts(await chat.say(code))
+    assert "No Bluesky login is waiting for a code in this chat" in said
+    assert await oauth_bot.services.accounts.get(user.id, "bluesky") == connected
+    assert await waiting_tokens(oauth_bot.services) == []
 
 
 async def test_a_link_approved_by_another_account_connects_nothing(
@@ -77,12 +92,13 @@ async def test_replayed_expired_forged_and_refused_links(
     # a good one, then the same callback again (replayed): refused, the first one stays
     url, _ = await get_link(chat, account.handle)
     callback = await click(oauth_network, url, account)
-    status, _ = await open_page(oauth_network, callback)
+    status, page = await open_page(oauth_network, callback)
     assert status == 200
+    assert "Connected to Bluesky" in texts(await chat.say(code_on(page)))
     connected = await services.accounts.get(user.id, "bluesky")
     assert connected is not None
     status, page = await open_page(oauth_network, callback)
-    assert status == 400 and "Link not valid" in page
+    assert status == 400 and "Link not valid" in page and 'class="code"' not in page
     assert await services.accounts.get(user.id, "bluesky") == connected
 
     # a forged state: refused, no one told

@@ -14,19 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
-from atproto_client.exceptions import UnauthorizedError
 
-from chatbot.oauth.authserver import ClientAuth, post
-from chatbot.oauth.client import oauth_client
-from chatbot.oauth.http import oauth_http
-from chatbot.oauth.keys import ClientKeyStore
 from devtools.archivegen import ArchiveSpec, generate
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
 from tests.conversation.harness import texts
 from tests.export.matches import bsky
 from tests.export.test_live import records
-from tests.oauth.live import connect, stored_tokens
+from tests.oauth.live import assert_revoked, connect, stored_tokens
 from tests.posts.test_import_live import post_records
 from tests.servers.oauth_net import OAuthNetwork
 
@@ -99,22 +94,7 @@ async def test_follow_list_import_refresh_and_forget(
     await chat.say("/forget")
     assert "deleted" in texts(await chat.press("forget:yes")).lower()
     assert await services.accounts.get(user.id, "bluesky") is None
-    client = oauth_client(services, user.id, third, owner.handle)
-    try:
-        with pytest.raises(UnauthorizedError):
-            await client.com.atproto.server.get_session()
-    finally:
-        await client.request.close()
-    key = await ClientKeyStore(services.db, services.secrets).get(third.client_kid)
-    assert key is not None
-    async with oauth_http(services.settings) as http:
-        status, data = await post(
-            http, third.token_endpoint,
-            {"grant_type": "refresh_token", "refresh_token": third.refresh_token},
-            issuer=third.issuer, client=ClientAuth(third.client_id, key.kid, key.key),
-            dpop_key=third.dpop_key,
-        )  # fmt: skip
-    assert status == 400 and data.get("error") == "invalid_grant", (status, data)
+    await assert_revoked(services, third, owner.handle)
 
 
 async def test_granular_scopes_are_enough_for_the_writers(
