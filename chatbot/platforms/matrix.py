@@ -2,7 +2,8 @@
 
 * Login once, then reuse the device and crypto store (see `matrix_session`).
 * A background sync loop; the first sync only catches up (nothing from before start-up
-  is answered), and events from before the bot joined a room are ignored.
+  is answered), and events from before the bot joined a room are ignored. The sync
+  position survives restarts in both modes (`matrix_sync`), so nothing is replayed.
 * Invites are accepted automatically; joining a group room after an invite, and being
   kicked or banned from one, reach the handlers as `ChatEvent`s (see `matrix_membership`).
   The bot's own events and every ``m.notice`` are ignored (``m.notice`` is the bot
@@ -54,6 +55,7 @@ from chatbot.platforms.matrix_events import (
 from chatbot.platforms.matrix_membership import own_removals, removed_by_others
 from chatbot.platforms.matrix_platform import MatrixPlatform
 from chatbot.platforms.matrix_session import login, make_client, store_dir
+from chatbot.platforms.matrix_sync import SyncPosition, catch_up_timeout_ms, newest_event_times
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class MatrixAdapter:
         self.settings = settings
         self.dispatcher = dispatcher
         self._store = store_dir(settings)
+        self._position = SyncPosition(self._store)
         self.client = make_client(settings, self._store)
         self.matrix = MatrixPlatform(
             self.client,
@@ -102,8 +105,13 @@ class MatrixAdapter:
         client.add_event_callback(self._on_undecrypted, MegolmEvent)
         client.add_to_device_callback(self._on_room_key, (RoomKeyEvent, ForwardedRoomKeyEvent))
         client.add_response_callback(self._on_sync, SyncResponse)
-        # Catch up without answering anything from before start-up.
-        await client.sync(timeout=0, sync_filter=FIRST_SYNC_FILTER, full_state=True)
+        # Catch up without answering anything from before start-up, from where the last
+        # run stopped (nio's crypto store knows it only with encryption on).
+        if not client.loaded_sync_token:
+            client.loaded_sync_token = self._position.load()
+        timeout = catch_up_timeout_ms()
+        await client.sync(timeout=timeout, sync_filter=FIRST_SYNC_FILTER, full_state=True)
+        self._position.save(client.next_batch)
         for room_id in client.rooms:
             self.matrix.joined_at.setdefault(room_id, 0)
         for room_id, invited in list(client.invited_rooms.items()):
@@ -211,7 +219,11 @@ class MatrixAdapter:
             self.matrix.joined_at.pop(room.room_id, None)
 
     async def _on_sync(self, response: SyncResponse) -> None:
-        """Kicks and bans of the bot (nio leaves a sync's left rooms to us)."""
+        """Save the position; rooms joined unseen; kicks and bans of the bot (nio leaves a
+        sync's left rooms to us)."""
+        self._position.save(response.next_batch)
+        for room_id, newest in newest_event_times(response.rooms.join).items():
+            self.matrix.joined_at.setdefault(room_id, newest)  # its join was not in view
         if not self._ready:
             return
         for room_id, event in own_removals(response, self.client.user_id).items():

@@ -54,8 +54,10 @@ class BotProcess:
         localpart: str = BOT_LOCALPART,
         *,
         use_token: bool = False,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.server = server
+        self.extra_env = dict(extra_env or {})
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         self.data_dir = home / "data"
@@ -83,6 +85,7 @@ class BotProcess:
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             **self.credentials,
         )
+        env.update(self.extra_env)
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
