@@ -22,6 +22,7 @@ import pytest
 from chatbot.i18n import translator
 from tests.e2e.matrix.conftest import BotProcess, people_on, running_bot
 from tests.e2e.matrix.driver import MatrixUser, as_shown
+from tests.e2e.modes import modes, not_private
 from tests.servers.synapse import SynapseServer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -100,3 +101,7 @@ async def test_a_restart_replays_nothing_and_answers_at_once(
     assert not any(renamed in text for text in after[group])
     welcome = as_shown(EN("start.welcome"))
     assert sum(welcome in text for text in after[direct]) == 1
+    # the session, the sync position and (encrypted) the crypto store: private, though
+    # the bot was started under umask 022
+    assert (bot.data_dir / "matrix" / "sync.token").exists()
+    assert not_private(modes(bot.data_dir, bot.config_dir)) == []
