@@ -126,6 +126,8 @@ class Settings(BaseSettings):
 
     # organisations (issue 6): days a group's shared data outlives the bot's removal
     org_retention_days: int = Field(30, ge=0, le=3650)
+    # hours a join link (/join) works; /group newlink replaces it at once (issue 11)
+    join_link_hours: int = Field(168, ge=1, le=24 * 365)
 
     # follow jobs (issue 5 §3): share of Bluesky's 5,000 points/h and 35,000/day to use,
     # applyWrites batch size, and pacing over the hour (off only for local test networks)

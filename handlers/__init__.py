@@ -98,7 +98,7 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("profile", profile.pressed, private_only=True)
     registry.add_callback("posts", import_posts.pressed, private_only=True)
     registry.add_callback("org", group.pressed)
-    registry.event_handler = join.bot_event
+    registry.event_handler = join.chat_event
     registry.file_handler = file_received
     # free text: the next step of /connect when one is expected, otherwise a hint
     registry.text_handler = connect.text_router(start.free_text)

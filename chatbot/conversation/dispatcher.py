@@ -21,7 +21,7 @@ from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import negotiate, translator
 from chatbot.ops import metrics
 from chatbot.outages import OUTAGES
-from chatbot.platforms.base import IncomingMessage, Platform, Text
+from chatbot.platforms.base import ChatEvent, IncomingMessage, Platform, Text
 
 if TYPE_CHECKING:  # the services depend on the conversation package, not the other way
     from chatbot.services import Services
@@ -162,7 +162,13 @@ class Dispatcher:
         if handler is None:
             return
         try:
-            user = await self.services.users.get_or_create(platform.name, message.user.user_id)
+            if message.event == ChatEvent.MEMBER_LEFT:  # only people the bot knows matter
+                found = await self.services.users.find(platform.name, message.user.user_id)
+                if found is None:
+                    return
+                user = found
+            else:
+                user = await self.services.users.get_or_create(platform.name, message.user.user_id)
             language = negotiate(user.language, None, self.services.settings.default_language)
             await handler(Context(message, platform, self.services, user, translator(language)))
         except Exception:

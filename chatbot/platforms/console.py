@@ -86,6 +86,9 @@ class ConsolePlatform:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return False  # the console is one private chat: it has no groups
 
+    async def is_chat_member(self, chat: ChatRef, user: UserRef) -> bool:
+        return False
+
     def _save(self, name: str, data: bytes) -> Path:
         private_dir(self._files_dir)
         path = self._files_dir / name

@@ -210,7 +210,13 @@ class MatrixAdapter:
 
     async def _on_member(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
         if event.state_key != self.client.user_id:
-            if self._ready and event.membership in ("leave", "ban") and room.member_count <= 1:
+            gone = self._ready and event.membership in ("leave", "ban")
+            if gone and event.prev_membership == "join" and room.room_id in self.matrix.joined_at:
+                member = UserRef("matrix", event.state_key)  # left, kicked or banned
+                chat = self.matrix.chat_ref(room.room_id)
+                self._spawn(self._dispatch(IncomingMessage(
+                    chat, member, event.event_id, event=ChatEvent.MEMBER_LEFT)))  # fmt: skip
+            if gone and room.member_count <= 1:
                 self._spawn(self._leave(room.room_id))  # everyone else left: tidy up
             return
         if event.membership == "join" and event.prev_membership != "join":
