@@ -10,6 +10,7 @@ from chatbot.conversation.registry import Command, CommandRegistry, Handler
 from handlers import (
     archive,
     connect,
+    connect_flow,
     consent,
     directory_admin,
     export,
@@ -51,8 +52,9 @@ async def file_received(ctx: Context) -> None:
 def build_registry() -> CommandRegistry:
     registry = CommandRegistry()
 
-    def personal(name: str, handler: Handler, usage: str = "") -> None:
-        registry.add(Command(name, handler, f"help.cmd.{name}", usage, private_only=True))
+    def personal(name: str, handler: Handler, usage: str = "", secret: int | None = None) -> None:
+        registry.add(Command(name, handler, f"help.cmd.{name}", usage, private_only=True,
+                             secret_args=secret))  # fmt: skip
 
     registry.add(Command("start", start.start, "help.cmd.start", hidden=True))
     registry.add(Command("help", start.help_, "help.cmd.help"))
@@ -63,7 +65,7 @@ def build_registry() -> CommandRegistry:
     personal("findable", consent.findable, "[on|off]")
     personal("unlink", consent.unlink, f"[{NETWORK}]")
     personal("notify", consent.notify, "[on|off]")
-    personal("connect", connect.connect, f"[{NETWORK}]")
+    personal("connect", connect.connect, f"[{NETWORK}]", secret=1)  # after the network
     personal("disconnect", connect.disconnect, NETWORK)
     personal("follow", follow.follow, f"{NETWORK} [verified|likely]")
     personal("status", follow.status)
@@ -102,4 +104,5 @@ def build_registry() -> CommandRegistry:
     registry.file_handler = file_received
     # free text: the next step of /connect when one is expected, otherwise a hint
     registry.text_handler = connect.text_router(start.free_text)
+    registry.secret_steps = connect_flow.SECRET_STEPS  # they delete the password themselves
     return registry
