@@ -1,8 +1,9 @@
 """Everything the bot writes is private whatever the umask: files 0600, folders 0700.
 
 `chatbot console` runs under umask 022 (where a plain open() makes 0644 files) through
-an upload, a summary, the exports and the profile preview; then every path it created, in
-the data folder and beside the key, is checked. The SQLite companions (``-wal``, ``-shm``)
+an upload, a summary, the exports, an archive with profile pictures (kept for /profile)
+and the profile preview; then every path it created, in the data folder and beside the
+key, is checked. The SQLite companions (``-wal``, ``-shm``)
 are checked while a connection holds them open. Threat model §4.13.
 """
 
@@ -21,6 +22,7 @@ from chatbot.private_files import tighten
 from chatbot.storage.db import Database
 from devtools.archivegen import ArchiveSpec, generate
 from tests.e2e.modes import modes, not_private
+from tests.profile.archive import picture, profile_archive
 
 CHATBOT = Path(sys.executable).with_name("chatbot")
 
@@ -28,12 +30,14 @@ CHATBOT = Path(sys.executable).with_name("chatbot")
 def test_a_console_run_under_umask_022_creates_only_private_paths(tmp_path: Path) -> None:
     archive = generate(ArchiveSpec(era="H", tweets=30, followers=6, following=6, seed=5),
                        tmp_path / "archive.zip").path  # fmt: skip
+    pictures = profile_archive(tmp_path / "profile.zip", avatar=picture(400, 400),
+                               banner=picture(1500, 500))  # fmt: skip
     data, config = tmp_path / "data", tmp_path / "config"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.pop("DATABASE_URL", None)
     env.update(CHATBOT_DATA_DIR=str(data), CHATBOT_MATCHING_OFFLINE="true", LANG="C.UTF-8",
                XDG_CONFIG_HOME=str(config))  # fmt: skip
-    script = f"/upload {archive}\n/summary\n/export all\n/profile\n"
+    script = f"/upload {archive}\n/summary\n/export all\n/upload {pictures}\n/profile\n"
     done = subprocess.run(
         [str(CHATBOT), "console"], input=script, capture_output=True, text=True, env=env,
         cwd=tmp_path, timeout=180, check=False, umask=0o022,
@@ -42,7 +46,8 @@ def test_a_console_run_under_umask_022_creates_only_private_paths(tmp_path: Path
     assert "[image]" in done.stdout  # the chart was written to console-files
     found = modes(data, config)
     names = {path.name for path in found}
-    assert {"chatbot.sqlite3", "uploads", "console-files", "secret.key"} <= names, names
+    expected = {"chatbot.sqlite3", "uploads", "console-files", "exports", "secret.key"}
+    assert expected | {"profiles", "avatar.jpg"} <= names, names
     assert not_private(found) == []
     assert not any(path.name == "secret.key" for path in data.rglob("*"))
 
