@@ -80,6 +80,11 @@ def load_key(settings: Settings) -> bytes:
 def read_key_file(path: Path) -> bytes:
     try:
         return path.read_bytes().strip()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"there is no secret key file at {path}: put the key there (mode 0600), or set "
+            "CHATBOT_SECRET_KEY"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"cannot read the secret key file {path}: {exc.strerror or exc}; make it "
@@ -160,16 +165,28 @@ def _check_mode(path: Path, settings: Settings) -> None:
         )
 
 
+def _legacy_key(legacy: Path) -> bytes | None:
+    """The old key file's content; None once it is gone (another process moved it)."""
+    try:
+        return read_key_file(legacy) if legacy.exists() else None
+    except ConfigError:
+        if not legacy.exists():
+            return None
+        raise
+
+
 def _move_legacy(legacy: Path, path: Path) -> None:
     """The key an earlier version generated beside the database moves out of the data dir."""
-    key = read_key_file(legacy)
+    key = _legacy_key(legacy)
+    if key is None:
+        return  # moved by another process starting at the same time
     create_private_file(path, lambda: key)
     if read_key_file(path) != key:  # another start created a different key meanwhile
         raise ConfigError(
             f"{path} appeared with another key while the one in {legacy} was being moved "
             "there; keep the right one (sessions were encrypted with it) and start again"
         )
-    legacy.unlink()
+    legacy.unlink(missing_ok=True)
     log.warning(
         "SECURITY: moved the secret key out of the data directory, from %s to %s: back it "
         "up separately from the data (without it, users must /connect again), or set "
@@ -181,16 +198,17 @@ def _move_legacy(legacy: Path, path: Path) -> None:
 
 def _retire_legacy(legacy: Path, key: bytes, origin: str) -> None:
     """Delete the data directory's old copy of `key`; stop if it holds another key."""
-    if not legacy.exists():
+    old = _legacy_key(legacy)
+    if old is None:
         return
-    if read_key_file(legacy) != key:
+    if old != key:
         raise ConfigError(
             f"{legacy} holds an older secret key that differs from {origin}: the sessions "
             "and tokens encrypted with it would be lost. Configure that key instead (move "
             "the file out of the data directory and point CHATBOT_SECRET_KEY_FILE at it), "
             "or delete the file to accept that users /connect their accounts again"
         )
-    legacy.unlink()
+    legacy.unlink(missing_ok=True)
     log.warning(
         "SECURITY: deleted %s, a copy of the secret key (%s) inside the data directory",
         legacy,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,13 @@ def test_a_configured_key_retires_the_same_old_copy_and_refuses_another(
     with pytest.raises(ConfigError, match="would be lost"):
         SecretBox.from_settings(other)
     assert legacy.exists()  # kept: the operator decides
+
+
+def test_processes_starting_together_move_the_old_key_once(settings: Settings) -> None:
+    """A front end and its workers start at once on the same data folder."""
+    legacy = _key_file(settings.data_dir / LEGACY_KEY_FILE)
+    token = SecretBox(legacy.read_bytes()).encrypt(b"stored session")
+    with ThreadPoolExecutor(8) as pool:
+        boxes = list(pool.map(lambda _: SecretBox.from_settings(settings), range(8)))
+    assert all(box.decrypt(token) == b"stored session" for box in boxes)
+    assert not legacy.exists()
