@@ -30,6 +30,7 @@ from nio import (
     ForwardedRoomKeyEvent,
     InviteMemberEvent,
     JoinError,
+    LocalProtocolError,
     MatrixRoom,
     MegolmEvent,
     ProfileGetDisplayNameResponse,
@@ -43,15 +44,18 @@ from nio import (
 
 from chatbot.config import ArchiveLimits, Settings
 from chatbot.conversation import Dispatcher
+from chatbot.conversation.secret_guard import holds_app_password
 from chatbot.platforms.base import ChatEvent, IncomingMessage, Platform, UserRef
 from chatbot.platforms.matrix_events import (
     BotNames,
     attachment_from_content,
+    edited_text,
     is_edit,
     looks_like_archive,
     parse_text,
     reply_target,
 )
+from chatbot.platforms.matrix_keys import LateKeys
 from chatbot.platforms.matrix_membership import own_removals, removed_by_others
 from chatbot.platforms.matrix_platform import MatrixPlatform
 from chatbot.platforms.matrix_session import login, make_client, store_dir
@@ -88,7 +92,7 @@ class MatrixAdapter:
         self._ready = False
         self._sync_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._undecrypted: dict[str, list[tuple[MatrixRoom, MegolmEvent]]] = {}
+        self._late_keys = LateKeys(self.client)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -141,7 +145,11 @@ class MatrixAdapter:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                if isinstance(exc, LocalProtocolError) and "No key query" in str(exc):
+                    # nio's race: a reply's send made the key query the loop planned
+                    log.info("matrix: sync loop restarted (%s)", exc)
+                    continue
                 log.exception("matrix: sync failed; retrying in %.0f s", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
@@ -258,7 +266,15 @@ class MatrixAdapter:
         if joined is None or event.server_timestamp < joined:
             return  # from before the bot joined
         content = event.source.get("content") or {}
-        if content.get("msgtype") == "m.notice" or is_edit(content):
+        if content.get("msgtype") == "m.notice":
+            return
+        if is_edit(content):  # never a command again; only a password it adds matters
+            edited = edited_text(content)
+            if edited is not None and holds_app_password(edited):
+                user = UserRef("matrix", event.sender, display_name=room.user_name(event.sender))
+                chat, edit_id = self.matrix.chat_ref(room.room_id), event.event_id
+                edit = IncomingMessage(chat, user, edit_id, text=edited, addressed=False)
+                self._spawn(self._dispatch(edit))
             return
         message = self._incoming(room, event, content)
         if message is not None:
@@ -307,25 +323,10 @@ class MatrixAdapter:
     # -- late room keys --------------------------------------------------------------
 
     async def _on_undecrypted(self, room: MatrixRoom, event: MegolmEvent) -> None:
-        if not self._ready or event.sender == self.client.user_id:
-            return
-        pending = self._undecrypted.setdefault(event.session_id, [])
-        pending.append((room, event))
-        del pending[:-20]
-        while len(self._undecrypted) > 500:
-            self._undecrypted.pop(next(iter(self._undecrypted)))
-        log.info("matrix: waiting for the key of an event in %s", room.room_id)
-        try:
-            await self.client.request_room_key(event)  # ask the sender's devices again
-        except Exception as exc:  # already requested, or no store: the key may still come
-            log.debug("matrix: room key request not sent: %r", exc)
+        if self._ready and event.sender != self.client.user_id:
+            await self._late_keys.wait(room, event)
 
     async def _on_room_key(self, event: Any) -> None:
-        for room, megolm in self._undecrypted.pop(getattr(event, "session_id", ""), []):
-            try:
-                decrypted = self.client.decrypt_event(megolm)
-            except Exception:
-                log.warning("matrix: an event stayed undecryptable", exc_info=True)
-                continue
+        for room, decrypted in self._late_keys.arrived(event):
             if isinstance(decrypted, MESSAGE_EVENTS):
                 await self._on_message(room, decrypted)

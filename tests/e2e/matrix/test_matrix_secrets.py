@@ -4,7 +4,8 @@ sender told in a direct room the bot opens (threat model §4.11).
 With the room's default power levels the bot (level 0) cannot redact other people's events
 (``redact``: 50): the sender is told to delete the message and revoke the password. Once
 the room's creator raises the bot to 50, the next such message is redacted and the sender
-told to revoke it. The room reads nothing about it, encrypted or not.
+told to revoke it; so is an edit that adds one. The room reads nothing about it,
+encrypted or not.
 """
 
 from __future__ import annotations
@@ -61,6 +62,17 @@ async def test_a_password_in_a_room_is_redacted_when_the_bot_may(
     second = await bob.send_text(group, f"!connect bluesky bob.test {PASSWORD}")
     await bob.wait_text(direct, bot.user_id, warning("secrets.group.deleted"), mark)
     assert await redacted(alice, group, second)
+
+    # an edit that adds a password: the edit is redacted too (clients show the original)
+    mark = bob.mark(direct)
+    hello = await bob.send_text(group, "hello all")
+    edit = await bob._send(group, {
+        "msgtype": "m.text", "body": f"* hello all {PASSWORD}",
+        "m.new_content": {"msgtype": "m.text", "body": f"hello all {PASSWORD}"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": hello},
+    })  # fmt: skip
+    await bob.wait_text(direct, bot.user_id, warning("secrets.group.deleted"), mark)
+    assert await redacted(alice, group, edit) and not await redacted(alice, group, hello)
 
     assert alice.from_user(group, bot.user_id, start) == []  # nothing said in the room
     assert not any(PASSWORD in str(getattr(e, "body", "")) for e in bob.messages[direct])
