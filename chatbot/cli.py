@@ -21,6 +21,7 @@ import orjson
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, load_settings
+from chatbot.private_files import restrict_umask
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"chatbot: {exc}", file=sys.stderr)
         return 2
     _logging(settings)
+    restrict_umask()  # every file and folder the bot creates: 0600 / 0700 (issue 11)
     try:
         if command == "console":
             asyncio.run(_console(settings))

@@ -26,6 +26,13 @@ def default_data_dir() -> Path:
     return Path(base) / "x-migration-chatbot"
 
 
+def default_key_file() -> Path:
+    """Where the generated secret key lives when none is configured: the per-user config
+    directory (XDG), never the data directory (a copy of that alone must decrypt nothing)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "x-migration-chatbot" / "secret.key"
+
+
 class ConfigError(Exception):
     """The configuration is invalid; the message tells the operator how to fix it."""
 
@@ -125,6 +132,8 @@ class Settings(BaseSettings):
 
     # organisations (issue 6): days a group's shared data outlives the bot's removal
     org_retention_days: int = Field(30, ge=0, le=3650)
+    # hours a join link (/join) works; /group newlink replaces it at once (issue 11)
+    join_link_hours: int = Field(168, ge=1, le=24 * 365)
 
     # follow jobs (issue 5 §3): share of Bluesky's 5,000 points/h and 35,000/day to use,
     # applyWrites batch size, and pacing over the hour (off only for local test networks)
@@ -133,8 +142,13 @@ class Settings(BaseSettings):
     follow_pace: bool = True
 
     # connected accounts (issue 5): the key that encrypts sessions and tokens at rest
-    # (url-safe base64 Fernet key; generated into <data_dir>/secret.key when unset)
+    # (url-safe base64 Fernet key), or the file holding it; when neither is set it is
+    # generated into default_key_file(), outside the data dir (chatbot/secret_key.py)
     secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
+    # production: refuse to start without an explicit key, or with one inside the data
+    # dir or readable by others (development only warns)
+    production: bool = False
     bluesky_resolver_url: str | None = None  # com.atproto.identity.resolveHandle host
     bluesky_plc_url: str = "https://plc.directory"  # DID documents of did:plc
     # addresses or CIDR ranges outbound requests may reach although they are not public

@@ -15,6 +15,7 @@ from chatbot.matching.model import Match
 from chatbot.networks.egress import Egress
 from chatbot.networks.types import BlueskyReader, MastodonReader, XOembed
 from chatbot.parsing import ParserPool
+from chatbot.private_files import private_dir, tighten
 from chatbot.secrets import SecretBox
 from chatbot.storage.accounts import AccountStore
 from chatbot.storage.archives import ArchiveStore
@@ -57,9 +58,9 @@ class Services:
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:
         """Create the data directory, migrate the database, start the parser pool."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-        settings.uploads_dir.chmod(0o700)
+        private_dir(settings.data_dir)  # 0700, and the bot's files in it 0600 (issue 11)
+        private_dir(settings.uploads_dir)
+        tighten(settings.data_dir, [p for p in (settings.matrix_store_path,) if p])
         box = SecretBox.from_settings(settings)
         db = Database(settings.sqlalchemy_url)
         await db.migrate()

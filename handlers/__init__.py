@@ -11,6 +11,7 @@ from handlers import (
     archive,
     blocks,
     connect,
+    connect_flow,
     consent,
     directory_admin,
     export,
@@ -53,8 +54,9 @@ async def file_received(ctx: Context) -> None:
 def build_registry() -> CommandRegistry:
     registry = CommandRegistry()
 
-    def personal(name: str, handler: Handler, usage: str = "") -> None:
-        registry.add(Command(name, handler, f"help.cmd.{name}", usage, private_only=True))
+    def personal(name: str, handler: Handler, usage: str = "", secret: int | None = None) -> None:
+        registry.add(Command(name, handler, f"help.cmd.{name}", usage, private_only=True,
+                             secret_args=secret))  # fmt: skip
 
     registry.add(Command("start", start.start, "help.cmd.start", hidden=True))
     registry.add(Command("help", start.help_, "help.cmd.help"))
@@ -65,7 +67,7 @@ def build_registry() -> CommandRegistry:
     personal("findable", consent.findable, "[on|off]")
     personal("unlink", consent.unlink, f"[{NETWORK}]")
     personal("notify", consent.notify, "[on|off]")
-    personal("connect", connect.connect, f"[{NETWORK}]")
+    personal("connect", connect.connect, f"[{NETWORK}]", secret=1)  # after the network
     personal("disconnect", connect.disconnect, NETWORK)
     personal("follow", follow.follow, f"{NETWORK} [verified|likely]")
     personal("status", follow.status)
@@ -104,8 +106,9 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("blk", blocks.pressed, private_only=True)
     registry.add_callback("undo", undo.pressed, private_only=True)
     registry.add_callback("org", group.pressed)
-    registry.event_handler = join.bot_event
+    registry.event_handler = join.chat_event
     registry.file_handler = file_received
     # free text: the next step of /connect when one is expected, otherwise a hint
     registry.text_handler = connect.text_router(start.free_text)
+    registry.secret_steps = connect_flow.SECRET_STEPS  # they delete the password themselves
     return registry

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from chatbot.accounts import ConnectFailed
 from chatbot.accounts import bluesky as accounts
-from chatbot.conversation import Context
+from chatbot.conversation import Context, secret_guard
 from chatbot.conversation.pending import Pending
 from chatbot.oauth import OAuthError, scopes
 from chatbot.oauth.codes import looks_shown
@@ -75,9 +75,9 @@ async def _got_handle(ctx: Context, text: str, *, oauth: bool = False) -> None:
         await ctx.say("connect.bluesky.handle_first")
         return
     handle = accounts.normalize_handle(text)
-    if handle is None:
+    if handle is None:  # not a handle: maybe a password, deleted first and never echoed
         await _expect_handle(ctx, oauth=oauth)
-        await ctx.say("connect.bluesky.bad_handle")  # never echoed: it may be a password
+        await secret_guard.refuse_input(ctx, "connect.bluesky.bad_handle")
         return
     if oauth:
         await flow.done(ctx)
@@ -131,7 +131,7 @@ async def _log_in(ctx: Context, handle_text: str, password: str) -> None:
     await flow.done(ctx)
     await flow.delete_secret_message(ctx)  # first: whatever happens next
     handle = accounts.normalize_handle(handle_text)
-    if handle is None:
+    if handle is None:  # the message is deleted already
         await ctx.say("connect.bluesky.bad_handle")
         return
     await ctx.say("connect.bluesky.checking", handle=handle)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from chatbot.accounts import ConnectFailed
 from chatbot.accounts import mastodon as accounts
-from chatbot.conversation import Context
+from chatbot.conversation import Context, secret_guard
 from chatbot.conversation.pending import Pending
 from chatbot.orgs.publish import refresh_user
 from handlers import connect_flow as flow
+
+CODE = re.compile(r"[A-Za-z0-9_~.-]{1,512}")  # OAuth codes: RFC 6749 VSCHAR, in practice
 
 
 async def start(ctx: Context, args: tuple[str, ...]) -> None:
@@ -33,7 +37,11 @@ async def _authorize(ctx: Context, text: str) -> None:
         url = accounts.instance_url(text, allow_http=allow_http)
         auth = await accounts.start_authorization(ctx.services, url)
     except ConnectFailed as exc:
-        await ctx.say(f"connect.error.{exc.reason}", network="Mastodon")
+        if exc.reason == "bad_instance":  # not an address: maybe a password, never echoed
+            await flow.expect(ctx, "mastodon_instance")
+            await secret_guard.refuse_input(ctx, "connect.error.bad_instance")
+        else:
+            await ctx.say(f"connect.error.{exc.reason}", network="Mastodon")
         return
     await flow.expect(ctx, "mastodon_code", auth=auth)
     await ctx.say("connect.mastodon.open_link", url=auth.url, instance=url.split("://")[1])
@@ -42,8 +50,8 @@ async def _authorize(ctx: Context, text: str) -> None:
 async def _exchange(ctx: Context, pending: Pending, code: str) -> None:
     auth = flow.authorization(pending)
     assert auth is not None
-    if not code or " " in code or len(code) > 512:
-        await ctx.say("connect.error.wrong_code", network="Mastodon")
+    if not CODE.fullmatch(code):  # not a code: maybe a password, deleted, never echoed
+        await secret_guard.refuse_input(ctx, "connect.error.wrong_code", network="Mastodon")
         return
     try:
         acct = await accounts.finish_authorization(ctx.services, ctx.user.id, auth, code)

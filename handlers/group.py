@@ -3,8 +3,9 @@
 ``/group`` alone shows the organisation. Admin subcommands: ``setup NAME…``, ``lang fr en``,
 ``account bluesky HANDLE`` / ``account mastodon USER@INSTANCE``, ``roster`` (a CSV sent in
 private), ``audience``, ``digest on|off``, ``starterpack [NAME]``, ``list [NAME]``,
-``mastodon``, ``announce`` and ``delete``. Anything that names people goes to the admin's
-private chat; the group sees confirmations and aggregates only.
+``mastodon``, ``announce``, ``newlink`` (a new join link) and ``delete``. Anything that
+names people goes to the admin's private chat; the group sees confirmations and
+aggregates only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from handlers import group_artefacts, group_roster, join
 from handlers.group_common import current_org, is_admin, org_t, say
 
 ADMIN = {"setup", "lang", "account", "roster", "audience", "digest", "starterpack", "list",
-         "mastodon", "announce", "delete"}  # fmt: skip
+         "mastodon", "announce", "delete", "newlink"}  # fmt: skip
 NAME_MAX = 200
 
 
@@ -47,6 +48,7 @@ async def group(ctx: Context) -> None:
         "list": group_artefacts.bluesky_list,
         "mastodon": group_artefacts.mastodon,
         "announce": group_artefacts.announce,
+        "newlink": join.new_link,
     }
     handler = handlers.get(what)
     if handler is None:

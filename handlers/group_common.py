@@ -34,11 +34,7 @@ is_admin = is_group_admin
 
 async def private_chat(ctx: Context) -> ChatRef | None:
     """The user's private chat with the bot, where one is known or can be opened."""
-    if ctx.chat.is_private:
-        return ctx.chat
-    if ctx.user.private_chat_id:
-        return ChatRef(ctx.platform.name, ctx.user.private_chat_id, is_private=True)
-    return await ctx.platform.open_private_chat(ctx.message.user)
+    return await ctx.private_chat()
 
 
 async def need_private(ctx: Context, t: Translator) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatbot.conversation import Context
+from chatbot.conversation import Context, secret_guard
 from chatbot.conversation.dispatcher import FROM_GROUP
 from handlers import join
 
@@ -10,6 +10,9 @@ from handlers import join
 async def start(ctx: Context) -> None:
     if ctx.chat.is_private and ctx.args[:1] == (FROM_GROUP,):
         await ctx.say("group.private_hello")  # arrived through the link given in a group
+        return
+    if ctx.chat.is_private and ctx.args[:1] == (secret_guard.SECRET_WARNING,):
+        await secret_guard.from_group_link(ctx)  # a message in a group may hold a secret
         return
     if ctx.chat.is_private and ctx.args and ctx.args[0].startswith(join.JOIN_PREFIX):
         await join.start_join(ctx, ctx.args[0])  # the deep link of /join in a group

@@ -40,6 +40,8 @@ def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         if name.startswith("CHATBOT_") and not name.startswith("CHATBOT_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    # the generated secret key lives outside the data dir: in this test's own config dir
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(data_dir.parent / "config"))
     return Settings(_env_file=None, data_dir=data_dir, matching_offline=True)  # type: ignore[call-arg]
 
 

@@ -53,6 +53,14 @@ class Context:
         """(platform, user id): the key of this user's pending steps and state."""
         return (self.platform.name, self.message.user.user_id)
 
+    async def private_chat(self) -> ChatRef | None:
+        """The sender's private chat with the bot, where one is known or can be opened."""
+        if self.chat.is_private:
+            return self.chat
+        if self.user.private_chat_id:
+            return ChatRef(self.platform.name, self.user.private_chat_id, is_private=True)
+        return await self.platform.open_private_chat(self.message.user)
+
     async def reply(self, reply: Reply, chat: ChatRef | None = None) -> SentMessage:
         """Send a reply; buttons become numbered choices where the platform has none."""
         target = chat or self.chat

@@ -3,7 +3,9 @@
 One rule decides whether the bot is addressed (the adapter sets `addressed`); one
 rule keeps personal data out of groups (`private_only` commands and files move to a
 private chat); one error boundary turns any failure into a translated message with a
-reference number, and never lets one user's failure reach another user.
+reference number, and never lets one user's failure reach another user. Before all
+that, a message that may hold a secret where none belongs is deleted (`secret_guard`),
+even when it was not addressed to the bot or its sender is being throttled.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import secrets
 import weakref
 from typing import TYPE_CHECKING
 
+from chatbot.conversation import secret_guard
 from chatbot.conversation.context import Context
 from chatbot.conversation.registry import CommandRegistry, UserFacingError
 from chatbot.conversation.throttle import Throttle
 from chatbot.i18n import negotiate, translator
 from chatbot.ops import metrics
 from chatbot.outages import OUTAGES
-from chatbot.platforms.base import IncomingMessage, Platform, Text
+from chatbot.platforms.base import ChatEvent, IncomingMessage, Platform, Text
 
 if TYPE_CHECKING:  # the services depend on the conversation package, not the other way
     from chatbot.services import Services
@@ -48,6 +51,9 @@ class Dispatcher:
 
     async def handle(self, platform: Platform, message: IncomingMessage) -> None:
         """Handle one event. Events of one user run in order; users run concurrently."""
+        if secret_guard.suspect_in_group(message, self.registry):
+            await self._guard_group(platform, message)
+            return
         if not message.chat.is_private and not message.addressed:
             return
         if message.event is not None:
@@ -57,12 +63,14 @@ class Dispatcher:
         key = (platform.name, message.user.user_id)
         verdict = self.throttle.check(key)
         if verdict != "allowed":
+            await self._dropped(platform, message)
             if verdict == "warn":
                 await self._flood_warning(platform, message, "error.slow_down")
             return
         if message.attachment is not None and message.chat.is_private:
             verdict = self.upload_throttle.check(key)
             if verdict != "allowed":
+                await self._dropped(platform, message)
                 if verdict == "warn":
                     await self._flood_warning(platform, message, "error.upload_slow_down")
                 return
@@ -107,6 +115,8 @@ class Dispatcher:
 
     async def _route(self, ctx: Context) -> None:
         message = ctx.message
+        if ctx.chat.is_private and await secret_guard.in_private(ctx, self.registry):
+            return
         if message.callback is not None:
             await self._route_callback(ctx, message.callback)
             return
@@ -162,12 +172,39 @@ class Dispatcher:
         if handler is None:
             return
         try:
-            user = await self.services.users.get_or_create(platform.name, message.user.user_id)
+            if message.event == ChatEvent.MEMBER_LEFT:  # only people the bot knows matter
+                found = await self.services.users.find(platform.name, message.user.user_id)
+                if found is None:
+                    return
+                user = found
+            else:
+                user = await self.services.users.get_or_create(platform.name, message.user.user_id)
             language = negotiate(user.language, None, self.services.settings.default_language)
             await handler(Context(message, platform, self.services, user, translator(language)))
         except Exception:
             metrics.HANDLER_ERRORS.labels(platform=platform.name).inc()
             log.exception("chat event %s failed on %s", message.event, platform.name)
+
+    async def _guard_group(self, platform: Platform, message: IncomingMessage) -> None:
+        """A group message that may hold a secret: deleted, its sender warned privately
+        (unless they are being throttled: then it is only deleted)."""
+        warn = self.throttle.check((platform.name, message.user.user_id)) == "allowed"
+        try:
+            user = await self.services.users.get_or_create(platform.name, message.user.user_id)
+            language = negotiate(
+                user.language, message.user.language_hint, self.services.settings.default_language
+            )
+            ctx = Context(message, platform, self.services, user, translator(language))
+            await secret_guard.in_group(ctx, warn=warn)
+        except Exception as exc:
+            log.warning("secret guard failed on %s (%s)", platform.name, type(exc).__name__)
+            await secret_guard.delete(platform, message.chat, message.message_id)
+
+    @staticmethod
+    async def _dropped(platform: Platform, message: IncomingMessage) -> None:
+        """A throttled message is not handled; one holding a password is still deleted."""
+        if message.chat.is_private and secret_guard.holds_app_password(message.text):
+            await secret_guard.delete(platform, message.chat, message.message_id)
 
     async def _move_to_private(self, ctx: Context) -> None:
         """Never handle personal data in a group: continue with the member privately."""

@@ -36,6 +36,9 @@ class Command:
         group_admin_only: only the group's own administrators may run it (checked with
             the platform: Telegram administrator rights, Matrix power level >= 50).
         hidden: not listed by ``/help``.
+        secret_args: the position of the first argument that may hold a secret (a
+            password, a token), None when none may: in a group, a message with such an
+            argument is deleted and its sender warned privately (`secret_guard`).
     """
 
     name: str
@@ -48,6 +51,7 @@ class Command:
     group_admin_only: bool = False
     hidden: bool = False
     aliases: tuple[str, ...] = ()
+    secret_args: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class CommandRegistry:
         self.file_handler: Handler | None = None
         self.text_handler: Handler | None = None
         self.event_handler: Handler | None = None  # chat events (`ChatEvent`), no reply
+        # pending steps whose handler expects (and deletes) a secret in the next message
+        self.secret_steps: frozenset[str] = frozenset()
 
     def add(self, command: Command) -> None:
         for name in (command.name, *command.aliases):

@@ -33,6 +33,12 @@ class Organisation:
     last_digest_at: dt.datetime | None
     removed_at: dt.datetime | None
     join_token: str
+    join_token_issued_at: dt.datetime | None = None  # None: issued before expiry existed
+
+    def join_token_expires(self, lifetime: dt.timedelta) -> dt.datetime | None:
+        """When the join token stops working (None: it already has, having no date)."""
+        issued = self.join_token_issued_at
+        return None if issued is None else issued + lifetime
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,13 @@ def _org(row: Any) -> Organisation:
         last_digest_at=row.last_digest_at,
         removed_at=row.removed_at,
         join_token=row.join_token,
+        join_token_issued_at=row.join_token_issued_at,
     )
+
+
+def new_join_token() -> str:
+    """128 random bits in 22 characters of A-Z a-z 0-9 _ - (a Telegram deep-link payload)."""
+    return secrets.token_urlsafe(16)
 
 
 def _now() -> dt.datetime:
@@ -124,7 +136,8 @@ class OrgStore:
                     admin_user_id=admin_user_id,
                     digest=False,
                     created_at=_now(),
-                    join_token=secrets.token_urlsafe(12)[:16],
+                    join_token=new_join_token(),
+                    join_token_issued_at=_now(),
                 )
             )
         created = await self.by_chat(platform, chat_id)
@@ -135,6 +148,12 @@ class OrgStore:
         query = update(organisations).where(organisations.c.id == org_id).values(**values)
         async with self.db.begin() as conn:
             await conn.execute(query)
+
+    async def rotate_join_token(self, org_id: int) -> str:
+        """A new join token, valid from now; the previous one stops working at once."""
+        token = new_join_token()
+        await self._set(org_id, join_token=token, join_token_issued_at=_now())
+        return token
 
     async def set_languages(self, org_id: int, languages: Sequence[str]) -> None:
         await self._set(org_id, languages=list(languages))

@@ -77,6 +77,7 @@ class ChatEvent:
 
     BOT_REMOVED = "bot_removed"  # the bot was removed or banned from a group, or it left
     BOT_ADDED = "bot_added"  # the bot was added to (or invited into and joined) a group
+    MEMBER_LEFT = "member_left"  # `user` left the group, or was removed or banned from it
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,10 @@ class Platform(Protocol):
         """Whether `user` administers the group `chat` (Telegram: creator or administrator;
         Matrix: power level of at least 50). False when it cannot be checked."""
 
+    async def is_chat_member(self, chat: ChatRef, user: UserRef) -> bool:
+        """Whether `user` is in the group `chat` right now (Telegram: creator,
+        administrator or member; Matrix: joined). False when it cannot be checked."""
+
 
 @dataclass
 class RecordingPlatform:
@@ -195,6 +200,7 @@ class RecordingPlatform:
     edits: list[tuple[SentMessage, Text]] = field(default_factory=list)
     deleted: list[tuple[ChatRef, str]] = field(default_factory=list)
     chat_admins: set[str] = field(default_factory=set)  # user ids that administer groups
+    outsiders: set[tuple[str, str]] = field(default_factory=set)  # (chat, user) not in it
     _next_id: int = 0
 
     async def send(self, chat: ChatRef, reply: Reply) -> SentMessage:
@@ -224,6 +230,9 @@ class RecordingPlatform:
 
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return not chat.is_private and user.user_id in self.chat_admins
+
+    async def is_chat_member(self, chat: ChatRef, user: UserRef) -> bool:
+        return not chat.is_private and (chat.chat_id, user.user_id) not in self.outsiders
 
     def texts(self) -> list[str]:
         """Every text sent, in order (for tests)."""

@@ -33,6 +33,7 @@ from chatbot.platforms.base import (
     Text,
     UserRef,
 )
+from chatbot.private_files import private_dir
 
 
 class ConsolePlatform:
@@ -56,7 +57,7 @@ class ConsolePlatform:
             path = self._save(reply.name, reply.data)
             self._print(f"[image] {path}" + (f" — {reply.caption}" if reply.caption else ""))
         elif isinstance(reply, Document):
-            self._files_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self._files_dir)
             path = self._files_dir / reply.name
             shutil.copyfile(reply.path, path)
             self._print(f"[file] {path}" + (f" — {reply.caption}" if reply.caption else ""))
@@ -85,8 +86,11 @@ class ConsolePlatform:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return False  # the console is one private chat: it has no groups
 
+    async def is_chat_member(self, chat: ChatRef, user: UserRef) -> bool:
+        return False
+
     def _save(self, name: str, data: bytes) -> Path:
-        self._files_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self._files_dir)
         path = self._files_dir / name
         path.write_bytes(data)
         return path

@@ -2,7 +2,8 @@
 
 * Login once, then reuse the device and crypto store (see `matrix_session`).
 * A background sync loop; the first sync only catches up (nothing from before start-up
-  is answered), and events from before the bot joined a room are ignored.
+  is answered), and events from before the bot joined a room are ignored. The sync
+  position survives restarts in both modes (`matrix_sync`), so nothing is replayed.
 * Invites are accepted automatically; joining a group room after an invite, and being
   kicked or banned from one, reach the handlers as `ChatEvent`s (see `matrix_membership`).
   The bot's own events and every ``m.notice`` are ignored (``m.notice`` is the bot
@@ -29,6 +30,7 @@ from nio import (
     ForwardedRoomKeyEvent,
     InviteMemberEvent,
     JoinError,
+    LocalProtocolError,
     MatrixRoom,
     MegolmEvent,
     ProfileGetDisplayNameResponse,
@@ -42,18 +44,22 @@ from nio import (
 
 from chatbot.config import ArchiveLimits, Settings
 from chatbot.conversation import Dispatcher
+from chatbot.conversation.secret_guard import holds_app_password
 from chatbot.platforms.base import ChatEvent, IncomingMessage, Platform, UserRef
 from chatbot.platforms.matrix_events import (
     BotNames,
     attachment_from_content,
+    edited_text,
     is_edit,
     looks_like_archive,
     parse_text,
     reply_target,
 )
+from chatbot.platforms.matrix_keys import LateKeys
 from chatbot.platforms.matrix_membership import own_removals, removed_by_others
 from chatbot.platforms.matrix_platform import MatrixPlatform
 from chatbot.platforms.matrix_session import login, make_client, store_dir
+from chatbot.platforms.matrix_sync import SyncPosition, catch_up_timeout_ms, newest_event_times
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +79,7 @@ class MatrixAdapter:
         self.settings = settings
         self.dispatcher = dispatcher
         self._store = store_dir(settings)
+        self._position = SyncPosition(self._store)
         self.client = make_client(settings, self._store)
         self.matrix = MatrixPlatform(
             self.client,
@@ -85,7 +92,7 @@ class MatrixAdapter:
         self._ready = False
         self._sync_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._undecrypted: dict[str, list[tuple[MatrixRoom, MegolmEvent]]] = {}
+        self._late_keys = LateKeys(self.client)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -102,8 +109,13 @@ class MatrixAdapter:
         client.add_event_callback(self._on_undecrypted, MegolmEvent)
         client.add_to_device_callback(self._on_room_key, (RoomKeyEvent, ForwardedRoomKeyEvent))
         client.add_response_callback(self._on_sync, SyncResponse)
-        # Catch up without answering anything from before start-up.
-        await client.sync(timeout=0, sync_filter=FIRST_SYNC_FILTER, full_state=True)
+        # Catch up without answering anything from before start-up, from where the last
+        # run stopped (nio's crypto store knows it only with encryption on).
+        if not client.loaded_sync_token:
+            client.loaded_sync_token = self._position.load()
+        timeout = catch_up_timeout_ms()
+        await client.sync(timeout=timeout, sync_filter=FIRST_SYNC_FILTER, full_state=True)
+        self._position.save(client.next_batch)
         for room_id in client.rooms:
             self.matrix.joined_at.setdefault(room_id, 0)
         for room_id, invited in list(client.invited_rooms.items()):
@@ -133,7 +145,11 @@ class MatrixAdapter:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                if isinstance(exc, LocalProtocolError) and "No key query" in str(exc):
+                    # nio's race: a reply's send made the key query the loop planned
+                    log.info("matrix: sync loop restarted (%s)", exc)
+                    continue
                 log.exception("matrix: sync failed; retrying in %.0f s", delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
@@ -202,7 +218,13 @@ class MatrixAdapter:
 
     async def _on_member(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
         if event.state_key != self.client.user_id:
-            if self._ready and event.membership in ("leave", "ban") and room.member_count <= 1:
+            gone = self._ready and event.membership in ("leave", "ban")
+            if gone and event.prev_membership == "join" and room.room_id in self.matrix.joined_at:
+                member = UserRef("matrix", event.state_key)  # left, kicked or banned
+                chat = self.matrix.chat_ref(room.room_id)
+                self._spawn(self._dispatch(IncomingMessage(
+                    chat, member, event.event_id, event=ChatEvent.MEMBER_LEFT)))  # fmt: skip
+            if gone and room.member_count <= 1:
                 self._spawn(self._leave(room.room_id))  # everyone else left: tidy up
             return
         if event.membership == "join" and event.prev_membership != "join":
@@ -211,7 +233,11 @@ class MatrixAdapter:
             self.matrix.joined_at.pop(room.room_id, None)
 
     async def _on_sync(self, response: SyncResponse) -> None:
-        """Kicks and bans of the bot (nio leaves a sync's left rooms to us)."""
+        """Save the position; rooms joined unseen; kicks and bans of the bot (nio leaves a
+        sync's left rooms to us)."""
+        self._position.save(response.next_batch)
+        for room_id, newest in newest_event_times(response.rooms.join).items():
+            self.matrix.joined_at.setdefault(room_id, newest)  # its join was not in view
         if not self._ready:
             return
         for room_id, event in own_removals(response, self.client.user_id).items():
@@ -240,7 +266,15 @@ class MatrixAdapter:
         if joined is None or event.server_timestamp < joined:
             return  # from before the bot joined
         content = event.source.get("content") or {}
-        if content.get("msgtype") == "m.notice" or is_edit(content):
+        if content.get("msgtype") == "m.notice":
+            return
+        if is_edit(content):  # never a command again; only a password it adds matters
+            edited = edited_text(content)
+            if edited is not None and holds_app_password(edited):
+                user = UserRef("matrix", event.sender, display_name=room.user_name(event.sender))
+                chat, edit_id = self.matrix.chat_ref(room.room_id), event.event_id
+                edit = IncomingMessage(chat, user, edit_id, text=edited, addressed=False)
+                self._spawn(self._dispatch(edit))
             return
         message = self._incoming(room, event, content)
         if message is not None:
@@ -289,25 +323,10 @@ class MatrixAdapter:
     # -- late room keys --------------------------------------------------------------
 
     async def _on_undecrypted(self, room: MatrixRoom, event: MegolmEvent) -> None:
-        if not self._ready or event.sender == self.client.user_id:
-            return
-        pending = self._undecrypted.setdefault(event.session_id, [])
-        pending.append((room, event))
-        del pending[:-20]
-        while len(self._undecrypted) > 500:
-            self._undecrypted.pop(next(iter(self._undecrypted)))
-        log.info("matrix: waiting for the key of an event in %s", room.room_id)
-        try:
-            await self.client.request_room_key(event)  # ask the sender's devices again
-        except Exception as exc:  # already requested, or no store: the key may still come
-            log.debug("matrix: room key request not sent: %r", exc)
+        if self._ready and event.sender != self.client.user_id:
+            await self._late_keys.wait(room, event)
 
     async def _on_room_key(self, event: Any) -> None:
-        for room, megolm in self._undecrypted.pop(getattr(event, "session_id", ""), []):
-            try:
-                decrypted = self.client.decrypt_event(megolm)
-            except Exception:
-                log.warning("matrix: an event stayed undecryptable", exc_info=True)
-                continue
+        for room, decrypted in self._late_keys.arrived(event):
             if isinstance(decrypted, MESSAGE_EVENTS):
                 await self._on_message(room, decrypted)

@@ -155,6 +155,13 @@ def is_edit(content: dict[str, Any]) -> bool:
     return isinstance(relates, dict) and relates.get("rel_type") == "m.replace"
 
 
+def edited_text(content: dict[str, Any]) -> str | None:
+    """The new text of an m.replace edit (None for anything else)."""
+    new = content.get("m.new_content")
+    body = new.get("body") if isinstance(new, dict) and is_edit(content) else None
+    return body if isinstance(body, str) else None
+
+
 def attachment_from_content(content: dict[str, Any]) -> Attachment | None:
     """An Attachment for an m.file/m.image/m.video/m.audio content, plain or encrypted.
 

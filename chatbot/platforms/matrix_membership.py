@@ -1,4 +1,4 @@
-"""The bot's own membership and room admins on Matrix: power levels, kicks and bans.
+"""Memberships and room admins on Matrix: power levels, who is in a room, kicks and bans.
 
 * A room administrator has a power level of at least `ADMIN_LEVEL` (50, "moderator" in
   Element). In room version 12 and later the room's creators outrank every power level
@@ -14,6 +14,7 @@ from typing import Any
 
 from nio import (
     AsyncClient,
+    RoomGetStateEventResponse,
     RoomGetStateResponse,
     RoomMemberEvent,
     SyncResponse,
@@ -81,3 +82,12 @@ async def is_room_admin(client: AsyncClient, room_id: str, user_id: str) -> bool
         log.warning("matrix: could not read a room's state: %s", type(response).__name__)
         return False
     return admin_in_state(list(response.events), user_id)
+
+
+async def is_joined(client: AsyncClient, room_id: str, user_id: str) -> bool:
+    """Whether `user_id` is joined to the room now, asked of the homeserver (the synced
+    member list may lag behind a kick)."""
+    response = await client.room_get_state_event(room_id, "m.room.member", user_id)
+    if not isinstance(response, RoomGetStateEventResponse):
+        return False  # never a member (404), or the bot cannot see the room
+    return bool(response.content.get("membership") == "join")

@@ -37,7 +37,7 @@ from chatbot.platforms.base import (
 )
 from chatbot.platforms.matrix_events import is_private_room
 from chatbot.platforms.matrix_media import download_attachment, png_size
-from chatbot.platforms.matrix_membership import is_room_admin
+from chatbot.platforms.matrix_membership import is_joined, is_room_admin
 from chatbot.platforms.matrix_send import MatrixSendError, room_encrypted, send_event
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,15 @@ class MatrixPlatform:
             return await is_room_admin(self.client, chat.chat_id, user.user_id)
         except Exception as exc:  # network trouble: no rights rather than a crash
             log.warning("matrix: could not check admin rights (%s)", type(exc).__name__)
+            return False
+
+    async def is_chat_member(self, chat: ChatRef, user: UserRef) -> bool:
+        if chat.is_private:
+            return False
+        try:
+            return await is_joined(self.client, chat.chat_id, user.user_id)
+        except Exception as exc:  # network trouble: not a member rather than a crash
+            log.warning("matrix: could not check a membership (%s)", type(exc).__name__)
             return False
 
     # -- internals -------------------------------------------------------------------

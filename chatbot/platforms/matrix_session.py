@@ -20,6 +20,7 @@ from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 from nio.crypto import ENCRYPTION_ENABLED
 
 from chatbot.config import ConfigError, Settings
+from chatbot.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,7 @@ class Session:
 
 def store_dir(settings: Settings) -> Path:
     """Where the session and the crypto store live (created with mode 0700)."""
-    path = settings.matrix_store_path or settings.data_dir / "matrix"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return private_dir(settings.matrix_store_path or settings.data_dir / "matrix")
 
 
 def make_client(settings: Settings, store: Path) -> AsyncClient:

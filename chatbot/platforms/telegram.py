@@ -49,7 +49,7 @@ from chatbot.platforms.base import (
     TooBigToDownload,
     UserRef,
 )
-from chatbot.platforms.telegram_admins import AdminCache
+from chatbot.platforms.telegram_admins import AdminCache, is_member
 from chatbot.platforms.telegram_convert import from_update, keyboard
 from chatbot.platforms.telegram_webhook import webhook_from_settings
 
@@ -228,6 +228,9 @@ class TelegramAdapter:
 
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return await self._admins.is_admin(self._app.bot, chat, user)
+
+    async def is_chat_member(self, chat: ChatRef, user: UserRef) -> bool:
+        return await is_member(self._app.bot, chat, user)
 
     # -- internals ----------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""Who administers a Telegram group: `getChatMember`, remembered for a minute.
+"""Who administers a Telegram group, and who is in it: `getChatMember`.
 
 A member is an administrator when their status is "creator" or "administrator". Answers
 are cached per (chat, user) for `TTL_S` seconds, so a burst of admin commands costs one
 request; failures are not cached (the next command asks again) and count as "no".
+Membership (`is_member`: creator, administrator, member, or restricted but still in the
+group) is asked afresh every time: it decides whether a join link grants anything.
 """
 
 from __future__ import annotations
@@ -21,6 +23,32 @@ log = logging.getLogger(__name__)
 TTL_S = 60.0
 MAX_ENTRIES = 10_000
 ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+MEMBER_STATUSES = ADMIN_STATUSES | {ChatMemberStatus.MEMBER}
+
+
+def group_ids(chat: ChatRef, user: UserRef) -> tuple[int, int] | None:
+    """(chat id, user id) for getChatMember; None in private or for malformed ids."""
+    if chat.is_private:
+        return None
+    try:
+        return int(chat.chat_id), int(user.user_id)
+    except ValueError:
+        return None
+
+
+async def is_member(bot: Bot, chat: ChatRef, user: UserRef) -> bool:
+    """Whether `user` is in the group `chat` now (False in private, or when unknown)."""
+    ids = group_ids(chat, user)
+    if ids is None:
+        return False
+    try:
+        member = await bot.get_chat_member(*ids)
+    except TelegramError as exc:  # no ids in the log: they are personal data
+        log.warning("telegram: could not check a membership (%s)", type(exc).__name__)
+        return False
+    if member.status in MEMBER_STATUSES:
+        return True
+    return member.status == ChatMemberStatus.RESTRICTED and bool(getattr(member, "is_member", 0))
 
 
 class AdminCache:
@@ -31,13 +59,10 @@ class AdminCache:
         self._known: dict[tuple[int, int], tuple[float, bool]] = {}
 
     async def is_admin(self, bot: Bot, chat: ChatRef, user: UserRef) -> bool:
-        if chat.is_private:
+        key = group_ids(chat, user)
+        if key is None:
             return False
-        try:
-            chat_id, user_id = int(chat.chat_id), int(user.user_id)
-        except ValueError:
-            return False
-        key = (chat_id, user_id)
+        chat_id, user_id = key
         now = time.monotonic()
         cached = self._known.get(key)
         if cached is not None and cached[0] > now:

@@ -9,7 +9,8 @@ Addressing rules (what `IncomingMessage.addressed` means on Telegram):
 * other group messages are addressed only when they reply to one of the bot's messages
   or mention ``@our_bot`` (in the text or a file's caption).
 
-``my_chat_member`` updates about the bot in a group become `ChatEvent`s (addressed).
+``my_chat_member`` updates about the bot in a group become `ChatEvent`s (addressed), and so
+does the ``left_chat_member`` service message of someone who left or was removed.
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ def _replies_to_bot(message: Message, bot_id: int) -> bool:
 
 def from_message(message: Message, username: str, bot_id: int) -> IncomingMessage | None:
     """A user's message, or None when it is not for us (another bot's command, a bot)."""
+    left = message.left_chat_member
+    if left is not None:  # the service message of someone leaving or removed from a group
+        if left.is_bot or message.chat.type == ChatType.PRIVATE:
+            return None  # the bot's own membership arrives as my_chat_member
+        chat = chat_ref(message.chat)
+        member = user_ref(left)
+        return IncomingMessage(chat, member, f"left:{message.message_id}",
+                               event=ChatEvent.MEMBER_LEFT)  # fmt: skip
     sender = message.from_user
     if sender is None or sender.is_bot:
         return None

@@ -110,6 +110,9 @@ class OutboxPlatform:
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return False  # group commands are handled by the front ends
 
+    async def is_chat_member(self, chat: ChatRef, user: UserRef) -> bool:
+        return False
+
 
 class OutboxRelay:
     """A front end's delivery loop for the replies workers wrote.

@@ -13,6 +13,8 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from chatbot.private_files import private_dir, private_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_151_001  # advisory lock keys (`transaction_lock`)
 OBSERVATIONS_LOCK = 7_151_002
@@ -35,9 +37,9 @@ class Database:
         self.closed = False  # set by close(): readiness then fails (chatbot.ops)
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            path = url.split("///", 1)[-1]
+            path = url.split("///", 1)[-1].split("?", 1)[0]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                private_sqlite(Path(path))
             kwargs["poolclass"] = NullPool
             kwargs["connect_args"] = {"timeout": 30}
         else:
@@ -73,6 +75,18 @@ async def transaction_lock(conn: AsyncConnection, key: int) -> None:
     of the same rows in other processes take turns. PostgreSQL only: SQLite has one writer."""
     if conn.dialect.name == "postgresql":
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def private_sqlite(path: Path) -> None:
+    """The database file 0600 in a 0700 folder before SQLite opens it: SQLite gives its
+    ``-wal``, ``-shm`` and ``-journal`` files the database file's own mode."""
+    if not path.parent.exists():  # an existing folder is the operator's to set
+        private_dir(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            private_file(companion)
 
 
 def _upgrade(connection: Connection) -> None:

@@ -39,6 +39,7 @@ organisations = Table(
     Column("removed_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("join_token", String(32), nullable=False),
+    Column("join_token_issued_at", UTCDateTime()),  # NULL (before issue 11): expired
     UniqueConstraint("platform", "chat_id", name="uq_organisations_chat"),
     UniqueConstraint("join_token", name="uq_organisations_join_token"),
 )

@@ -83,6 +83,15 @@ class UserStore:
             row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
         return None if row is None else _record(row)
 
+    async def find(self, platform: str, platform_user_id: str) -> UserRecord | None:
+        """The user if the bot knows them (never creates one)."""
+        query = select(users).where(
+            users.c.platform == platform, users.c.platform_user_id == platform_user_id
+        )
+        async with self.db.begin() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _record(row)
+
     async def set_language(self, user_id: int, language: str | None) -> None:
         await self._set(user_id, language=language)
 

@@ -8,7 +8,8 @@ omitted (private chat with the user) or `{"id": -100, "title": "Group", "privacy
 Group privacy mode, simplified: with `privacy` on (the default), the bot receives a group
 message only if it starts with a command that is bare (`/help`, as if the bot were the last
 to post) or addressed to it (`/help@bot`), mentions `@bot`, or replies to one of the bot's
-messages. With `privacy` off (an admin bot), it receives every group message.
+messages. With `privacy` off, or when the bot is an administrator of the group, it
+receives every group message.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def _chat_for(world: World, user: JSON, spec: Any) -> Chat:
 def _delivered(world: World, chat: Chat, message: JSON) -> bool:
     if not bot_receives(chat):
         return False  # the bot was removed from the group
-    if chat.is_private or not chat.privacy:
+    if chat.is_private or not chat.privacy or chat.bot_status == "administrator":
         return True
     text = str(message.get("text") or message.get("caption") or "")
     bot = re.escape(world.bot_username)

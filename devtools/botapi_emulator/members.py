@@ -8,10 +8,18 @@ that names that chat. Control side (`/_test/...`):
 * ``POST /_test/group`` ``{"chat": {"id": -5, "title": "Club"}, "creator": USER,
   "administrators": [USER...], "members": [USER...]}`` sets a group up (no update);
 * ``POST /_test/member`` ``{"chat_id": -5, "user": USER, "status": "administrator"}``
-  changes one member's status (no update: ``chat_member`` updates are not emulated);
+  changes one member's status; someone who was in the group and is now ``left`` or
+  ``kicked`` produces the ``left_chat_member`` service message (``from``: ``by``, default
+  the member), which every bot in the group receives (``chat_member`` updates are not
+  emulated);
 * ``POST /_test/bot_status`` ``{"chat_id": -5, "by": USER, "status": "kicked"}`` removes
   (``left``/``kicked``) or adds back (``member``/``administrator``) the bot and emits the
-  ``my_chat_member`` update Telegram sends, with ``from`` = the user who did it.
+  ``my_chat_member`` update Telegram sends, with ``from`` = the user who did it. An
+  administrator bot may be given ``"can_delete_messages": false``.
+
+deleteMessage follows Telegram's rights: the bot deletes its own messages anywhere, and
+other people's in a private chat, or in a group where it is an administrator with
+``can_delete_messages``; otherwise "Bad Request: message can't be deleted".
 
 Statuses are the Bot API's: ``creator``, ``administrator``, ``member``, ``left``,
 ``kicked``. A user who writes in a group becomes a ``member`` unless a status was set.
@@ -56,13 +64,13 @@ _ADMIN_RIGHTS = {
 }
 
 
-def member_json(user: JSON, status: str) -> JSON:
+def member_json(user: JSON, status: str, *, can_delete: bool = True) -> JSON:
     """A ChatMember object (Owner, Administrator, Member, Left or Banned) for `user`."""
     member: JSON = {"status": status, "user": dict(user)}
     if status == "creator":
         member["is_anonymous"] = False
     elif status == "administrator":
-        member.update(_ADMIN_RIGHTS)
+        member.update(_ADMIN_RIGHTS, can_delete_messages=can_delete)
     elif status == "kicked":
         member["until_date"] = 0  # banned forever
     return member
@@ -84,6 +92,13 @@ def joined_by_writing(chat: Chat, user_id: int) -> None:
 
 def bot_receives(chat: Chat) -> bool:
     return chat.is_private or chat.bot_status in IN_CHAT
+
+
+def bot_may_delete(world: World, chat: Chat, message: JSON) -> bool:
+    """deleteMessage's rights: own messages, a private chat, or an admin with the right."""
+    if world.is_from_bot(message) or chat.is_private:
+        return True
+    return chat.bot_status == "administrator" and chat.bot_can_delete
 
 
 def check_bot_access(world: World, chat_id: object) -> None:
@@ -115,7 +130,7 @@ async def get_chat_member(world: World, params: Params) -> object:
         user = world.users[user_id]
     else:
         raise bad_request("user not found")
-    return member_json(user, status_of(world, chat, user_id))
+    return member_json(user, status_of(world, chat, user_id), can_delete=chat.bot_can_delete)
 
 
 @method("getChatAdministrators")
@@ -129,7 +144,9 @@ async def get_chat_administrators(world: World, params: Params) -> object:
         if status in ("creator", "administrator") and user_id in world.users
     ]
     if chat.bot_status == "administrator":  # "except other bots": the bot itself is listed
-        found.append(member_json(world.bot_user(), "administrator"))
+        found.append(
+            member_json(world.bot_user(), "administrator", can_delete=chat.bot_can_delete)
+        )
     return found
 
 
@@ -203,7 +220,12 @@ async def set_member(request: web.Request) -> web.Response:
         if status not in STATUSES:
             raise bad_request(f"unknown status {status!r}")
         user = world.user(spec["user"])
+        was = chat.statuses.get(user["id"], "left")
         chat.statuses[user["id"]] = status
+        if was in IN_CHAT and status not in IN_CHAT and bot_receives(chat):
+            by = world.user(spec["by"]) if spec.get("by") else user
+            left = world.new_message(chat, by, {"left_chat_member": dict(user)})
+            await world.push_update("message", left)
         return web.json_response({"ok": True, "member": member_json(user, status)})
     except ApiError as exc:
         return _error(exc)
@@ -219,6 +241,7 @@ async def set_bot(request: web.Request) -> web.Response:
         if status not in BOT_STATUSES:
             raise bad_request(f"the bot cannot be {status!r}")
         by = world.user(spec["by"])
+        chat.bot_can_delete = spec.get("can_delete_messages", True) is not False
         update = await set_bot_status(world, chat, status, by)
         return web.json_response({"ok": True, "update": update})
     except ApiError as exc:

@@ -6,6 +6,7 @@ import struct
 import time
 from pathlib import Path
 
+from devtools.botapi_emulator.members import bot_may_delete
 from devtools.botapi_emulator.params import Params, markup, method
 from devtools.botapi_emulator.state import (
     CLOUD_UPLOAD_LIMIT,
@@ -158,7 +159,7 @@ async def edit_message_text(world: World, params: Params) -> object:
 async def delete_message(world: World, params: Params) -> object:
     chat = world.chat(params.required("chat_id"))
     message = world.message(chat, params.required("message_id"), "delete")
-    if not world.is_from_bot(message) and not chat.is_private:
+    if not bot_may_delete(world, chat, message):
         raise bad_request("message can't be deleted")
     chat.deleted.add(message["message_id"])
     await world.touch()

@@ -89,6 +89,7 @@ class Chat:
     # (see `members`); the bot is a "member" of a group until a test removes it
     statuses: dict[int, str] = field(default_factory=dict)
     bot_status: str = "member"
+    bot_can_delete: bool = True  # the bot's can_delete_messages right, when it is an admin
 
     @property
     def id(self) -> int:
@@ -187,6 +188,9 @@ class World:
         except ValueError:
             chat = None
         if chat is None:
+            if str(chat_id).isdigit() and int(str(chat_id)) in self.users:
+                # a person who never started the bot: it cannot write to them first
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             raise bad_request("chat not found")
         return chat
 

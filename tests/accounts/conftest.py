@@ -57,10 +57,6 @@ class Bot:
         return Chat(self.dispatcher, self.platform, user=user, **kwargs)  # type: ignore[arg-type]
 
     def data_files(self) -> bytes:
-        """Every byte the bot wrote to its data directory (database, WAL, key excluded)."""
+        """Every byte the bot wrote to its data directory (database, WAL; no key there)."""
         root: Path = self.services.settings.data_dir
-        return b"".join(
-            path.read_bytes()
-            for path in sorted(root.rglob("*"))
-            if path.is_file() and path.name != "secret.key"
-        )
+        return b"".join(path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file())

@@ -19,7 +19,8 @@ MILAHU = SAMPLES / "milahu-twitter-milahu104-2026"
 def console(script: str, data_dir: Path, cwd: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.pop("DATABASE_URL", None)
-    env.update(CHATBOT_DATA_DIR=str(data_dir), CHATBOT_MATCHING_OFFLINE="true", LANG="C.UTF-8")
+    env.update(CHATBOT_DATA_DIR=str(data_dir), CHATBOT_MATCHING_OFFLINE="true", LANG="C.UTF-8",
+               XDG_CONFIG_HOME=str(cwd / "config"))  # fmt: skip
     result = subprocess.run(
         [str(CHATBOT), "console"],
         input=script,

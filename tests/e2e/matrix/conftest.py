@@ -54,11 +54,14 @@ class BotProcess:
         localpart: str = BOT_LOCALPART,
         *,
         use_token: bool = False,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.server = server
+        self.extra_env = dict(extra_env or {})
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         self.data_dir = home / "data"
+        self.config_dir = home / "config"
         self.user_id = server.register(localpart, BOT_PASSWORD)
         # with use_token the bot gets the access token (and device) of the registration
         self.credentials = (
@@ -76,6 +79,7 @@ class BotProcess:
             CHATBOT_MATRIX_HOMESERVER=self.server.url,
             CHATBOT_MATRIX_USER=self.user_id,
             CHATBOT_DATA_DIR=str(self.data_dir),
+            XDG_CONFIG_HOME=str(self.config_dir),  # the generated key: outside the data dir
             CHATBOT_MATCHING_OFFLINE="true",  # hermetic: no public Bluesky/Mastodon/X
             CHATBOT_LOG_LEVEL="INFO",
             LANG="C.UTF-8",
@@ -83,10 +87,11 @@ class BotProcess:
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             **self.credentials,
         )
+        env.update(self.extra_env)
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(CHATBOT), "run"], cwd=self.home, env=env, stdout=log, stderr=log
+            self.process = subprocess.Popen(  # a lax umask: the bot must not depend on it
+                [str(CHATBOT), "run"], cwd=self.home, env=env, stdout=log, stderr=log, umask=0o022
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

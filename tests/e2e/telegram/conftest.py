@@ -90,6 +90,7 @@ def start_bot(
         CHATBOT_TELEGRAM_API_URL=emulator.root,
         CHATBOT_TELEGRAM_LOCAL_MODE="true" if local else "false",
         CHATBOT_DATA_DIR=str(data_dir),
+        XDG_CONFIG_HOME=str(data_dir.with_name(data_dir.name + "-config")),  # the key
         CHATBOT_MATCHING_OFFLINE="true",  # hermetic: no public Bluesky/Mastodon/X
         CHATBOT_LOG_LEVEL="INFO",
         LANG="C.UTF-8",
@@ -106,6 +107,7 @@ def start_bot(
         bufsize=1,
         env=env,
         cwd=data_dir,  # no stray .env from the working tree
+        umask=0o022,  # a lax umask: the bot's files must be private all the same
     )
     process = Process(popen)
     process.follow("stderr")

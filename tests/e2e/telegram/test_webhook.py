@@ -19,6 +19,7 @@ import pytest
 
 from chatbot.i18n import translator
 from chatbot.secrets import WEBHOOK_SECRET_FILE
+from tests.e2e.modes import modes, not_private
 from tests.e2e.telegram import archives
 from tests.e2e.telegram.conftest import TOKEN, Deployment, start_bot, start_emulator
 from tests.e2e.telegram.driver import text_of
@@ -81,6 +82,7 @@ def test_the_webhook_is_set_and_get_updates_conflicts(webhook: WebhookDeployment
     assert polled.json() == {"ok": False, "error_code": 409, "description": CONFLICT}
     secret_file = webhook.data_dir / WEBHOOK_SECRET_FILE
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert not_private(modes(webhook.data_dir)) == []  # under umask 022 (start_bot)
 
 
 def test_a_conversation_over_the_webhook(webhook: WebhookDeployment, tmp_path: Path) -> None:
