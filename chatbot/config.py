@@ -161,7 +161,6 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(8080, ge=1, le=65535)
     oauth_link_ttl_s: int = Field(600, ge=60, le=3600)  # an approval link works this long
-    bluesky_oauth_allow_http: bool = False  # http:// PDS and auth server (local tests only)
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -2,9 +2,10 @@
 
 Every request of the OAuth code (protected-resource and authorization-server metadata,
 PAR, token, revocation, and the PDS calls of OAuth sessions) goes through a client made
-by `oauth_http`. It is to be routed through the egress policy (`chatbot.networks.egress`:
-resolution, non-global addresses refused, connection pinned) in that one place when the
-policy lands; until then it never follows redirects and bounds time and sizes.
+by `oauth_http`, under the egress policy (`chatbot.networks.egress`: resolution,
+non-global addresses refused in every spelling, the connection pinned to the checked
+address). It never follows redirects and bounds time and sizes. URLs read from remote
+documents pass `checked_url`: the egress policy's checks, then OAuth's own (no fragment).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from chatbot.networks.egress import Egress, Refused, check_url, http_client
 from chatbot.oauth import OAuthError
 
 if TYPE_CHECKING:
@@ -26,36 +28,28 @@ USER_AGENT = "x-migration-chatbot (Bluesky OAuth client)"
 
 
 def oauth_http(settings: Settings, *, auth: httpx.Auth | None = None) -> httpx.AsyncClient:
-    """A client for OAuth requests: no redirects, bounded time. Egress policy goes here."""
-    del settings  # the egress policy will read its allow-list from the settings
-    return httpx.AsyncClient(
-        timeout=TIMEOUT_S,
-        follow_redirects=False,
-        auth=auth,
-        headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=5),
+    """A client for OAuth requests under the egress policy: no redirects, bounded time."""
+    client = http_client(
+        Egress.from_settings(settings), timeout=TIMEOUT_S, headers={"User-Agent": USER_AGENT}
     )
+    if auth is not None:
+        client.auth = auth
+    return client
 
 
 def checked_url(url: object, settings: Settings) -> str:
-    """`url` when it is an absolute https URL (http only with the test setting); else raise.
+    """`url` when it may be followed from a remote document (DID document, OAuth metadata).
 
-    URLs come from remote documents (DID documents, OAuth metadata): only https is
-    followed, never credentials in the URL, never a fragment.
+    The egress policy's checks (https only, http only towards ``CHATBOT_EGRESS_ALLOW``; no
+    userinfo, backslash or encoded host; no literal internal address), and no fragment.
     """
-    if not isinstance(url, str) or len(url) > 2048:
+    if not isinstance(url, str):
         raise OAuthError("bad_url")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        check_url(Egress.from_settings(settings), url)
+    except Refused:
         raise OAuthError("bad_url") from None
-    schemes = ("https", "http") if settings.bluesky_oauth_allow_http else ("https",)
-    if parts.scheme not in schemes or not parts.hostname or parts.fragment:
-        raise OAuthError("bad_url")
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise OAuthError("bad_url")
-    if port is not None and not 0 < port < 65536:
+    if urlsplit(url).fragment:
         raise OAuthError("bad_url")
     return url
 

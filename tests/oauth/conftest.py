@@ -14,6 +14,7 @@ from chatbot.services import Services
 from chatbot.web import start_web
 from tests.accounts.conftest import Bot
 from tests.servers.atproto import AtprotoUnavailable
+from tests.servers.egress import LOCAL_ALLOW
 from tests.servers.fixtures import _shared
 from tests.servers.oauth_net import OAuthNetwork, start_oauth_network
 
@@ -43,7 +44,7 @@ def oauth_settings(settings: Settings, oauth_network: OAuthNetwork) -> Settings:
             "public_url": oauth_network.public_url(),
             "web_host": "127.0.0.1",
             "web_port": oauth_network.web_port,
-            "bluesky_oauth_allow_http": True,
+            "egress_allow": list(LOCAL_ALLOW),
         }
     )
 

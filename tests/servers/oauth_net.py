@@ -24,7 +24,7 @@ Node trusts. It does, without touching the machine's configuration:
 
 Each test uses its own name (a fresh bot database means fresh client keys, and the
 provider caches a client's metadata and keys by ``client_id``). The bot talks to the
-PDS over plain HTTP on 127.0.0.1 (``CHATBOT_BLUESKY_OAUTH_ALLOW_HTTP``, tests only).
+PDS over plain HTTP on 127.0.0.1 (allowed by ``CHATBOT_EGRESS_ALLOW=127.0.0.1,::1``, tests only).
 """
 
 from __future__ import annotations
