@@ -3,16 +3,24 @@
 `DirectoryStore` implements `chatbot.matching.directory.DirectoryReader` over SQL. Lookups
 of many ids go in chunks of `CHUNK` bound parameters (10,000 ids against 1,000,000 entries
 in well under a second on SQLite, see bench/bench_matching.py).
+
+Each row belongs to one source (`source_key`: the user who linked it, the organisation, the
+import): saving, proving and withdrawing touch that source's rows only. An organisation's
+vouch is read with its approval (`vouched_by`), so revoking or deleting the organisation
+takes it back at once. The observations count only archives that may corroborate
+(`chatbot.matching.spoofing`: not the id an archive claims itself, not a chat account
+younger than `OBSERVER_MIN_AGE`); rows waiting for young observers are refreshed when read
+after those come of age.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import String, and_, case, cast, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatbot.matching.directory import CsvProblem, parse_directory_csv
@@ -25,11 +33,17 @@ from chatbot.matching.model import (
     Provenance,
     XProof,
 )
+from chatbot.matching.spoofing import OBSERVER_MIN_AGE
+from chatbot.safetext import clean, x_screen_name
 from chatbot.storage.db import OBSERVATIONS_LOCK, Database, transaction_lock
+from chatbot.storage.limits import fit_entry
 from chatbot.storage.schema import (
+    archives,
     directory_entries,
     handle_hints,
     match_decisions,
+    organisations,
+    users,
     x_name_observations,
 )
 
@@ -41,10 +55,16 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]
         yield values[start : start + size]
 
 
+def source_key(user_id: int | None, detail: str | None) -> str:
+    """Which source a row belongs to: its user (if any) and its provenance detail."""
+    return f"{'' if user_id is None else user_id}|{detail or ''}"
+
+
 def _row(entry: DirectoryEntry, user_id: int | None, now: dt.datetime) -> dict[str, Any]:
+    """The row of a checked entry (`chatbot.storage.limits.fit_entry`)."""
     return {
         "x_id": entry.x_id,
-        "x_username": (entry.x_username or None) and entry.x_username[:64],
+        "x_username": entry.x_username,
         "network": entry.network,
         "target": entry.target,
         "handle": entry.handle,
@@ -53,6 +73,7 @@ def _row(entry: DirectoryEntry, user_id: int | None, now: dt.datetime) -> dict[s
         "provenance": entry.provenance,
         "provenance_detail": entry.provenance_detail,
         "user_id": user_id,
+        "source_key": source_key(user_id, entry.provenance_detail),
         "new_account_proof": entry.new_account_proof,
         "x_proof": entry.x_proof,
         "findable": entry.findable,
@@ -86,16 +107,24 @@ class ImportResult:
     problems: list[CsvProblem]
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class DirectoryStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
         self.db = db
+        self.clock = clock  # when observers come of age (tests move it)
 
     # --- writing ---------------------------------------------------------------
 
     async def save(self, entry: DirectoryEntry, *, user_id: int | None = None) -> bool:
-        """Insert or update the link (same x_id, network, target, provenance). True if new."""
-        now = dt.datetime.now(dt.UTC)
-        row = _row(entry, user_id, now)
+        """Insert or update this source's link (same x_id, network, target, provenance,
+        user and detail). True if new; False too when it cannot be stored (see `fit_entry`)."""
+        fitted = fit_entry(entry)
+        if fitted is None:
+            return False
+        row = _row(fitted, user_id, dt.datetime.now(dt.UTC))
         async with self.db.begin() as conn:
             return await self._upsert(conn, row)
 
@@ -106,6 +135,7 @@ class DirectoryStore:
             t.network == row["network"],
             t.target == row["target"],
             t.provenance == row["provenance"],
+            t.source_key == row["source_key"],
         )
         existing = (await conn.execute(select(t.id).where(key))).scalar()
         if existing is None:
@@ -118,12 +148,14 @@ class DirectoryStore:
     async def add_many(self, entries: Sequence[DirectoryEntry]) -> None:
         """Bulk insert of new entries (imports, the benchmark)."""
         now = dt.datetime.now(dt.UTC)
+        fitted = [e for e in map(fit_entry, entries) if e is not None]
         async with self.db.begin() as conn:
-            for chunk in _chunks(entries, 20000):
+            for chunk in _chunks(fitted, 20000):
                 await conn.execute(insert(directory_entries), [_row(e, None, now) for e in chunk])
 
     async def set_proofs(
         self,
+        user_id: int,
         x_id: int,
         network: str,
         target: str,
@@ -132,18 +164,27 @@ class DirectoryStore:
         x_proof: XProof | None = None,
         x_username: str | None = None,
     ) -> int:
-        """Record a proof checked by the bot (`chatbot.matching.proofs`)."""
+        """Record a proof the bot checked (`chatbot.matching.proofs`) on the one row it was
+        made for: this user's own link to `target`. No other row changes (threat model
+        §4.2 D3), whatever source shares its X id and account."""
         values: dict[str, Any] = {"updated_at": dt.datetime.now(dt.UTC)}
         if new_account_proof is not None:
             values["new_account_proof"] = new_account_proof
         if x_proof is not None:
             values["x_proof"] = x_proof
         if x_username is not None:
-            values["x_username"] = x_username[:64]
+            values["x_username"] = x_screen_name(x_username)
         t = directory_entries.c
         query = (
             update(directory_entries)
-            .where(t.x_id == x_id, t.network == network, t.target == target)
+            .where(
+                t.user_id == user_id,
+                t.provenance == "user_link",
+                t.source_key == source_key(user_id, None),
+                t.x_id == x_id,
+                t.network == network,
+                t.target == target,
+            )
             .values(values)
         )
         async with self.db.begin() as conn:
@@ -174,11 +215,13 @@ class DirectoryStore:
             text, provenance=provenance, detail=detail, vouched=vouched
         )
         now = dt.datetime.now(dt.UTC)
-        added = 0
+        added = saved = 0
         async with self.db.begin() as conn:
-            for entry in entries:
-                added += await self._upsert(conn, _row(entry, None, now))
-        return ImportResult(added, len(entries) - added, problems)
+            for entry in map(fit_entry, entries):
+                if entry is not None:
+                    saved += 1
+                    added += await self._upsert(conn, _row(entry, None, now))
+        return ImportResult(added, saved - added, problems)
 
     # --- reading (DirectoryReader) ---------------------------------------------
 
@@ -193,23 +236,46 @@ class DirectoryStore:
                 )
                 for row in await conn.execute(query):
                     out.setdefault(int(row.x_id), []).append(_entry(row))
-        return out
+            return await _with_vouches(conn, out)
 
     async def observations(self, x_ids: Sequence[int], names: Iterable[str]) -> Observations:
+        """What the archives that may corroborate say about these ids and names."""
         o = x_name_observations.c
-        result = Observations()
+        unique = sorted(set(x_ids))
         wanted = {n.lower()[:64] for n in names}
+        await self._refresh_matured(unique, wanted)
+        result = Observations()
         async with self.db.begin() as conn:
-            for chunk in _chunks(sorted(set(x_ids))):
-                query = select(o.x_id, o.screen_name, o.users).where(o.x_id.in_(chunk))
+            for chunk in _chunks(unique):
+                query = select(o.x_id, o.screen_name, o.users).where(
+                    o.x_id.in_(chunk), o.users > 0
+                )
                 for x_id, name, users in await conn.execute(query):
                     result.names_by_id.setdefault(int(x_id), {})[name] = users
                     wanted.add(name)
             for chunk in _chunks(sorted(wanted)):
-                query = select(o.x_id, o.screen_name, o.users).where(o.screen_name.in_(chunk))
+                query = select(o.x_id, o.screen_name, o.users).where(
+                    o.screen_name.in_(chunk), o.users > 0
+                )
                 for x_id, name, users in await conn.execute(query):
                     result.ids_by_name.setdefault(name, {})[int(x_id)] = users
         return result
+
+    async def _refresh_matured(self, x_ids: Sequence[int], names: Iterable[str]) -> None:
+        """Refresh the aggregate of these ids (and ids seen under these names) whose
+        observers not counted yet have come of age since."""
+        o = x_name_observations.c
+        matured = self.clock() - OBSERVER_MIN_AGE
+        due: set[int] = set()
+        async with self.db.begin() as conn:
+            for chunk in _chunks(list(x_ids)):
+                query = select(o.x_id).where(o.x_id.in_(chunk), o.young_since <= matured)
+                due.update(int(x_id) for (x_id,) in await conn.execute(query))
+            for chunk in _chunks(sorted(names)):
+                query = select(o.x_id).where(o.screen_name.in_(chunk), o.young_since <= matured)
+                due.update(int(x_id) for (x_id,) in await conn.execute(query))
+        if due:
+            await self.refresh_observations(sorted(due))
 
     async def count(self) -> int:
         async with self.db.begin() as conn:
@@ -223,13 +289,36 @@ class DirectoryStore:
         """Rebuild the aggregate from the users' handle hints (all ids, or these ones).
 
         Call it after an archive is saved or deleted, with that archive's ids: a user who
-        leaves stops counting. Only counts of distinct users are kept. Refreshes take turns
-        (a lock): two uploads naming the same account would otherwise both delete, then
-        both insert its row.
+        leaves stops counting. Only counts of distinct users are kept, of the observers that
+        may corroborate: an archive never counts for the id its own account.js claims, and
+        a chat account younger than `OBSERVER_MIN_AGE` not yet (`young_since` keeps the
+        oldest of those, so that the row is refreshed when they come of age). Refreshes take
+        turns (a lock): two uploads naming the same account would otherwise both delete,
+        then both insert its row.
         """
-        h = handle_hints.c
+        h, u, a = handle_hints.c, users.c, archives.c
+        cutoff = self.clock() - OBSERVER_MIN_AGE
         name = func.lower(h.screen_name)
-        aggregate = select(h.x_id, name.label("screen_name"), func.count(h.user_id.distinct()))
+        old_enough = u.created_at <= cutoff
+        aggregate = (
+            select(
+                h.x_id,
+                name.label("screen_name"),
+                func.count(case((old_enough, h.user_id)).distinct()),
+                func.min(case((u.created_at > cutoff, u.created_at))),
+            )
+            .select_from(
+                handle_hints.join(users, u.id == h.user_id).outerjoin(
+                    archives, a.user_id == h.user_id
+                )
+            )
+            .where(
+                or_(
+                    a.owner_account_id.is_(None),
+                    a.owner_account_id != cast(h.x_id, String),
+                )
+            )
+        )
         async with self.db.begin() as conn:
             await transaction_lock(conn, OBSERVATIONS_LOCK)
             if x_ids is None:
@@ -245,11 +334,45 @@ class DirectoryStore:
 
     async def _insert_aggregate(self, conn: AsyncConnection, query: Any) -> None:
         rows = [
-            {"x_id": x_id, "screen_name": screen_name, "users": users}
-            for x_id, screen_name, users in await conn.execute(query)
+            {"x_id": x_id, "screen_name": screen_name, "users": users, "young_since": young}
+            for x_id, screen_name, users, young in await conn.execute(query)
         ]
         for chunk in _chunks(rows, 20000):
             await conn.execute(insert(x_name_observations), list(chunk))
+
+
+async def _with_vouches(
+    conn: AsyncConnection, found: dict[int, list[DirectoryEntry]]
+) -> dict[int, list[DirectoryEntry]]:
+    """Name the organisation behind each vouch when the bot's administrators approved it
+    (and it was not removed): its vouch counts only then (`spoofing.approved_vouch`)."""
+    org_ids = {
+        int(entry.provenance_detail.removeprefix("org:"))
+        for entries in found.values()
+        for entry in entries
+        if entry.x_proof == "org_vouch"
+        and entry.provenance_detail
+        and entry.provenance_detail.removeprefix("org:").isdigit()
+    }
+    if not org_ids:
+        return found
+    o = organisations.c
+    names: dict[str, str] = {}
+    for chunk in _chunks(sorted(org_ids)):
+        query = select(o.id, o.name).where(
+            o.id.in_(chunk), o.approved_at.is_not(None), o.removed_at.is_(None)
+        )
+        names.update(
+            {f"org:{org_id}": clean(name, 200) for org_id, name in await conn.execute(query)}
+        )
+    for x_id, entries in found.items():
+        found[x_id] = [
+            replace(entry, vouched_by=names.get(entry.provenance_detail or ""))
+            if entry.x_proof == "org_vouch"
+            else entry
+            for entry in entries
+        ]
+    return found
 
 
 class DecisionStore:
