@@ -79,6 +79,12 @@ async def _send_files(ctx: Context, found: list[Match], *, all_tiers: bool) -> N
     shown = _captioned(ctx, found, all_tiers)
     if not any(file.name.startswith("following_accounts") for file, _ in shown):
         await ctx.say("export.mastodon.none" if all_tiers else "export.mastodon.none_eligible")
+    await send_files(ctx, shown)
+    await ctx.say("export.done")
+
+
+async def send_files(ctx: Context, shown: list[tuple[ExportFile, str]]) -> None:
+    """Send files with their captions, through a private folder deleted once they are sent."""
     folder = ctx.services.settings.data_dir / "exports" / f"{ctx.user.id}-{secrets.token_hex(4)}"
     try:
         paths = await asyncio.to_thread(_write, folder, [file for file, _ in shown])
@@ -86,7 +92,6 @@ async def _send_files(ctx: Context, found: list[Match], *, all_tiers: bool) -> N
             await ctx.reply(Document(file.name, path, caption, file.mime_type))
     finally:
         await asyncio.to_thread(shutil.rmtree, folder, True)
-    await ctx.say("export.done")
 
 
 def _write(folder: Path, files: list[ExportFile]) -> list[Path]:

@@ -54,7 +54,7 @@ async def _owned_archive(ctx: Context) -> ParsedArchive | None:
     return parsed
 
 
-async def _fetch(
+async def fetch_fresh(
     ctx: Context, network: str, account: str
 ) -> BlueskyProfile | MastodonAccount | None:
     """The account on its network as it is now; None when absent. Raises NetworkUnavailable."""
@@ -66,7 +66,7 @@ async def _fetch(
     return await ctx.services.mastodon.lookup(account, fresh=True)
 
 
-def _reader_missing(ctx: Context, network: str) -> bool:
+def reader_missing(ctx: Context, network: str) -> bool:
     readers = {"bluesky": ctx.services.bluesky, "mastodon": ctx.services.mastodon}
     return readers.get(network, ctx.services.oembed) is None
 
@@ -78,11 +78,11 @@ async def _link_account(ctx: Context, parsed: ParsedArchive, network: str, raw: 
         if not user or "." not in host:
             await ctx.say("link.bad_acct", account=clean(raw, 100))
             return
-    if _reader_missing(ctx, network):
+    if reader_missing(ctx, network):
         await ctx.say("link.offline")
         return
     try:
-        found = await _fetch(ctx, network, account)
+        found = await fetch_fresh(ctx, network, account)
     except NetworkUnavailable:
         await ctx.say("link.network_down", network=network_name(ctx.t, network))
         return
@@ -145,11 +145,11 @@ async def _check(ctx: Context) -> None:
         if entry.new_account_proof != "none":
             await ctx.say("link.check.already", account=account)
             continue
-        if _reader_missing(ctx, entry.network):
+        if reader_missing(ctx, entry.network):
             await ctx.say("link.offline")
             continue
         try:
-            found = await _fetch(ctx, entry.network, entry.target)
+            found = await fetch_fresh(ctx, entry.network, entry.target)
         except NetworkUnavailable:
             await ctx.say("link.network_down", network=network_name(ctx.t, entry.network))
             continue
