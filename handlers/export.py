@@ -26,6 +26,7 @@ from chatbot.migration.export import (
 )
 from chatbot.migration.lists import ListWriteError, NotConnected, RateLimited, export_to_bluesky
 from chatbot.platforms.base import Document
+from chatbot.safetext import clean
 from handlers.match_counts import matches_or_explain
 
 KINDS = {"list": "list", "starterpack": "starterpack", "starter-pack": "starterpack",
@@ -129,8 +130,8 @@ async def _to_bluesky(ctx: Context, found: list[Match], kind: str, name: str) ->
     except RateLimited:
         await ctx.say("export.bluesky.rate_limited", command=f"/export {kind}")
         return
-    except ListWriteError as exc:
-        await ctx.say("export.bluesky.refused", error=str(exc))
+    except ListWriteError as exc:  # the server's own words: one clean line
+        await ctx.say("export.bluesky.refused", error=clean(str(exc), 200))
         return
     await ctx.say(f"export.{kind}.done", name=name, count=created.members, url=created.url)
     if created.left_out:

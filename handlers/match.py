@@ -35,8 +35,14 @@ PAGE = 5
 
 
 def forget_cached(services: Services, user_id: int) -> None:
-    """Drop the matches kept for the review pages (after /forget)."""
+    """Drop the matches kept for the user's review pages (after a decision)."""
     services.match_cache.pop(user_id, None)
+
+
+def forget_user(services: Services, user_id: int) -> None:
+    """After /forget: the user's kept matches, and everyone's (their links are gone)."""
+    forget_cached(services, user_id)
+    directory_changed(services)
 
 
 def directory_changed(services: Services) -> None:

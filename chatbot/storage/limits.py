@@ -1,10 +1,11 @@
 """What fits the schema: every stored field is validated or clipped before it is written.
 
-A value too long for its column makes PostgreSQL raise a data error that would reach the
-user as an outage, while SQLite stores it (threat model §4.14). So nothing reaches the
-database unchecked: X ids are 1 to 19 digits below 2**63, screen names follow X's rule
-(`chatbot.safetext.X_SCREEN_NAME`), identifiers (handles, DIDs, accts) fit 255 characters or
-the row is refused, and free text is clipped to its column.
+A value too long for its column, or a NUL character in a text column, makes PostgreSQL
+raise a data error that would reach the user as an outage, while SQLite stores it (threat
+model §4.14). So nothing reaches the database unchecked: X ids are 1 to 19 digits below
+2**63, screen names follow X's rule (`chatbot.safetext.X_SCREEN_NAME`), identifiers
+(handles, DIDs, accts) are printable, without spaces, and fit 255 characters, or the row is
+refused; free text loses its NUL characters and is clipped to its column.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import replace
 
 from chatbot.archive.model import ArchiveError, ParsedArchive
 from chatbot.matching.model import DirectoryEntry
-from chatbot.safetext import x_screen_name
+from chatbot.safetext import clean, x_screen_name
 
 X_ID_MAX = 2**63 - 1
 IDENTIFIER_MAX = 255  # handle, did, acct, target columns
@@ -37,24 +38,34 @@ def x_id_text(value: str | None) -> bool:
     return bool(value) and _X_ID.fullmatch(value or "") is not None and valid_x_id(int(value or 0))
 
 
+def identifier(value: str | None) -> bool:
+    """Whether `value` can be stored as a handle, DID or acct: whole, printable, no space."""
+    return (
+        value is not None
+        and 0 < len(value) <= IDENTIFIER_MAX
+        and value.isprintable()
+        and not any(char.isspace() for char in value)
+    )
+
+
 def fit_entry(entry: DirectoryEntry) -> DirectoryEntry | None:
-    """The entry as stored (screen name checked, detail clipped), or None when an
+    """The entry as stored (screen name checked, detail cleaned), or None when an
     identifier cannot be stored whole (a clipped handle would name someone else)."""
-    if not valid_x_id(entry.x_id):
+    if not valid_x_id(entry.x_id) or not identifier(entry.target):
         return None
-    for value in (entry.target, entry.handle, entry.did, entry.acct):
-        if value is not None and len(value) > IDENTIFIER_MAX:
-            return None
+    if not all(v is None or identifier(v) for v in (entry.handle, entry.did, entry.acct)):
+        return None
     detail = entry.provenance_detail
     return replace(
         entry,
         x_username=x_screen_name(entry.x_username),
-        provenance_detail=detail[:DETAIL_MAX] if detail else detail,
+        provenance_detail=clean(detail, DETAIL_MAX) if detail else detail,
     )
 
 
 def _clip(value: str | None, limit: int) -> str | None:
-    return value[:limit] if value else value
+    """Free text for a text column: no NUL (PostgreSQL refuses it), at most `limit`."""
+    return value.replace("\x00", "")[:limit] if value else value
 
 
 def fit_archive(parsed: ParsedArchive) -> ParsedArchive:
@@ -63,7 +74,9 @@ def fit_archive(parsed: ParsedArchive) -> ParsedArchive:
     owner = parsed.owner
     if owner.account_id is not None and not x_id_text(owner.account_id):
         raise ArchiveError("malformed", file="account.js")
-    if owner.username is not None and len(owner.username) > USERNAME_MAX:
+    if owner.username is not None and (
+        len(owner.username) > USERNAME_MAX or not owner.username.isprintable()
+    ):
         raise ArchiveError("malformed", file="account.js")
     previous = [name for name in owner.previous_usernames if x_screen_name(name)][:NAMES_KEPT]
     profile = parsed.profile

@@ -102,12 +102,14 @@ class Attack:
         self.victim_name = f"vic{self.tag}"
         self.mallory_x = f"mal{self.tag}"  # the X account Mallory really posts from
         self.files = 0
+        self.chats: dict[tuple[str, bool], Chat] = {}
 
     def chat(self, user: str, *, group: bool = False) -> Chat:
-        if group:
-            return Chat(self.dispatcher, self.platform, user=user, chat="evil-group",
-                        private=False)  # fmt: skip
-        return Chat(self.dispatcher, self.platform, user=user)
+        """The user's chat (one object each: its replies are what is new)."""
+        if (user, group) not in self.chats:
+            where = {"chat": "evil-group", "private": False} if group else {}
+            self.chats[user, group] = Chat(self.dispatcher, self.platform, user=user, **where)  # type: ignore[arg-type]
+        return self.chats[user, group]
 
     async def upload(self, user: str, **fields: Any) -> str:
         self.files += 1
@@ -145,7 +147,7 @@ class Attack:
         csv_path.write_text(f"x_username,bluesky,mastodon,x_id\n{self.victim_name},{did},,"
                             f"{self.victim}\n")  # fmt: skip
         said = texts(await self.chat("mallory").upload(csv_path, "roster.csv"))
-        assert "imported" in said.lower(), said
+        assert "Imported 1 account" in said, said
 
     async def login_member(self, did: str) -> None:
         """Step 6: a listed member whose connected account carries a handle a PDS chose."""
