@@ -27,6 +27,7 @@ DISPLAY_NAME_MAX = 200  # a display name far beyond X's 50 is clipped
 PROFILE_FIELD_MAX = 1000  # bio, website, location, media URLs
 NAMES_KEPT = 100  # previous usernames kept
 _X_ID = re.compile(r"[0-9]{1,19}")
+_SPACE = re.compile(r"\s")
 
 
 def valid_x_id(value: int) -> bool:
@@ -44,7 +45,7 @@ def identifier(value: str | None) -> bool:
         value is not None
         and 0 < len(value) <= IDENTIFIER_MAX
         and value.isprintable()
-        and not any(char.isspace() for char in value)
+        and _SPACE.search(value) is None
     )
 
 
@@ -53,14 +54,14 @@ def fit_entry(entry: DirectoryEntry) -> DirectoryEntry | None:
     identifier cannot be stored whole (a clipped handle would name someone else)."""
     if not valid_x_id(entry.x_id) or not identifier(entry.target):
         return None
-    if not all(v is None or identifier(v) for v in (entry.handle, entry.did, entry.acct)):
-        return None
+    for value in (entry.handle, entry.did, entry.acct):
+        if value is not None and value != entry.target and not identifier(value):
+            return None
     detail = entry.provenance_detail
-    return replace(
-        entry,
-        x_username=x_screen_name(entry.x_username),
-        provenance_detail=clean(detail, DETAIL_MAX) if detail else detail,
-    )
+    name, fitted = x_screen_name(entry.x_username), clean(detail, DETAIL_MAX) if detail else detail
+    if name == entry.x_username and fitted == detail:
+        return entry  # the common case, cheap for bulk imports
+    return replace(entry, x_username=name, provenance_detail=fitted)
 
 
 def _clip(value: str | None, limit: int) -> str | None:
