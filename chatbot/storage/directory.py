@@ -239,43 +239,41 @@ class DirectoryStore:
             return await _with_vouches(conn, out)
 
     async def observations(self, x_ids: Sequence[int], names: Iterable[str]) -> Observations:
-        """What the archives that may corroborate say about these ids and names."""
-        o = x_name_observations.c
+        """What the archives that may corroborate say about these ids and names. Rows
+        waiting for observers who have come of age since are refreshed first."""
         unique = sorted(set(x_ids))
         wanted = {n.lower()[:64] for n in names}
-        await self._refresh_matured(unique, wanted)
-        result = Observations()
-        async with self.db.begin() as conn:
-            for chunk in _chunks(unique):
-                query = select(o.x_id, o.screen_name, o.users).where(
-                    o.x_id.in_(chunk), o.users > 0
-                )
-                for x_id, name, users in await conn.execute(query):
-                    result.names_by_id.setdefault(int(x_id), {})[name] = users
-                    wanted.add(name)
-            for chunk in _chunks(sorted(wanted)):
-                query = select(o.x_id, o.screen_name, o.users).where(
-                    o.screen_name.in_(chunk), o.users > 0
-                )
-                for x_id, name, users in await conn.execute(query):
-                    result.ids_by_name.setdefault(name, {})[int(x_id)] = users
-        return result
-
-    async def _refresh_matured(self, x_ids: Sequence[int], names: Iterable[str]) -> None:
-        """Refresh the aggregate of these ids (and ids seen under these names) whose
-        observers not counted yet have come of age since."""
-        o = x_name_observations.c
-        matured = self.clock() - OBSERVER_MIN_AGE
-        due: set[int] = set()
-        async with self.db.begin() as conn:
-            for chunk in _chunks(list(x_ids)):
-                query = select(o.x_id).where(o.x_id.in_(chunk), o.young_since <= matured)
-                due.update(int(x_id) for (x_id,) in await conn.execute(query))
-            for chunk in _chunks(sorted(names)):
-                query = select(o.x_id).where(o.screen_name.in_(chunk), o.young_since <= matured)
-                due.update(int(x_id) for (x_id,) in await conn.execute(query))
+        result, due = await self._read_observations(unique, wanted)
         if due:
             await self.refresh_observations(sorted(due))
+            result, _ = await self._read_observations(unique, wanted)
+        return result
+
+    async def _read_observations(
+        self, x_ids: Sequence[int], wanted: set[str]
+    ) -> tuple[Observations, set[int]]:
+        o = x_name_observations.c
+        columns = (o.x_id, o.screen_name, o.users, o.young_since)
+        matured = self.clock() - OBSERVER_MIN_AGE
+        result, due = Observations(), set()
+        names = set(wanted)
+        async with self.db.begin() as conn:
+            for chunk in _chunks(x_ids):
+                query = select(*columns).where(o.x_id.in_(chunk))
+                for x_id, name, count, young in await conn.execute(query):
+                    if young is not None and young <= matured:
+                        due.add(int(x_id))
+                    if count > 0:
+                        result.names_by_id.setdefault(int(x_id), {})[name] = count
+                        names.add(name)
+            for chunk in _chunks(sorted(names)):
+                query = select(*columns).where(o.screen_name.in_(chunk))
+                for x_id, name, count, young in await conn.execute(query):
+                    if young is not None and young <= matured:
+                        due.add(int(x_id))
+                    if count > 0:
+                        result.ids_by_name.setdefault(name, {})[int(x_id)] = count
+        return result, due
 
     async def count(self) -> int:
         async with self.db.begin() as conn:
