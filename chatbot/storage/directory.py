@@ -7,10 +7,8 @@ in well under a second on SQLite, see bench/bench_matching.py).
 Each row belongs to one source (`source_key`: the user who linked it, the organisation, the
 import): saving, proving and withdrawing touch that source's rows only. An organisation's
 vouch is read with its approval (`vouched_by`), so revoking or deleting the organisation
-takes it back at once. The observations count only archives that may corroborate
-(`chatbot.matching.spoofing`: not the id an archive claims itself, not a chat account
-younger than `OBSERVER_MIN_AGE`); rows waiting for young observers are refreshed when read
-after those come of age.
+takes it back at once. The observations (`chatbot.storage.observations`) count only the
+archives that may corroborate.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatbot.matching.directory import CsvProblem, parse_directory_csv
@@ -33,26 +31,16 @@ from chatbot.matching.model import (
     Provenance,
     XProof,
 )
-from chatbot.matching.spoofing import OBSERVER_MIN_AGE
 from chatbot.safetext import clean, x_screen_name
-from chatbot.storage.db import OBSERVATIONS_LOCK, Database, transaction_lock
+from chatbot.storage.chunks import chunks as _chunks
+from chatbot.storage.db import Database
 from chatbot.storage.limits import fit_entry
+from chatbot.storage.observations import ObservationStore, utc_now
 from chatbot.storage.schema import (
-    archives,
     directory_entries,
-    handle_hints,
     match_decisions,
     organisations,
-    users,
-    x_name_observations,
 )
-
-CHUNK = 5000  # bound parameters per IN (...) query (SQLite allows 32,766)
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def source_key(user_id: int | None, detail: str | None) -> str:
@@ -107,12 +95,8 @@ class ImportResult:
     problems: list[CsvProblem]
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class DirectoryStore:
-    def __init__(self, db: Database, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.db = db
         self.clock = clock  # when observers come of age (tests move it)
 
@@ -239,41 +223,8 @@ class DirectoryStore:
             return await _with_vouches(conn, out)
 
     async def observations(self, x_ids: Sequence[int], names: Iterable[str]) -> Observations:
-        """What the archives that may corroborate say about these ids and names. Rows
-        waiting for observers who have come of age since are refreshed first."""
-        unique = sorted(set(x_ids))
-        wanted = {n.lower()[:64] for n in names}
-        result, due = await self._read_observations(unique, wanted)
-        if due:
-            await self.refresh_observations(sorted(due))
-            result, _ = await self._read_observations(unique, wanted)
-        return result
-
-    async def _read_observations(
-        self, x_ids: Sequence[int], wanted: set[str]
-    ) -> tuple[Observations, set[int]]:
-        o = x_name_observations.c
-        columns = (o.x_id, o.screen_name, o.users, o.young_since)
-        matured = self.clock() - OBSERVER_MIN_AGE
-        result, due = Observations(), set()
-        names = set(wanted)
-        async with self.db.begin() as conn:
-            for chunk in _chunks(x_ids):
-                query = select(*columns).where(o.x_id.in_(chunk))
-                for x_id, name, count, young in await conn.execute(query):
-                    if young is not None and young <= matured:
-                        due.add(int(x_id))
-                    if count > 0:
-                        result.names_by_id.setdefault(int(x_id), {})[name] = count
-                        names.add(name)
-            for chunk in _chunks(sorted(names)):
-                query = select(*columns).where(o.screen_name.in_(chunk))
-                for x_id, name, count, young in await conn.execute(query):
-                    if young is not None and young <= matured:
-                        due.add(int(x_id))
-                    if count > 0:
-                        result.ids_by_name.setdefault(name, {})[int(x_id)] = count
-        return result, due
+        """What the archives that may corroborate say (`ObservationStore.read`)."""
+        return await ObservationStore(self.db, clock=self.clock).read(x_ids, names)
 
     async def count(self) -> int:
         async with self.db.begin() as conn:
@@ -284,59 +235,9 @@ class DirectoryStore:
     # --- observations ----------------------------------------------------------
 
     async def refresh_observations(self, x_ids: Sequence[int] | None = None) -> None:
-        """Rebuild the aggregate from the users' handle hints (all ids, or these ones).
-
-        Call it after an archive is saved or deleted, with that archive's ids: a user who
-        leaves stops counting. Only counts of distinct users are kept, of the observers that
-        may corroborate: an archive never counts for the id its own account.js claims, and
-        a chat account younger than `OBSERVER_MIN_AGE` not yet (`young_since` keeps the
-        oldest of those, so that the row is refreshed when they come of age). Refreshes take
-        turns (a lock): two uploads naming the same account would otherwise both delete,
-        then both insert its row.
-        """
-        h, u, a = handle_hints.c, users.c, archives.c
-        cutoff = self.clock() - OBSERVER_MIN_AGE
-        name = func.lower(h.screen_name)
-        old_enough = u.created_at <= cutoff
-        aggregate = (
-            select(
-                h.x_id,
-                name.label("screen_name"),
-                func.count(case((old_enough, h.user_id)).distinct()),
-                func.min(case((u.created_at > cutoff, u.created_at))),
-            )
-            .select_from(
-                handle_hints.join(users, u.id == h.user_id).outerjoin(
-                    archives, a.user_id == h.user_id
-                )
-            )
-            .where(
-                or_(
-                    a.owner_account_id.is_(None),
-                    a.owner_account_id != cast(h.x_id, String),
-                )
-            )
-        )
-        async with self.db.begin() as conn:
-            await transaction_lock(conn, OBSERVATIONS_LOCK)
-            if x_ids is None:
-                await conn.execute(delete(x_name_observations))
-                await self._insert_aggregate(conn, aggregate.group_by(h.x_id, name))
-                return
-            for chunk in _chunks(sorted(set(x_ids))):
-                await conn.execute(
-                    delete(x_name_observations).where(x_name_observations.c.x_id.in_(chunk))
-                )
-                query = aggregate.where(h.x_id.in_(chunk)).group_by(h.x_id, name)
-                await self._insert_aggregate(conn, query)
-
-    async def _insert_aggregate(self, conn: AsyncConnection, query: Any) -> None:
-        rows = [
-            {"x_id": x_id, "screen_name": screen_name, "users": users, "young_since": young}
-            for x_id, screen_name, users, young in await conn.execute(query)
-        ]
-        for chunk in _chunks(rows, 20000):
-            await conn.execute(insert(x_name_observations), list(chunk))
+        """Rebuild the aggregate of these ids (all without), after an archive is saved or
+        deleted, with that archive's ids (`ObservationStore.refresh`)."""
+        await ObservationStore(self.db, clock=self.clock).refresh(x_ids)
 
 
 async def _with_vouches(
