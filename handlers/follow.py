@@ -29,7 +29,7 @@ from chatbot.migration.writers import ExpiredError, WriterError, close_writer
 from chatbot.platforms.base import Button, Text
 from chatbot.services import Services
 from handlers.export import send_files
-from handlers.match_counts import matches_or_explain, user_matches
+from handlers.match_counts import matches_or_explain
 
 NETWORKS = ("bluesky", "mastodon")
 MASTODON_API_MAX = 400  # follows per day through the API; more: the CSV import
@@ -166,8 +166,10 @@ async def pressed(ctx: Context) -> None:
     jobs = runner(ctx.services, ctx)
     if await _running(ctx, jobs, network):
         return
-    found = await user_matches(ctx.services, ctx.user.id)  # those the preview just showed
-    picked = chosen(found or [], network, tier)
+    found = await matches_or_explain(ctx)  # kept since the preview (or matched again)
+    if found is None:
+        return
+    picked = chosen(found, network, tier)
     targets = [_target(match) for match in picked]
     if not targets or digest(targets) != parts[4]:
         await ctx.say("follow.preview.changed")
