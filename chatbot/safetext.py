@@ -6,7 +6,9 @@ fake a line, reorder what follows or hide a look-alike (threat model §4.10):
 
 * C0 and C1 controls, U+2028 and U+2029 (line breaks and separators);
 * bidi controls: U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069;
-* zero-width and invisible format characters: U+200B–U+200D, U+2060–U+2064, U+FEFF.
+* zero-width and invisible format characters: U+200B–U+200D, U+2060–U+2064, U+FEFF, and
+  every other format character (Unicode category Cf: soft hyphen, tags, interlinear
+  annotations...), the blank Hangul fillers, and lone surrogates (which no file can encode).
 
 What is left is clipped to a length. A name that holds right-to-left letters is then
 wrapped by `isolate` in a first-strong isolate (U+2068 … U+2069), which the bot adds itself,
@@ -18,12 +20,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import regex  # type: ignore[import-untyped]
+
 # X's rule for usernames: letters, digits and underscores, at most 15 characters.
 X_SCREEN_NAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
+_INVISIBLE = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]")
 _SPACES = re.compile(r"\s+")
 _FIRST_STRONG_ISOLATE, _POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 _RTL_CLASSES = frozenset({"R", "AL"})

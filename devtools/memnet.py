@@ -47,7 +47,9 @@ class MemoryBluesky:
             raise NetworkUnavailable("bluesky", "test outage")
         self.calls[name] = self.calls.get(name, 0) + 1
 
-    async def get_profiles(self, actors: Sequence[str]) -> list[BlueskyProfile]:
+    async def get_profiles(
+        self, actors: Sequence[str], *, fresh: bool = False
+    ) -> list[BlueskyProfile]:
         self._count("get_profiles")
         found = (self._by_key.get(a if a.startswith("did:") else a.lower()) for a in actors)
         return [p for p in found if p is not None]
@@ -90,7 +92,7 @@ class MemoryMastodon:
     def add(self, account: MastodonAccount) -> None:
         self.accounts[account.acct.lower()] = account
 
-    async def lookup(self, acct: str) -> MastodonAccount | None:
+    async def lookup(self, acct: str, *, fresh: bool = False) -> MastodonAccount | None:
         if self.down:
             raise NetworkUnavailable("mastodon", "test outage")
         self.lookups += 1

@@ -18,6 +18,7 @@ from handlers import (
     follow,
     forget,
     group,
+    group_approval,
     group_progress,
     group_roster,
     handover,
@@ -26,6 +27,7 @@ from handlers import (
     language,
     link,
     match,
+    match_reports,
     profile,
     start,
     undo,
@@ -96,9 +98,13 @@ def build_registry() -> CommandRegistry:
             hidden=True,
         )
     )
+    for name, handler in (("orgs", group_approval.orgs), ("reports", match_reports.reports)):
+        registry.add(Command(name, handler, f"help.cmd.{name}", private_only=True,
+                             admin_only=True, hidden=True))  # fmt: skip
     registry.add_callback("lang", language.chosen)
     registry.add_callback("forget", forget.confirmed, private_only=True)
     registry.add_callback("m", match.pressed, private_only=True)
+    registry.add_callback("fw", follow.pressed, private_only=True)
     registry.add_callback("findable", consent.findable_pressed, private_only=True)
     registry.add_callback("notify", consent.notify_pressed, private_only=True)
     registry.add_callback("profile", profile.pressed, private_only=True)

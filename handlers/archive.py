@@ -108,7 +108,11 @@ async def _parse_and_reply(
         await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
         return None, previous
     parsed = _combine(previous, quick)
-    await services.archives.save(ctx.user.id, parsed)
+    try:
+        await services.archives.save(ctx.user.id, parsed)
+    except ArchiveError as exc:  # a field the schema cannot hold: damaged, never an outage
+        await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
+        return None, previous
     await progress.done(ctx.t("upload.read_done"))
     await _send_summary(ctx, parsed)
     if not _has_posts(quick):

@@ -11,6 +11,7 @@ from chatbot.conversation import Context
 from chatbot.orgs.publish import refresh_user
 from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks
+from handlers.match import directory_changed
 
 
 async def ask_consent(ctx: Context) -> None:
@@ -38,6 +39,7 @@ async def _set(ctx: Context, on: bool) -> None:
     if not changed:
         await ctx.say("consent.nothing_linked")
         return
+    directory_changed(ctx.services)  # withdrawn consent: nobody is shown these links
     await ctx.say("consent.on" if on else "consent.off")
 
 
@@ -49,6 +51,8 @@ async def unlink(ctx: Context) -> None:
         return
     removed = await UserLinks(ctx.services.db).remove(ctx.user.id, network)
     await refresh_user(ctx.services, ctx.user.id)
+    if removed:
+        directory_changed(ctx.services)
     await ctx.say("consent.unlinked" if removed else "consent.nothing_linked")
 
 

@@ -15,6 +15,7 @@ from collections import Counter
 from chatbot.conversation import Context
 from chatbot.conversation.dispatcher import is_bot_admin
 from chatbot.platforms.base import Text
+from chatbot.safetext import clean
 from chatbot.storage.directory import DirectoryStore
 from handlers.csv_file import read_csv_text
 
@@ -40,7 +41,7 @@ async def csv_received(ctx: Context) -> None:
     text = await read_csv_text(ctx, "csvimport.", "directory.csv", MAX_CSV_BYTES)
     if text is None:
         return
-    name = attachment.name[:200] or "directory.csv"
+    name = clean(attachment.name, 200) or "directory.csv"
     result = await DirectoryStore(ctx.services.db).import_csv(
         text, provenance="csv_import", detail=name
     )

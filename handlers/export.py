@@ -27,6 +27,7 @@ from chatbot.migration.export import (
 )
 from chatbot.migration.lists import ListWriteError, NotConnected, RateLimited, export_to_bluesky
 from chatbot.platforms.base import Document
+from chatbot.safetext import clean
 from handlers.match_counts import matches_or_explain
 
 KINDS = {"list": "list", "starterpack": "starterpack", "starter-pack": "starterpack",
@@ -85,6 +86,12 @@ async def _send_files(ctx: Context, found: list[Match], *, all_tiers: bool) -> N
     shown = _captioned(ctx, found, all_tiers)
     if not any(file.name.startswith("following_accounts") for file, _ in shown):
         await ctx.say("export.mastodon.none" if all_tiers else "export.mastodon.none_eligible")
+    await send_files(ctx, shown)
+    await ctx.say("export.done")
+
+
+async def send_files(ctx: Context, shown: list[tuple[ExportFile, str]]) -> None:
+    """Send files with their captions, through a private folder deleted once they are sent."""
     folder = ctx.services.settings.data_dir / "exports" / f"{ctx.user.id}-{secrets.token_hex(4)}"
     try:
         paths = await asyncio.to_thread(write_files, folder, [file for file, _ in shown])
@@ -92,7 +99,6 @@ async def _send_files(ctx: Context, found: list[Match], *, all_tiers: bool) -> N
             await ctx.reply(Document(file.name, path, caption, file.mime_type))
     finally:
         await asyncio.to_thread(shutil.rmtree, folder, True)
-    await ctx.say("export.done")
 
 
 def write_files(folder: Path, files: list[ExportFile]) -> list[Path]:
@@ -130,8 +136,8 @@ async def _to_bluesky(ctx: Context, found: list[Match], kind: str, name: str) ->
     except RateLimited:
         await ctx.say("export.bluesky.rate_limited", command=f"/export {kind}")
         return
-    except ListWriteError as exc:
-        await ctx.say("export.bluesky.refused", error=str(exc))
+    except ListWriteError as exc:  # the server's own words: one clean line
+        await ctx.say("export.bluesky.refused", error=clean(str(exc), 200))
         return
     await ctx.say(f"export.{kind}.done", name=name, count=created.members, url=created.url)
     if created.left_out:

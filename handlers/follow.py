@@ -5,27 +5,39 @@ the database; this module only chooses the targets and talks to the user. By def
 follows the eligible matches (verified ones, and likely ones the user confirmed) among
 the accounts the user followed on X; ``verified`` narrows to verified matches,
 ``likely`` adds every likely match.
+
+Nothing is followed unseen: `/follow` shows a preview (how many, the first ones, the whole
+list as a file), and the job starts only when the user presses "Start"
+(``fw:go:<network>:<choice>:<digest>``). The digest names the list that was shown: if the
+matches changed meanwhile (a source retracted, a decision, another process's matching),
+the user gets the new preview instead of a job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
 from chatbot.conversation import Context
 from chatbot.matching.model import Match
+from chatbot.matching.present import headline
 from chatbot.migration.budget import estimate_hours
+from chatbot.migration.export import ExportFile, matches_csv
 from chatbot.migration.job_view import render_job
 from chatbot.migration.jobs import JobRunner
 from chatbot.migration.writers import ExpiredError, WriterError, close_writer
 from chatbot.orgs.store import OrgStore
+from chatbot.platforms.base import Button, Text
 from chatbot.services import Services
 from chatbot.storage.links import UserLinks
 from chatbot.undo.store import UndoStore
+from handlers.export import send_files
 from handlers.match_counts import matches_or_explain
 
 NETWORKS = ("bluesky", "mastodon")
 MASTODON_API_MAX = 400  # follows per day through the API; more: the CSV import
+PREVIEW = 10  # matches listed in the preview; all of them in the file beyond that
 
 
 def runner(services: Services, ctx: Context | None = None) -> JobRunner:
@@ -38,9 +50,9 @@ def runner(services: Services, ctx: Context | None = None) -> JobRunner:
     return jobs
 
 
-def choose(found: list[Match], network: str, tier: str | None) -> list[str]:
-    """The targets (DIDs or accts) among the accounts the user followed on X."""
-    picked: list[str] = []
+def chosen(found: list[Match], network: str, tier: str | None) -> list[Match]:
+    """The matches to follow among the accounts the user followed on X, one per target."""
+    picked: dict[str, Match] = {}
     for match in found:
         if match.network != network or match.direction == "follower":
             continue
@@ -52,8 +64,22 @@ def choose(found: list[Match], network: str, tier: str | None) -> list[str]:
             ok = match.eligible_for_auto_follow
         target = match.did if network == "bluesky" else match.acct
         if ok and target and target not in picked:
-            picked.append(target)
-    return picked
+            picked[target] = match
+    return list(picked.values())
+
+
+def choose(found: list[Match], network: str, tier: str | None) -> list[str]:
+    """The targets (DIDs or accts) among the accounts the user followed on X."""
+    return [_target(match) for match in chosen(found, network, tier)]
+
+
+def _target(match: Match) -> str:
+    return str(match.did if match.network == "bluesky" else match.acct)
+
+
+def digest(targets: list[str]) -> str:
+    """A short name of exactly this list of targets (the one the preview showed)."""
+    return hashlib.blake2s("\n".join(targets).encode(), digest_size=6).hexdigest()
 
 
 async def follow(ctx: Context) -> None:
@@ -65,42 +91,104 @@ async def follow(ctx: Context) -> None:
     network = args[0]
     tier = args[1] if len(args) > 1 and args[1] != "anyway" else None
     jobs = runner(ctx.services, ctx)
-    if any(job.kind == f"follow_{network}" for job in await jobs.store.for_user(ctx.user.id)):
-        await ctx.say("follow.already_running")
+    if await _running(ctx, jobs, network):
         return
     found = await matches_or_explain(ctx)
     if found is None:
         return
-    targets = choose(found, network, tier)
-    if not targets:
+    picked = chosen(found, network, tier)
+    if not picked:
         await ctx.say("follow.none", network=ctx.t(f"follow.network.{network}"))
         return
+    if not await _connected(ctx, jobs, network):
+        return
+    if network == "mastodon" and len(picked) > MASTODON_API_MAX and "anyway" not in args:
+        days = math.ceil(len(picked) / MASTODON_API_MAX)
+        await ctx.say("follow.mastodon_large", count=len(picked), days=days)
+        return
+    await _preview(ctx, network, tier, picked)
+
+
+async def _running(ctx: Context, jobs: JobRunner, network: str) -> bool:
+    if any(job.kind == f"follow_{network}" for job in await jobs.store.for_user(ctx.user.id)):
+        await ctx.say("follow.already_running")
+        return True
+    return False
+
+
+async def _connected(ctx: Context, jobs: JobRunner, network: str) -> bool:
+    """Whether the user's account on `network` works (after telling them when not)."""
     try:
         writer = await jobs.writer_factory(ctx.services, ctx.user.id, network)
     except ImportError:
         writer = None
     except ExpiredError:
         await ctx.say("follow.error.expired")
-        return
+        return False
     except WriterError:  # the account's server did not answer
         await ctx.say("follow.server_down", command=f"/follow {network}")
-        return
+        return False
     if writer is None:
         await ctx.say("follow.not_connected", network=ctx.t(f"follow.network.{network}"),
                       command=f"/connect {network}")  # fmt: skip
-        return
+        return False
     await close_writer(writer)  # it proved the account works; the job opens its own
-    if network == "mastodon" and len(targets) > MASTODON_API_MAX and "anyway" not in args:
-        days = math.ceil(len(targets) / MASTODON_API_MAX)
-        await ctx.say("follow.mastodon_large", count=len(targets), days=days)
+    return True
+
+
+async def _preview(ctx: Context, network: str, tier: str | None, picked: list[Match]) -> None:
+    """Whom the job will follow: the count, the first ones, the whole list as a file."""
+    t = ctx.t
+    targets = [_target(match) for match in picked]
+    lines = [t.plural("follow.preview.title", len(picked),
+                      network=t(f"follow.network.{network}"))]  # fmt: skip
+    lines += [f"• {headline(t, match)}" for match in picked[:PREVIEW]]
+    if len(picked) > PREVIEW:
+        lines.append(t.plural("follow.preview.more", len(picked) - PREVIEW))
+    choice = {"verified": "v", "likely": "l"}.get(tier or "", "e")
+    buttons = (
+        (Button(t("follow.preview.start"), f"fw:go:{network}:{choice}:{digest(targets)}"),),
+        (Button(t("follow.preview.cancel"), "fw:no"),),
+    )
+    if len(picked) > PREVIEW:
+        caption = t.plural("follow.preview.file", len(picked))
+        file = ExportFile(f"follow-{network}.csv", matches_csv(t, picked), "text/csv")
+        await send_files(ctx, [(file, caption)])
+    await ctx.reply(Text("\n".join(lines), buttons=buttons))
+
+
+async def pressed(ctx: Context) -> None:
+    """``fw:go:<network>:<e|v|l>:<digest>`` starts the job shown; ``fw:no`` drops it."""
+    parts = (ctx.message.callback or "").split(":")
+    if parts[:2] == ["fw", "no"]:
+        await ctx.say("follow.preview.cancelled")
+        return
+    if len(parts) != 5 or parts[1] != "go" or parts[2] not in NETWORKS:
+        await ctx.say("error.stale_button")
+        return
+    network, tier = parts[2], {"v": "verified", "l": "likely"}.get(parts[3])
+    jobs = runner(ctx.services, ctx)
+    if await _running(ctx, jobs, network):
+        return
+    found = await matches_or_explain(ctx)  # kept since the preview (or matched again)
+    if found is None:
+        return
+    picked = chosen(found, network, tier)
+    targets = [_target(match) for match in picked]
+    if not targets or digest(targets) != parts[4]:
+        await ctx.say("follow.preview.changed")
+        if picked:
+            await _preview(ctx, network, tier, picked)
         return
     await jobs.submit(ctx.user.id, network, targets, await follow_params(ctx, network))
+    t = ctx.t
     if network == "bluesky":
-        hours = estimate_hours(len(targets), jobs.options.headroom)
-        await ctx.say("follow.started.bluesky", count=len(targets), hours=max(1, math.ceil(hours)))
+        hours = max(1, math.ceil(estimate_hours(len(targets), jobs.options.headroom)))
+        text = t.plural("follow.started.bluesky", len(targets), hours=hours)
     else:
-        days = math.ceil(len(targets) / MASTODON_API_MAX)
-        await ctx.say("follow.started.mastodon", count=len(targets), days=days)
+        days = t.plural("follow.days", math.ceil(len(targets) / MASTODON_API_MAX))
+        text = t.plural("follow.started.mastodon", len(targets), days=days)
+    await ctx.reply(Text(text))
 
 
 async def follow_params(ctx: Context, network: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ async def confirmed(ctx: Context) -> None:
         return
     services = ctx.services
     services.jobs.cancel_user(ctx.user.id)
-    match.forget_cached(services, ctx.user.id)
+    match.forget_user(services, ctx.user.id)
     parsed = await services.archives.load(ctx.user.id)
     # end the sessions and tokens where they live too (best effort), not only our copies
     await bluesky_account.revoke(services, ctx.user.id)

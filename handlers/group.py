@@ -14,16 +14,18 @@ import datetime as dt
 
 from chatbot.config import SUPPORTED_LANGUAGES
 from chatbot.conversation import Context
+from chatbot.matching.proofs import make_code
 from chatbot.orgs.publish import purge
-from chatbot.orgs.roster_csv import ACCT, BSKY_HANDLE
+from chatbot.orgs.roster_csv import valid_acct, valid_bluesky_handle
 from chatbot.orgs.store import Organisation, OrgStore
 from chatbot.platforms.base import Button, Text
-from handlers import group_artefacts, group_roster, join
+from chatbot.safetext import display
+from handlers import group_approval, group_artefacts, group_roster, join
 from handlers.group_common import current_org, is_admin, org_t, say
+from handlers.match import directory_changed
 
 ADMIN = {"setup", "lang", "account", "roster", "audience", "digest", "starterpack", "list",
          "mastodon", "announce", "delete", "newlink"}  # fmt: skip
-NAME_MAX = 200
 
 
 async def group(ctx: Context) -> None:
@@ -58,7 +60,7 @@ async def group(ctx: Context) -> None:
 
 
 async def _setup(ctx: Context) -> None:
-    name = " ".join(ctx.args[1:]).strip()[:NAME_MAX]
+    name = " ".join(ctx.args[1:]).strip()
     if not name:
         await ctx.say("org.setup.usage", command="/group setup")
         return
@@ -75,12 +77,15 @@ async def _setup(ctx: Context) -> None:
 async def _info(ctx: Context, org: Organisation, *, unknown: bool) -> None:
     t = org_t(ctx, org)
     store = OrgStore(ctx.services.db)
-    accounts = await store.accounts(org.id)
+    accounts = await store.own_accounts(org.id)
     lines = [t("org.info.title", name=org.name),
              t("org.info.languages", languages=", ".join(org.languages)),
              t.plural("org.info.members", len(await store.members(org.id)))]  # fmt: skip
-    for network, handle in sorted(accounts.items()):
-        lines.append(t("org.info.account", network=t(f"match.network.{network}"), handle=handle))
+    for account in accounts:
+        lines.append(t("org.info.account_proved" if account.proved_at else "org.info.account",
+                       network=t(f"match.network.{account.network}"),
+                       handle=display(account.handle)))  # fmt: skip
+    lines.append(t("org.info.approved" if org.approved else "org.info.not_approved"))
     lines.append(t("org.info.digest_on" if org.digest else "org.info.digest_off"))
     if unknown:
         lines.append(t("org.info.usage"))
@@ -102,22 +107,30 @@ async def _account(ctx: Context, org: Organisation) -> None:
     t = org_t(ctx, org)
     args = ctx.args[1:]
     network = args[0].lower() if args else ""
+    if network == "check" and len(args) == 1:
+        await group_approval.check_accounts(ctx, org)
+        return
     handle = args[1].strip().lstrip("@") if len(args) == 2 else ""
     if network == "bluesky":
         handle = handle.lower()
-        valid = bool(BSKY_HANDLE.match(handle))
+        valid = valid_bluesky_handle(handle)
     elif network == "mastodon":
         user, _, host = handle.partition("@")
         handle = f"{user}@{host.lower()}"
-        valid = bool(ACCT.match(handle))
+        valid = valid_acct(handle)
     else:
         valid = False
     if not valid:
         await say(ctx, t, "org.account.usage", bluesky="/group account bluesky HANDLE",
                   mastodon="/group account mastodon USER@INSTANCE")  # fmt: skip
         return
-    await OrgStore(ctx.services.db).set_account(org.id, network, handle)
+    code = make_code()
+    await OrgStore(ctx.services.db).set_account(org.id, network, handle, code)
+    if org.approved:
+        directory_changed(ctx.services)  # a new account ends the approval
     await say(ctx, t, "org.account.done", network=t(f"match.network.{network}"), handle=handle)
+    await say(ctx, t, "org.account.prove", handle=handle, code=code,
+              command="/group account check")  # fmt: skip
 
 
 async def _digest(ctx: Context, org: Organisation) -> None:
@@ -165,6 +178,7 @@ async def _delete_answer(ctx: Context, org_id: int, yes: bool) -> None:
         await say(ctx, t, "org.delete.cancelled")
     else:
         await purge(ctx.services.db, org)
+        directory_changed(ctx.services)  # what its roster supported is gone for everyone
         await say(ctx, t, "org.delete.done")
 
 

@@ -13,8 +13,10 @@ from chatbot.orgs.publish import publish_roster
 from chatbot.orgs.roster_csv import parse_roster_csv
 from chatbot.orgs.store import Organisation, OrgStore
 from chatbot.platforms.base import Text
+from chatbot.safetext import clean
 from handlers.csv_file import read_csv_text
 from handlers.group_common import need_private, org_t, private_chat, say
+from handlers.match import directory_changed
 
 STEP = "org_roster_csv"
 MAX_CSV_BYTES = 5 * 1024**2
@@ -52,18 +54,21 @@ async def csv_received(ctx: Context, org_id: int) -> None:
         return
     rows, problems = parse_roster_csv(text)
     if problems:
-        lines = [ctx.t("org.roster_csv.rejected", count=len(problems))]
+        lines = [ctx.t.plural("org.roster_csv.rejected", len(problems))]
         for problem in problems[:SHOWN_PROBLEMS]:
-            reason = ctx.t(f"org.roster_csv.problem.{problem.code}", value=problem.value)
+            value = clean(problem.value, 64)  # the file's own text, on one line
+            reason = ctx.t(f"org.roster_csv.problem.{problem.code}", value=value)
             lines.append(ctx.t("org.roster_csv.line", line=problem.line, reason=reason))
         if len(problems) > SHOWN_PROBLEMS:
             lines.append(ctx.t("org.roster_csv.more", count=len(problems) - SHOWN_PROBLEMS))
         await ctx.reply(Text("\n".join(lines)))
         return
     published = await publish_roster(ctx.services.db, org, rows)
+    directory_changed(ctx.services)  # the rows it replaced supported other users' matches
     without_id = sum(1 for row in rows if row.x_id is None)
-    await ctx.say("org.roster_csv.imported", count=len(rows), name=org.name,
-                  entries=published, without_id=without_id)  # fmt: skip
+    text = ctx.t.plural("org.roster_csv.imported", len(rows), name=org.name,
+                        entries=published, without_id=without_id)  # fmt: skip
+    await ctx.reply(Text(text))
 
 
 async def audience(ctx: Context, org: Organisation) -> None:

@@ -6,6 +6,8 @@ read through X's public oEmbed endpoint; its author must be the archive owner an
 archives must not contradict it). Until both are proved the link is "claimed" (the
 matching engine decides the tier). Nothing is findable before the user consents
 (`handlers.consent`). Private chat only; links are stored with provenance ``user_link``.
+A proof is recorded on the user's own row only, and the accounts are read fresh (never
+from the matching's cache): the bio the user just edited is the one checked.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from chatbot.networks.mastodon import normalize_acct
 from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable
 from chatbot.orgs.publish import refresh_user
 from chatbot.platforms.base import Text
+from chatbot.safetext import clean, display, x_screen_name
 from chatbot.storage.directory import DirectoryStore
+from chatbot.storage.limits import fit_entry
 from chatbot.storage.links import UserLinks
 from handlers.consent import ask_consent
 from handlers.match_counts import network_name
@@ -51,19 +55,19 @@ async def _owned_archive(ctx: Context) -> ParsedArchive | None:
     return parsed
 
 
-async def _fetch(
+async def fetch_fresh(
     ctx: Context, network: str, account: str
 ) -> BlueskyProfile | MastodonAccount | None:
-    """The account on its network; None when absent. Raises NetworkUnavailable."""
+    """The account on its network as it is now; None when absent. Raises NetworkUnavailable."""
     if network == "bluesky":
         assert ctx.services.bluesky is not None
-        profiles = await ctx.services.bluesky.get_profiles([account])
+        profiles = await ctx.services.bluesky.get_profiles([account], fresh=True)
         return profiles[0] if profiles else None
     assert ctx.services.mastodon is not None
-    return await ctx.services.mastodon.lookup(account)
+    return await ctx.services.mastodon.lookup(account, fresh=True)
 
 
-def _reader_missing(ctx: Context, network: str) -> bool:
+def reader_missing(ctx: Context, network: str) -> bool:
     readers = {"bluesky": ctx.services.bluesky, "mastodon": ctx.services.mastodon}
     return readers.get(network, ctx.services.oembed) is None
 
@@ -73,33 +77,36 @@ async def _link_account(ctx: Context, parsed: ParsedArchive, network: str, raw: 
     if network == "mastodon" and normalize_acct(account) is None:
         # any host a URL may carry passes here: the egress policy decides what is reached,
         # and an internal host gets the reply of one that does not answer
-        await ctx.say("link.bad_acct", account=raw)
+        await ctx.say("link.bad_acct", account=clean(raw, 100))
         return
-    if _reader_missing(ctx, network):
+    if reader_missing(ctx, network):
         await ctx.say("link.offline")
         return
     try:
-        found = await _fetch(ctx, network, account)
+        found = await fetch_fresh(ctx, network, account)
     except NetworkUnavailable:
         await ctx.say("link.network_down", network=network_name(ctx.t, network))
-        return
-    if found is None:
-        await ctx.say("link.not_found", account=account, network=network_name(ctx.t, network))
         return
     links = UserLinks(ctx.services.db)
     mine = await links.of_user(ctx.user.id)
     consented = any(e.usable for e in mine)
+    entry = None
     if isinstance(found, BlueskyProfile):
-        entry = _entry(parsed, "bluesky", found.handle, consented, did=found.did)
-    else:
-        entry = _entry(parsed, "mastodon", found.acct, consented, acct=found.acct)
+        entry = fit_entry(_entry(parsed, "bluesky", found.handle, consented, did=found.did))
+    elif isinstance(found, MastodonAccount):
+        entry = fit_entry(_entry(parsed, "mastodon", found.acct, consented, acct=found.acct))
+    if entry is None:  # absent, or an identifier no real account has
+        await ctx.say("link.not_found", account=clean(account, 100),
+                      network=network_name(ctx.t, network))  # fmt: skip
+        return
     await links.remove(ctx.user.id, network, keep_target=entry.target)
     if not any(e.network == network and e.target == entry.target for e in mine):
         await DirectoryStore(ctx.services.db).save(entry, user_id=ctx.user.id)
     await refresh_user(ctx.services, ctx.user.id)  # the organisations' rosters show it now
     code = await ctx.services.users.link_code(ctx.user.id, make_code)
-    await ctx.say("link.put_code", account=entry.handle or entry.target, code=code)
-    await ctx.say("link.x_instructions", x_username=parsed.owner.username or "?", code=code)
+    await ctx.say("link.put_code", account=display(entry.handle or entry.target), code=code)
+    x_username = x_screen_name(parsed.owner.username) or "?"
+    await ctx.say("link.x_instructions", x_username=x_username, code=code)
     if not consented:
         await ask_consent(ctx)
 
@@ -135,21 +142,21 @@ async def _check(ctx: Context) -> None:
     code = await ctx.services.users.link_code(ctx.user.id, make_code)
     directory = DirectoryStore(ctx.services.db)
     for entry in mine:
-        account = entry.handle or entry.target
+        account = display(entry.handle or entry.target)
         if entry.new_account_proof != "none":
             await ctx.say("link.check.already", account=account)
             continue
-        if _reader_missing(ctx, entry.network):
+        if reader_missing(ctx, entry.network):
             await ctx.say("link.offline")
             continue
         try:
-            found = await _fetch(ctx, entry.network, entry.target)
+            found = await fetch_fresh(ctx, entry.network, entry.target)
         except NetworkUnavailable:
             await ctx.say("link.network_down", network=network_name(ctx.t, entry.network))
             continue
         if found is not None and code_in_profile(found, code):
             await directory.set_proofs(
-                entry.x_id, entry.network, entry.target, new_account_proof="bio_code"
+                ctx.user.id, entry.x_id, entry.network, entry.target, new_account_proof="bio_code"
             )
             await refresh_user(ctx.services, ctx.user.id)  # the proof, in the rosters too
             await ctx.say("link.check.proved", account=account)
@@ -180,15 +187,17 @@ async def _prove_x(ctx: Context, parsed: ParsedArchive, url: str) -> None:
         return
     name = check.screen_name
     if name is not None and name.lower() not in {n.lower() for n in own_names}:
-        await ctx.say("link.x.not_yours", name=name, x_username=parsed.owner.username or "?")
+        x_username = x_screen_name(parsed.owner.username) or "?"
+        await ctx.say("link.x.not_yours", name=name, x_username=x_username)
         return
     if check.outcome not in ("ok", "name_not_observed"):
         await ctx.say(f"link.x.{check.outcome}", code=code, name=name or "?")
         return
     for entry in mine:
         await directory.set_proofs(
-            entry.x_id, entry.network, entry.target, x_proof="oembed", x_username=name
-        )
+            ctx.user.id, entry.x_id, entry.network, entry.target, x_proof="oembed",
+            x_username=name,
+        )  # fmt: skip
     await refresh_user(ctx.services, ctx.user.id)  # the proof, in the rosters too
     await ctx.say("link.x.proved" if check.ok else "link.x.proved_pending", name=name or "?")
 
@@ -201,7 +210,7 @@ async def _status(ctx: Context) -> None:
             ctx.t(
                 "link.status.line",
                 network=network_name(ctx.t, entry.network),
-                account=entry.handle or entry.target,
+                account=display(entry.handle or entry.target),
                 account_proof=ctx.t(_yes_no(entry.new_account_proof != "none")),
                 x_proof=ctx.t(_yes_no(entry.x_proof != "none")),
                 findable=ctx.t(_yes_no(entry.usable)),

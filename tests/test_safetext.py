@@ -27,6 +27,12 @@ def test_bidi_overrides_and_zero_width_characters_are_removed() -> None:
     assert clean("a\u2066b\u2069c\u061c") == "a b c"
 
 
+def test_every_invisible_character_and_lone_surrogate_is_removed() -> None:
+    sneaky = "a\u00adb\U000e0041c\ufff9d\u3164e\ud800f\u180eg"  # soft hyphen, tag, ...
+    assert clean(sneaky) == "a b c d e f g"
+    assert clean(sneaky).encode("utf-8")  # a lone surrogate would not encode
+
+
 def test_clipped_to_the_limit_with_an_ellipsis() -> None:
     assert clean("x" * 1_000_000, 10) == "x" * 9 + "…"
 

@@ -36,7 +36,7 @@ from chatbot.matching.scoring import (
     score_bluesky,
     score_mastodon,
 )
-from chatbot.matching.spoofing import judge_entry
+from chatbot.matching.spoofing import judge_entries
 from chatbot.matching.text import (
     bridged_acct_of,
     bridgy_bluesky_handle,
@@ -149,8 +149,9 @@ class _Run:
         if self.mastodon is not None:
             accounts = await cand.lookup_many(self.mastodon, accts, concurrency=self.concurrency)
         for x_id, group in entries.items():
-            for entry in group:
-                verdict = judge_entry(entry, observations)
+            own = self.parsed.handles.get(x_id)  # the user's own archive: trusted for them
+            for entry, verdict in zip(group, judge_entries(group, observations, own=own),
+                                      strict=True):  # fmt: skip
                 tier, reasons = verdict.tier, verdict.reasons
                 if entry.network == "bluesky":
                     handle, did = entry.handle, entry.did

@@ -84,7 +84,14 @@ class Match:
 
 @dataclass(frozen=True)
 class DirectoryEntry:
-    """A link X id -> Bluesky DID or Mastodon acct, with where it came from and its proofs."""
+    """A link X id -> Bluesky DID or Mastodon acct, with where it came from and its proofs.
+
+    Each row is one source's claim: a user's own link (``user_link``), an organisation's
+    roster (an admin's vouch, or a listed member's own accounts), or an operator's import.
+    Its proofs were checked for that row only. `vouched_by` is filled when the directory is
+    read: the name of the organisation whose vouch this is, when the bot's administrators
+    approved it (None otherwise, and for every other row).
+    """
 
     x_id: int
     x_username: str | None
@@ -98,6 +105,7 @@ class DirectoryEntry:
     x_proof: XProof = "none"
     findable: bool = True
     withdrawn_at: dt.datetime | None = None
+    vouched_by: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -112,6 +120,11 @@ class DirectoryEntry:
 @dataclass
 class Observations:
     """What users' archives say about X ids: screen name -> number of distinct users.
+
+    Only observers that may corroborate are counted: an archive never counts for the id its
+    own ``account.js`` claims, and chat accounts younger than
+    `chatbot.matching.spoofing.OBSERVER_MIN_AGE` do not count yet (forged archives from
+    throwaway accounts, threat model §4.2 D5).
 
     `names_by_id` is keyed by X id; `ids_by_name` (lower-cased screen name -> {x_id: users})
     reveals screen names that several accounts used (renamed and re-registered names).

@@ -2,8 +2,9 @@
 
 Rules (each has a unit test in tests/matching/test_scoring.py):
 
-R1  A directory link proved on both sides and agreeing with archives -> verified
-    (`spoofing.judge_entry`); any other directory link is "claimed" -> possible.
+R1  A directory link proved on both sides -> verified; an approved organisation's vouch
+    alone -> likely; any other directory link is "claimed" -> possible
+    (`spoofing.judge_entries`).
 R2  A Bluesky bio links or names the X account (twitter.com/<name>, x.com/<name>,
     "X: @name"), and its handle is ``<name>.bsky.social`` or a custom domain whose first
     label is the name -> likely.
@@ -45,9 +46,16 @@ from chatbot.matching.text import (
 )
 from chatbot.networks.types import BlueskyProfile, MastodonAccount
 
+# what a directory claim says about itself (R9: nothing else supports its target)
 _CLAIM_CODES = frozenset(
     {
         "directory_claimed",
+        "source_user_link",
+        "source_org_roster",
+        "source_csv_import",
+        "new_proof_login",
+        "new_proof_bio_code",
+        "x_proof_oembed",
         "new_side_unproved",
         "x_side_unproved",
         "archives_disagree",
@@ -55,6 +63,25 @@ _CLAIM_CODES = frozenset(
         "moved",
         "name_from_your_archive",
         "name_from_other_archives",
+    }
+)
+# what makes a match weaker: dropped from a lower tier's row merged into a stronger one, so
+# that a match's reasons agree with its tier (a verified match never says "claimed")
+_WEAKER = frozenset(
+    {
+        "directory_claimed",
+        "source_user_link",
+        "source_org_roster",
+        "source_csv_import",
+        "new_side_unproved",
+        "x_side_unproved",
+        "archives_unconfirmed",
+        "handle_only",
+        "name_reused",
+        "name_changed",
+        "several_claim_x",
+        "several_candidates",
+        "handle_guess_unverified",
     }
 )
 EXCLUDING_LABELS = frozenset({"impersonation", "spam", "!hide", "!takedown"})
@@ -90,7 +117,7 @@ class Identity:
         if name in {n.lower() for n in self.own}:
             return Reason.of("name_from_your_archive", name=name)
         users = sum(n for k, n in self.observed.items() if k.lower() == name)
-        return Reason.of("name_from_other_archives", name=name, users=users)
+        return Reason.of("name_from_other_archives", name=name, count=users)
 
 
 @dataclass(frozen=True)
@@ -199,12 +226,7 @@ def resolve_conflicts(matches: Iterable[Match]) -> list[Match]:
     for match in matches:
         key = (match.x_id, match.network, match.target)
         seen = merged.get(key)
-        if seen is None:
-            merged[key] = match
-            continue
-        reasons = seen.reasons + tuple(r for r in match.reasons if r not in seen.reasons)
-        best = match if _rank(match.tier) > _rank(seen.tier) else seen
-        merged[key] = replace(best, reasons=_verified_first(reasons, best.tier))
+        merged[key] = match if seen is None else _merge(seen, match)
     for link, match in list(merged.items()):
         codes = set(match.reason_codes())
         if "archives_disagree" not in codes:
@@ -231,6 +253,19 @@ def resolve_conflicts(matches: Iterable[Match]) -> list[Match]:
 
 def _rank(tier: Tier) -> int:
     return {"verified": 3, "likely": 2, "possible": 1}[tier]
+
+
+def _merge(seen: Match, match: Match) -> Match:
+    """Two rows for one target: the stronger one, with the other's reasons that agree with
+    its tier. Another row's contradicted claim stays visible below verified (R9 then caps
+    the match at possible); a verified row keeps its tier whatever others claim."""
+    best, other = (match, seen) if _rank(match.tier) > _rank(seen.tier) else (seen, match)
+    extra = other.reasons
+    if other.tier != best.tier:
+        dropped = _WEAKER | ({"archives_disagree"} if best.tier == "verified" else set())
+        extra = tuple(r for r in extra if r.code not in dropped)
+    reasons = best.reasons + tuple(r for r in extra if r not in best.reasons)
+    return replace(best, reasons=_verified_first(reasons, best.tier))
 
 
 def _verified_first(reasons: tuple[Reason, ...], tier: Tier) -> tuple[Reason, ...]:

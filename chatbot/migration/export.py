@@ -2,9 +2,13 @@
 
 * ``following_accounts.csv``: Mastodon's own import ("Following list"), with the exact
   header Mastodon writes and reads, one ``user@instance,true,false,`` row per account, at
-  most 20,000 rows per file (``following_accounts-1.csv``, ``-2``, ... when split).
+  most 20,000 rows per file (``following_accounts-1.csv``, ``-2``, ... when split). Only
+  addresses of Mastodon's ``user@domain`` grammar (no leading ``@``) are written: no cell
+  can start a formula and the file stays importable.
 * ``matches.csv`` and ``matches.json``: every match, both directions, with its tier and
-  its reasons (codes, and texts in the user's language).
+  its reasons (codes, and texts in the user's language). The CSV is for people and
+  spreadsheets: every cell is one clean line of text that cannot start a formula
+  (`chatbot.safetext`). The JSON keeps the data as it is, valid UTF-8 whatever it holds.
 * the Bluesky accounts a list or a starter pack gets, the best tiers first.
 """
 
@@ -13,13 +17,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from chatbot.i18n import Translator
 from chatbot.matching.model import TIER_RANK, Match
 from chatbot.matching.present import reason_text
-from chatbot.safetext import csv_cell
+from chatbot.safetext import clean, csv_cell
 
 MASTODON_HEADER = "Account address,Show boosts,Notify on new posts,Languages"
 # Mastodon's other import types (app/models/form/import.rb); the file name tells the
@@ -30,6 +35,13 @@ LISTS_HEADER = "List name,Account address"
 MASTODON_MAX_ROWS = 20_000  # per file, Mastodon's import limit
 JSON = "application/json"
 STARTER_PACK_MAX = 150  # accounts in a starter pack (the official app's cap)
+# Mastodon's account address: its username rule, "@", a domain name (255 characters at most)
+ADDRESS = re.compile(
+    r"[A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z][A-Za-z0-9-]{0,62}"
+)
+ADDRESS_MAX = 255
+CELL_LIMIT = 2000  # characters in one cell of matches.csv (the reasons of a match fit)
 MATCH_COLUMNS = (
     "x_id", "x_username", "network", "handle", "did", "acct", "tier", "direction",
     "confirmed", "eligible", "reason_codes", "reasons",
@@ -56,13 +68,21 @@ def _rank(match: Match) -> tuple[int, int]:
     return TIER_RANK[match.tier], int(match.confirmed)
 
 
+def mastodon_address(value: str | None) -> str | None:
+    """`value` as Mastodon's import reads an account address (``user@domain``), or None."""
+    address = (value or "").strip().removeprefix("@")
+    if len(address) <= ADDRESS_MAX and ADDRESS.fullmatch(address):
+        return address
+    return None
+
+
 def mastodon_accounts(matches: Iterable[Match], *, all_tiers: bool = False) -> list[str]:
     """The accts to follow on Mastodon: the eligible matches among the accounts the user
     followed on X (every tier with `all_tiers`), once each, in the matches' order."""
     seen: dict[str, None] = {}
     for match in matches:
-        acct = (match.acct or match.handle or "").strip().lstrip("@")
-        if match.network == "mastodon" and _chosen(match, all_tiers) and "@" in acct:
+        acct = mastodon_address(match.acct or match.handle)
+        if match.network == "mastodon" and _chosen(match, all_tiers) and acct:
             seen.setdefault(acct, None)
     return list(seen)
 
@@ -84,7 +104,9 @@ def bluesky_accounts(
 
 
 def mastodon_csv_rows(accts: Sequence[str]) -> list[list[str]]:
-    return [[acct, "true", "false", ""] for acct in accts]
+    """One row per valid address (others are left out: Mastodon would refuse the file)."""
+    valid = (mastodon_address(acct) for acct in accts)
+    return [[acct, "true", "false", ""] for acct in valid if acct]
 
 
 def _csv(header: str | Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -167,15 +189,16 @@ def match_record(t: Translator, match: Match) -> dict[str, object]:
 
 def matches_csv(t: Translator, matches: Iterable[Match]) -> bytes:
     """Every match, one row each; reasons joined with `` | `` (UTF-8 with a BOM, so that
-    spreadsheet programs read the accents)."""
+    spreadsheet programs read the accents). Every cell is one clean line that cannot start
+    a formula: the names and accounts in it come from strangers."""
     rows = []
     for match in matches:
         record = match_record(t, match)
         reasons = record.pop("reasons")
         assert isinstance(reasons, list)
         row = [_cell(record[column]) for column in MATCH_COLUMNS[:-2]]
-        row.append(";".join(str(r["code"]) for r in reasons))
-        row.append(" | ".join(str(r["text"]) for r in reasons))
+        row.append(_cell(";".join(str(r["code"]) for r in reasons)))
+        row.append(_cell(" | ".join(str(r["text"]) for r in reasons)))
         rows.append(row)
     return _csv(MATCH_COLUMNS, rows).encode("utf-8-sig")
 
@@ -185,13 +208,16 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return csv_cell(clean(str(value), CELL_LIMIT))
 
 
 def matches_json(t: Translator, matches: Iterable[Match], *, language: str) -> bytes:
+    """The matches as they are. A lone surrogate (legal in an archive's JSON, not in UTF-8)
+    is written as its ``\\uXXXX`` escape: the file stays valid JSON in valid UTF-8."""
     records = [match_record(t, match) for match in matches]
     document = {"language": language, "count": len(records), "matches": records}
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    return text.encode("utf-8", "backslashreplace")
 
 
 def match_files(t: Translator, matches: Sequence[Match], *, language: str) -> list[ExportFile]:

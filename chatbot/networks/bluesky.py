@@ -100,7 +100,9 @@ class PublicAppView:
 
     # -- profiles ------------------------------------------------------------------------
 
-    async def get_profiles(self, actors: Sequence[str]) -> list[BlueskyProfile]:
+    async def get_profiles(
+        self, actors: Sequence[str], *, fresh: bool = False
+    ) -> list[BlueskyProfile]:
         wanted: list[str] = []
         for actor in actors:
             key = normalize_actor(actor)
@@ -109,7 +111,7 @@ class PublicAppView:
         found: dict[str, BlueskyProfile] = {}
         todo = []
         for key in wanted:
-            cached, profile = self.profiles.get(key)
+            cached, profile = (False, None) if fresh else self.profiles.get(key)
             if not cached:
                 todo.append(key)
             elif profile is not None:

@@ -104,12 +104,12 @@ class MastodonLookup:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def lookup(self, acct: str) -> MastodonAccount | None:
+    async def lookup(self, acct: str, *, fresh: bool = False) -> MastodonAccount | None:
         parts = normalize_acct(acct)
         if parts is None:
             return None
         key = f"{parts[0].lower()}@{parts[1]}"
-        cached, account = self.cache.get(key)
+        cached, account = (False, None) if fresh else self.cache.get(key)
         if cached:
             return account
         account = None

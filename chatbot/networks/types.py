@@ -52,8 +52,11 @@ class OembedPost:
 
 
 class BlueskyReader(Protocol):
-    async def get_profiles(self, actors: Sequence[str]) -> list[BlueskyProfile]:
-        """Profiles of DIDs or handles (any number; batched by 25 inside). Missing ones omitted."""
+    async def get_profiles(
+        self, actors: Sequence[str], *, fresh: bool = False
+    ) -> list[BlueskyProfile]:
+        """Profiles of DIDs or handles (any number; batched by 25 inside). Missing ones omitted.
+        `fresh`: read them now, not from a cache (a proof check must see the bio as it is)."""
 
     async def search_actors(self, query: str, limit: int = 10) -> list[BlueskyProfile]:
         """Search by handle or name."""
@@ -63,8 +66,9 @@ class BlueskyReader(Protocol):
 
 
 class MastodonReader(Protocol):
-    async def lookup(self, acct: str) -> MastodonAccount | None:
-        """The account `user@domain` (WebFinger or the instance's lookup), or None."""
+    async def lookup(self, acct: str, *, fresh: bool = False) -> MastodonAccount | None:
+        """The account `user@domain` (WebFinger or the instance's lookup), or None.
+        `fresh`: read it now, not from a cache."""
 
 
 class XOembed(Protocol):

@@ -1,10 +1,13 @@
 """The roster in the matching directory: `org_roster` entries, added and withdrawn.
 
-Admins' CSV rows are vouched by the organisation (``x_proof="org_vouch"``); a member's
-entries keep the proofs the member already has (``login`` for a connected account, their
-`/link` proofs otherwise). Entries carry the organisation's id (``org:<id>``, see `detail`)
-in ``provenance_detail``, never its name: a rename or a namesake must not lose or take them.
-A member's entries are refreshed when their links or connections change (`refresh_user`).
+Admins' CSV rows are vouched by the organisation (``x_proof="org_vouch"``); the vouch counts
+only once the bot's administrators approved the organisation (read with the row, see
+`chatbot.storage.directory`). A member's entries are the member's own claim: they carry no
+proof copied from another row (a proof belongs to the row it was made for, threat model
+§4.2 D3), only ``login`` for an account the member connected. Entries carry the
+organisation's id (``org:<id>``, see `detail`) in ``provenance_detail``, never its name: a
+rename or a namesake must not lose or take them. A member's entries are refreshed when
+their links or connections change (`refresh_user`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ ROSTER: Provenance = "org_roster"
 
 @dataclass(frozen=True)
 class MemberAccounts:
-    """What a member linked or connected: their X account and their new handles."""
+    """What a member linked or connected: their X account and their new handles (``login``
+    when connected: the connection is the proof)."""
 
     x_id: int | None = None
     x_username: str | None = None
@@ -39,7 +43,6 @@ class MemberAccounts:
     bluesky_proof: NewAccountProof = "none"
     mastodon_acct: str | None = None
     mastodon_proof: NewAccountProof = "none"
-    x_proof: XProof = "none"
 
     @property
     def moved(self) -> bool:
@@ -52,18 +55,15 @@ async def member_accounts(
     """The member's accounts; `owner` is their archive's (X id, screen name), if any."""
     x_id = int(owner[0]) if owner[0] and owner[0].isdigit() else None
     x_username = owner[1]
-    x_proof: XProof = "none"
     bluesky: tuple[str | None, str | None, NewAccountProof] | None = None
     mastodon: tuple[str | None, NewAccountProof] | None = None
-    for entry in await UserLinks(db).of_user(user_id):
+    for entry in await UserLinks(db).of_user(user_id):  # their proofs stay on those rows
         x_id = x_id or entry.x_id
         x_username = x_username or entry.x_username
-        if entry.x_proof != "none":
-            x_proof = entry.x_proof
         if entry.network == "bluesky" and bluesky is None:
-            bluesky = (entry.did, entry.handle, entry.new_account_proof)
+            bluesky = (entry.did, entry.handle, "none")
         if entry.network == "mastodon" and mastodon is None:
-            mastodon = (entry.acct or entry.handle, entry.new_account_proof)
+            mastodon = (entry.acct or entry.handle, "none")
     c = connected_accounts.c
     query = select(c.network, c.handle, c.did).where(c.user_id == user_id)
     async with db.begin() as conn:
@@ -72,7 +72,7 @@ async def member_accounts(
                 bluesky = (did, handle, "login")
             elif network == "mastodon":
                 mastodon = (handle, "login")
-    accounts = MemberAccounts(x_id=x_id, x_username=x_username, x_proof=x_proof)
+    accounts = MemberAccounts(x_id=x_id, x_username=x_username)
     if bluesky is not None:
         accounts = replace(
             accounts, bluesky_did=bluesky[0], bluesky_handle=bluesky[1], bluesky_proof=bluesky[2]
@@ -102,7 +102,7 @@ def _base(org: Organisation, x_id: int, x_username: str | None, x_proof: XProof)
 def member_entries(org: Organisation, accounts: MemberAccounts) -> list[DirectoryEntry]:
     if accounts.x_id is None:
         return []  # the directory is keyed by X id: nothing to say without one
-    base = _base(org, accounts.x_id, accounts.x_username, accounts.x_proof)
+    base = _base(org, accounts.x_id, accounts.x_username, "none")
     entries = []
     if accounts.bluesky_did or accounts.bluesky_handle:
         entries.append(

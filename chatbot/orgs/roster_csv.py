@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from chatbot.orgs.store import RosterRow
+from chatbot.storage.limits import IDENTIFIER_MAX
 
 COLUMNS = ("x_username", "bluesky", "mastodon", "x_id")
 MAX_ROWS = 5000
@@ -20,6 +21,23 @@ X_NAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 BSKY_HANDLE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
 DID = re.compile(r"^did:(plc:[a-z2-7]{24}|web:[a-z0-9.:%-]+)$")
 ACCT = re.compile(r"^[A-Za-z0-9_]{1,30}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+HANDLE_MAX = 253  # a domain name (a Bluesky handle, an instance) has at most 253 characters
+
+
+def valid_bluesky_handle(value: str) -> bool:
+    return len(value) <= HANDLE_MAX and BSKY_HANDLE.match(value) is not None
+
+
+def valid_bluesky(value: str) -> bool:
+    """A handle or a DID that fits the directory."""
+    if valid_bluesky_handle(value):
+        return True
+    return len(value) <= IDENTIFIER_MAX and DID.match(value) is not None
+
+
+def valid_acct(value: str) -> bool:
+    """``user@domain`` as Mastodon writes it (no leading ``@``), short enough to store."""
+    return len(value) <= IDENTIFIER_MAX and ACCT.match(value) is not None
 
 
 @dataclass(frozen=True)
@@ -75,13 +93,13 @@ def _row(number: int, cells: dict[str, str]) -> tuple[RosterRow | None, RosterPr
     if x_id_text and not (x_id_text.isdigit() and 0 < int(x_id_text) < 2**63):
         return None, RosterProblem(number, "bad_x_id", x_id_text)
     bluesky = cells.get("bluesky", "").lstrip("@").lower() or None
-    if bluesky and not (BSKY_HANDLE.match(bluesky) or DID.match(bluesky)):
+    if bluesky and not valid_bluesky(bluesky):
         return None, RosterProblem(number, "bad_bluesky", bluesky)
     mastodon = cells.get("mastodon", "").lstrip("@") or None
     if mastodon:
         user, _, host = mastodon.partition("@")
         mastodon = f"{user}@{host.lower()}"
-        if not ACCT.match(mastodon):
+        if not valid_acct(mastodon):
             return None, RosterProblem(number, "bad_mastodon", mastodon)
     if not bluesky and not mastodon:
         return None, RosterProblem(number, "no_account", name)

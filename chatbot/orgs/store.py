@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from chatbot.safetext import clean
 from chatbot.storage.db import Database
 from chatbot.storage.schema import (
     org_accounts,
@@ -34,11 +35,26 @@ class Organisation:
     removed_at: dt.datetime | None
     join_token: str
     join_token_issued_at: dt.datetime | None = None  # None: issued before expiry existed
+    approved_at: dt.datetime | None = None  # by a bot administrator: its vouches count
 
     def join_token_expires(self, lifetime: dt.timedelta) -> dt.datetime | None:
         """When the join token stops working (None: it already has, having no date)."""
         issued = self.join_token_issued_at
         return None if issued is None else issued + lifetime
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None and self.removed_at is None
+
+
+@dataclass(frozen=True)
+class OrgAccount:
+    """The organisation's own account on a network, and whether it is proved to be its."""
+
+    network: str
+    handle: str
+    code: str | None = None  # to put in its bio
+    proved_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -68,12 +84,20 @@ class Snapshot:
     share_mastodon: float | None = None
 
 
+NAME_MAX = 200
+
+
+def org_name(name: str) -> str:
+    """A group administrator's text, shown to members and other users: one clean line."""
+    return clean(name, NAME_MAX)
+
+
 def _org(row: Any) -> Organisation:
     return Organisation(
         id=row.id,
         platform=row.platform,
         chat_id=row.chat_id,
-        name=row.name,
+        name=org_name(row.name),
         languages=tuple(row.languages or ()),
         admin_user_id=row.admin_user_id,
         audience_user_id=row.audience_user_id,
@@ -82,6 +106,7 @@ def _org(row: Any) -> Organisation:
         removed_at=row.removed_at,
         join_token=row.join_token,
         join_token_issued_at=row.join_token_issued_at,
+        approved_at=row.approved_at,
     )
 
 
@@ -120,6 +145,7 @@ class OrgStore:
         self, platform: str, chat_id: str, name: str, *, admin_user_id: int, language: str
     ) -> tuple[Organisation, bool]:
         """Register the group's organisation, or rename it: (organisation, created)."""
+        name = org_name(name)
         existing = await self.by_chat(platform, chat_id)
         if existing is not None:
             await self._set(existing.id, name=name, admin_user_id=admin_user_id, removed_at=None)
@@ -191,21 +217,51 @@ class OrgStore:
 
     # --- its own accounts --------------------------------------------------------------
 
-    async def set_account(self, org_id: int, network: str, handle: str) -> None:
+    async def set_account(
+        self, org_id: int, network: str, handle: str, code: str | None = None
+    ) -> None:
+        """Set the organisation's account on `network`, not proved yet (with the code to put
+        in its bio). A new account ends the approval: it was given for the proved one."""
         a = org_accounts.c
         async with self.db.begin() as conn:
             await conn.execute(
                 delete(org_accounts).where(a.org_id == org_id, a.network == network)
             )
             await conn.execute(
-                insert(org_accounts).values(org_id=org_id, network=network, handle=handle)
+                insert(org_accounts).values(
+                    org_id=org_id, network=network, handle=handle, code=code
+                )
+            )
+            await conn.execute(
+                update(organisations)
+                .where(organisations.c.id == org_id)
+                .values(approved_at=None, approved_by=None)
             )
 
     async def accounts(self, org_id: int) -> dict[str, str]:
+        return {account.network: account.handle for account in await self.own_accounts(org_id)}
+
+    async def own_accounts(self, org_id: int) -> list[OrgAccount]:
         a = org_accounts.c
+        query = select(a.network, a.handle, a.code, a.proved_at).where(a.org_id == org_id)
         async with self.db.begin() as conn:
-            rows = await conn.execute(select(a.network, a.handle).where(a.org_id == org_id))
-            return {str(network): str(handle) for network, handle in rows}
+            rows = await conn.execute(query.order_by(a.network))
+            return [OrgAccount(str(n), str(h), c, p) for n, h, c, p in rows]
+
+    async def prove_account(self, org_id: int, network: str, when: dt.datetime) -> None:
+        a = org_accounts.c
+        query = (
+            update(org_accounts)
+            .where(a.org_id == org_id, a.network == network)
+            .values(proved_at=when)
+        )
+        async with self.db.begin() as conn:
+            await conn.execute(query)
+
+    async def set_approval(self, org_id: int, by: str | None, when: dt.datetime) -> None:
+        """Approve the organisation (`by`: the bot administrator) or, with None, revoke."""
+        values = {"approved_at": when if by else None, "approved_by": by}
+        await self._set(org_id, **values)
 
     # --- members -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select
 
 from chatbot.archive.model import Counts, Owner, ParsedArchive, Profile, id_array
 from chatbot.storage.db import Database
+from chatbot.storage.limits import fit_archive
 from chatbot.storage.schema import archives, handle_hints
 
 
@@ -37,7 +38,9 @@ class ArchiveStore:
         self.db = db
 
     async def save(self, user_id: int, parsed: ParsedArchive) -> None:
-        """Replace the stored facts of a user with `parsed`."""
+        """Replace the stored facts of a user with `parsed`, fitted to the schema first
+        (`fit_archive`: raises ArchiveError for an owner no X account can be)."""
+        parsed = fit_archive(parsed)
         row: dict[str, Any] = {
             "user_id": user_id,
             "era": parsed.era,

@@ -3,13 +3,19 @@
 `DirectoryStore` implements `chatbot.matching.directory.DirectoryReader` over SQL. Lookups
 of many ids go in chunks of `CHUNK` bound parameters (10,000 ids against 1,000,000 entries
 in well under a second on SQLite, see bench/bench_matching.py).
+
+Each row belongs to one source (`source_key`: the user who linked it, the organisation, the
+import): saving, proving and withdrawing touch that source's rows only. An organisation's
+vouch is read with its approval (`vouched_by`), so revoking or deleting the organisation
+takes it back at once. The observations (`chatbot.storage.observations`) count only the
+archives that may corroborate.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
@@ -25,26 +31,28 @@ from chatbot.matching.model import (
     Provenance,
     XProof,
 )
-from chatbot.storage.db import OBSERVATIONS_LOCK, Database, transaction_lock
+from chatbot.safetext import clean, x_screen_name
+from chatbot.storage.chunks import chunks as _chunks
+from chatbot.storage.db import Database
+from chatbot.storage.limits import fit_entry
+from chatbot.storage.observations import ObservationStore, utc_now
 from chatbot.storage.schema import (
     directory_entries,
-    handle_hints,
     match_decisions,
-    x_name_observations,
+    organisations,
 )
 
-CHUNK = 5000  # bound parameters per IN (...) query (SQLite allows 32,766)
 
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def source_key(user_id: int | None, detail: str | None) -> str:
+    """Which source a row belongs to: its user (if any) and its provenance detail."""
+    return f"{'' if user_id is None else user_id}|{detail or ''}"
 
 
 def _row(entry: DirectoryEntry, user_id: int | None, now: dt.datetime) -> dict[str, Any]:
+    """The row of a checked entry (`chatbot.storage.limits.fit_entry`)."""
     return {
         "x_id": entry.x_id,
-        "x_username": (entry.x_username or None) and entry.x_username[:64],
+        "x_username": entry.x_username,
         "network": entry.network,
         "target": entry.target,
         "handle": entry.handle,
@@ -53,6 +61,7 @@ def _row(entry: DirectoryEntry, user_id: int | None, now: dt.datetime) -> dict[s
         "provenance": entry.provenance,
         "provenance_detail": entry.provenance_detail,
         "user_id": user_id,
+        "source_key": source_key(user_id, entry.provenance_detail),
         "new_account_proof": entry.new_account_proof,
         "x_proof": entry.x_proof,
         "findable": entry.findable,
@@ -87,15 +96,19 @@ class ImportResult:
 
 
 class DirectoryStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.db = db
+        self.clock = clock  # when observers come of age (tests move it)
 
     # --- writing ---------------------------------------------------------------
 
     async def save(self, entry: DirectoryEntry, *, user_id: int | None = None) -> bool:
-        """Insert or update the link (same x_id, network, target, provenance). True if new."""
-        now = dt.datetime.now(dt.UTC)
-        row = _row(entry, user_id, now)
+        """Insert or update this source's link (same x_id, network, target, provenance,
+        user and detail). True if new; False too when it cannot be stored (see `fit_entry`)."""
+        fitted = fit_entry(entry)
+        if fitted is None:
+            return False
+        row = _row(fitted, user_id, dt.datetime.now(dt.UTC))
         async with self.db.begin() as conn:
             return await self._upsert(conn, row)
 
@@ -106,6 +119,7 @@ class DirectoryStore:
             t.network == row["network"],
             t.target == row["target"],
             t.provenance == row["provenance"],
+            t.source_key == row["source_key"],
         )
         existing = (await conn.execute(select(t.id).where(key))).scalar()
         if existing is None:
@@ -118,12 +132,14 @@ class DirectoryStore:
     async def add_many(self, entries: Sequence[DirectoryEntry]) -> None:
         """Bulk insert of new entries (imports, the benchmark)."""
         now = dt.datetime.now(dt.UTC)
+        fitted = [e for e in map(fit_entry, entries) if e is not None]
         async with self.db.begin() as conn:
-            for chunk in _chunks(entries, 20000):
+            for chunk in _chunks(fitted, 20000):
                 await conn.execute(insert(directory_entries), [_row(e, None, now) for e in chunk])
 
     async def set_proofs(
         self,
+        user_id: int,
         x_id: int,
         network: str,
         target: str,
@@ -132,18 +148,27 @@ class DirectoryStore:
         x_proof: XProof | None = None,
         x_username: str | None = None,
     ) -> int:
-        """Record a proof checked by the bot (`chatbot.matching.proofs`)."""
+        """Record a proof the bot checked (`chatbot.matching.proofs`) on the one row it was
+        made for: this user's own link to `target`. No other row changes (threat model
+        §4.2 D3), whatever source shares its X id and account."""
         values: dict[str, Any] = {"updated_at": dt.datetime.now(dt.UTC)}
         if new_account_proof is not None:
             values["new_account_proof"] = new_account_proof
         if x_proof is not None:
             values["x_proof"] = x_proof
         if x_username is not None:
-            values["x_username"] = x_username[:64]
+            values["x_username"] = x_screen_name(x_username)
         t = directory_entries.c
         query = (
             update(directory_entries)
-            .where(t.x_id == x_id, t.network == network, t.target == target)
+            .where(
+                t.user_id == user_id,
+                t.provenance == "user_link",
+                t.source_key == source_key(user_id, None),
+                t.x_id == x_id,
+                t.network == network,
+                t.target == target,
+            )
             .values(values)
         )
         async with self.db.begin() as conn:
@@ -174,11 +199,13 @@ class DirectoryStore:
             text, provenance=provenance, detail=detail, vouched=vouched
         )
         now = dt.datetime.now(dt.UTC)
-        added = 0
+        added = saved = 0
         async with self.db.begin() as conn:
-            for entry in entries:
-                added += await self._upsert(conn, _row(entry, None, now))
-        return ImportResult(added, len(entries) - added, problems)
+            for entry in map(fit_entry, entries):
+                if entry is not None:
+                    saved += 1
+                    added += await self._upsert(conn, _row(entry, None, now))
+        return ImportResult(added, saved - added, problems)
 
     # --- reading (DirectoryReader) ---------------------------------------------
 
@@ -193,23 +220,11 @@ class DirectoryStore:
                 )
                 for row in await conn.execute(query):
                     out.setdefault(int(row.x_id), []).append(_entry(row))
-        return out
+            return await _with_vouches(conn, out)
 
     async def observations(self, x_ids: Sequence[int], names: Iterable[str]) -> Observations:
-        o = x_name_observations.c
-        result = Observations()
-        wanted = {n.lower()[:64] for n in names}
-        async with self.db.begin() as conn:
-            for chunk in _chunks(sorted(set(x_ids))):
-                query = select(o.x_id, o.screen_name, o.users).where(o.x_id.in_(chunk))
-                for x_id, name, users in await conn.execute(query):
-                    result.names_by_id.setdefault(int(x_id), {})[name] = users
-                    wanted.add(name)
-            for chunk in _chunks(sorted(wanted)):
-                query = select(o.x_id, o.screen_name, o.users).where(o.screen_name.in_(chunk))
-                for x_id, name, users in await conn.execute(query):
-                    result.ids_by_name.setdefault(name, {})[int(x_id)] = users
-        return result
+        """What the archives that may corroborate say (`ObservationStore.read`)."""
+        return await ObservationStore(self.db, clock=self.clock).read(x_ids, names)
 
     async def count(self) -> int:
         async with self.db.begin() as conn:
@@ -220,36 +235,43 @@ class DirectoryStore:
     # --- observations ----------------------------------------------------------
 
     async def refresh_observations(self, x_ids: Sequence[int] | None = None) -> None:
-        """Rebuild the aggregate from the users' handle hints (all ids, or these ones).
+        """Rebuild the aggregate of these ids (all without), after an archive is saved or
+        deleted, with that archive's ids (`ObservationStore.refresh`)."""
+        await ObservationStore(self.db, clock=self.clock).refresh(x_ids)
 
-        Call it after an archive is saved or deleted, with that archive's ids: a user who
-        leaves stops counting. Only counts of distinct users are kept. Refreshes take turns
-        (a lock): two uploads naming the same account would otherwise both delete, then
-        both insert its row.
-        """
-        h = handle_hints.c
-        name = func.lower(h.screen_name)
-        aggregate = select(h.x_id, name.label("screen_name"), func.count(h.user_id.distinct()))
-        async with self.db.begin() as conn:
-            await transaction_lock(conn, OBSERVATIONS_LOCK)
-            if x_ids is None:
-                await conn.execute(delete(x_name_observations))
-                await self._insert_aggregate(conn, aggregate.group_by(h.x_id, name))
-                return
-            for chunk in _chunks(sorted(set(x_ids))):
-                await conn.execute(
-                    delete(x_name_observations).where(x_name_observations.c.x_id.in_(chunk))
-                )
-                query = aggregate.where(h.x_id.in_(chunk)).group_by(h.x_id, name)
-                await self._insert_aggregate(conn, query)
 
-    async def _insert_aggregate(self, conn: AsyncConnection, query: Any) -> None:
-        rows = [
-            {"x_id": x_id, "screen_name": screen_name, "users": users}
-            for x_id, screen_name, users in await conn.execute(query)
+async def _with_vouches(
+    conn: AsyncConnection, found: dict[int, list[DirectoryEntry]]
+) -> dict[int, list[DirectoryEntry]]:
+    """Name the organisation behind each vouch when the bot's administrators approved it
+    (and it was not removed): its vouch counts only then (`spoofing.approved_vouch`)."""
+    org_ids = {
+        int(entry.provenance_detail.removeprefix("org:"))
+        for entries in found.values()
+        for entry in entries
+        if entry.x_proof == "org_vouch"
+        and entry.provenance_detail
+        and entry.provenance_detail.removeprefix("org:").isdigit()
+    }
+    if not org_ids:
+        return found
+    o = organisations.c
+    names: dict[str, str] = {}
+    for chunk in _chunks(sorted(org_ids)):
+        query = select(o.id, o.name).where(
+            o.id.in_(chunk), o.approved_at.is_not(None), o.removed_at.is_(None)
+        )
+        names.update(
+            {f"org:{org_id}": clean(name, 200) for org_id, name in await conn.execute(query)}
+        )
+    for x_id, entries in found.items():
+        found[x_id] = [
+            replace(entry, vouched_by=names.get(entry.provenance_detail or ""))
+            if entry.x_proof == "org_vouch"
+            else entry
+            for entry in entries
         ]
-        for chunk in _chunks(rows, 20000):
-            await conn.execute(insert(x_name_observations), list(chunk))
+    return found
 
 
 class DecisionStore:

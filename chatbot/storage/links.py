@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 
 from chatbot.matching.model import DirectoryEntry
+from chatbot.storage.chunks import CHUNK
 from chatbot.storage.db import Database
-from chatbot.storage.directory import CHUNK, _entry
+from chatbot.storage.directory import _entry
 from chatbot.storage.schema import directory_entries, match_decisions
 
 

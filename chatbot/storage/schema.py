@@ -46,10 +46,10 @@ from chatbot.storage.schema_orgs import (
 __all__ = [
     "UTCDateTime", "archives", "artefact_log", "chat_state", "connected_accounts",
     "directory_entries", "follow_log", "handle_hints", "jobs", "mastodon_apps",
-    "match_decisions", "metadata", "oauth_client_keys", "oauth_confirmations", "oauth_states",
-    "org_accounts",
-    "org_members", "org_roster", "org_snapshots", "organisations", "post_items", "post_log",
-    "profile_backups", "rate_budgets", "users", "x_name_observations",
+    "match_decisions", "match_reports", "metadata", "oauth_client_keys",
+    "oauth_confirmations", "oauth_states", "org_accounts", "org_members", "org_roster",
+    "org_snapshots", "organisations", "post_items", "post_log", "profile_backups",
+    "rate_budgets", "users", "x_name_observations",
 ]  # fmt: skip
 
 users = Table(
@@ -130,13 +130,17 @@ directory_entries = Table(
     Column("provenance", String(16), nullable=False),  # user_link | org_roster | csv_import
     Column("provenance_detail", String(255)),  # organisation id, import name
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),  # who linked it
+    # "<user_id>|<provenance_detail>": one row per source, whose proofs are its own
+    Column("source_key", String(300), nullable=False, server_default=""),
     Column("new_account_proof", String(16), nullable=False),  # none | login | bio_code
     Column("x_proof", String(16), nullable=False),  # none | oembed | org_vouch
     Column("findable", Boolean, nullable=False),
     Column("withdrawn_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("x_id", "network", "target", "provenance", name="uq_directory_entries_link"),
+    UniqueConstraint(
+        "x_id", "network", "target", "provenance", "source_key", name="uq_directory_entries_link"
+    ),
     Index("ix_directory_entries_x_id", "x_id"),
     Index("ix_directory_entries_user_id", "user_id"),
 )
@@ -148,7 +152,8 @@ x_name_observations = Table(
     metadata,
     Column("x_id", BigInteger, primary_key=True),
     Column("screen_name", String(64), primary_key=True),
-    Column("users", Integer, nullable=False),
+    Column("users", Integer, nullable=False),  # observers old enough to count
+    Column("young_since", UTCDateTime()),  # the oldest observer not counted yet (too new)
     Index("ix_x_name_observations_screen_name", "screen_name"),
 )
 
@@ -161,4 +166,19 @@ match_decisions = Table(
     Column("target", String(255), primary_key=True),
     Column("decision", String(16), nullable=False),  # confirmed | rejected
     Column("decided_at", UTCDateTime(), nullable=False),
+)
+
+# Users who reported a directory match as wrong: the bot's administrators review them and
+# may retract the rows behind the match (`/reports`).
+match_reports = Table(
+    "match_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("x_id", BigInteger, nullable=False),
+    Column("network", String(16), nullable=False),
+    Column("target", String(255), nullable=False),
+    Column("reporter_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("reporter_id", "x_id", "network", "target"),
+    Index("ix_match_reports_x_id", "x_id"),
 )

@@ -40,6 +40,9 @@ organisations = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("join_token", String(32), nullable=False),
     Column("join_token_issued_at", UTCDateTime()),  # NULL (before issue 11): expired
+    # a bot administrator approved it: its roster's vouches count (never alone for follows)
+    Column("approved_at", UTCDateTime()),
+    Column("approved_by", String(64)),
     UniqueConstraint("platform", "chat_id", name="uq_organisations_chat"),
     UniqueConstraint("join_token", name="uq_organisations_join_token"),
 )
@@ -53,6 +56,8 @@ org_accounts = Table(
     ),
     Column("network", String(16), primary_key=True),  # bluesky | mastodon
     Column("handle", String(255), nullable=False),
+    Column("code", String(32)),  # the code to put in its bio
+    Column("proved_at", UTCDateTime()),  # when a group administrator proved it
 )
 
 org_members = Table(

@@ -71,6 +71,22 @@ class Chat:
         return new
 
 
+async def start_follow(chat: Chat, command: str) -> list[Reply]:
+    """`/follow ...`, then "Start" on the preview it shows (nothing is followed unseen)."""
+    replies = await chat.say(command)
+    starts = [
+        button.data
+        for reply in replies
+        if isinstance(reply, Text)
+        for row in reply.buttons
+        for button in row
+        if button.data.startswith("fw:go:")
+    ]
+    if starts:
+        replies += await chat.press(starts[-1])
+    return replies
+
+
 def texts(replies: Iterable[Reply]) -> str:
     return "\n".join(r.text for r in replies if isinstance(r, Text))
 

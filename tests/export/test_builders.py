@@ -67,14 +67,21 @@ def test_45001_rows_make_three_files_of_at_most_20000() -> None:
     assert back == accts
 
 
-def test_odd_handles_are_quoted() -> None:
-    odd = ["we,ird@example.social", 'quo"te@example.social']
-    (file,) = mastodon_csv_files(odd)
-    text = file.data.decode()
-    assert '"we,ird@example.social",true,false,' in text
-    assert '"quo""te@example.social",true,false,' in text
-    rows = list(csv.reader(io.StringIO(text)))
-    assert [row[0] for row in rows[1:]] == odd and all(len(row) == 4 for row in rows)
+def test_only_mastodon_addresses_are_written() -> None:
+    """Addresses that are not ``user@domain`` (a remote server's word, a forged name) are left
+    out: Mastodon would refuse the file, and a cell could start a formula."""
+    odd = ["we,ird@example.social", 'quo"te@example.social', "=cmd|'/c calc'!A0@x.example",
+           "-2+3@example.social", "a@b", "x" * 250 + "@example.social"]  # fmt: skip
+    assert mastodon_csv_files(odd) == []
+    good = [
+        "@lead@example.social",
+        "dot.and-dash_1@sub.example.social",
+        "xn--caf-dma@xn--caf-dma.fr",
+    ]
+    (file,) = mastodon_csv_files(odd + good)
+    rows = list(csv.reader(io.StringIO(file.data.decode())))
+    assert rows[0] == MASTODON_HEADER.split(",")
+    assert [row[0] for row in rows[1:]] == [good[0][1:], *good[1:]]
 
 
 def test_matches_csv_and_json_in_the_users_language() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from chatbot.config import Settings
+from tests.conversation.harness import start_follow
 from tests.faults.harness import (
     BATCH,
     FrontEnd,
@@ -51,7 +52,9 @@ async def test_rate_limits_and_server_errors_delay_the_job_but_lose_nothing(
         await point_account_at(front, user_id, proxy.url)
         proxy.delay_s = 0.2
         front.worker("worker")
-        assert f"following {TARGETS} accounts" in texts(await front.chat.say("/follow bluesky"))
+        assert f"following {TARGETS} accounts" in texts(
+            await start_follow(front.chat, "/follow bluesky")
+        )
         job = await front.store.latest(user_id)
         assert job is not None
 

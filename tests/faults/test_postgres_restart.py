@@ -16,6 +16,7 @@ import pytest
 
 from chatbot.config import Settings
 from tests.conftest import server_unavailable
+from tests.conversation.harness import start_follow
 from tests.faults.harness import (
     BATCH,
     FrontEnd,
@@ -61,7 +62,9 @@ async def test_the_job_waits_for_postgresql_and_finishes_after_its_restart(
         await point_account_at(front, user_id, proxy.url)
         proxy.delay_s = 0.3
         front.worker("worker")
-        assert f"following {TARGETS} accounts" in texts(await front.chat.say("/follow bluesky"))
+        assert f"following {TARGETS} accounts" in texts(
+            await start_follow(front.chat, "/follow bluesky")
+        )
         job = await front.store.latest(user_id)
         assert job is not None
 

@@ -21,6 +21,7 @@ from chatbot.platforms.base import Text
 from chatbot.queue.outbox import OutboxPlatform
 from devtools.archivegen import ArchiveSpec, generate
 from tests.conftest import server_unavailable
+from tests.conversation.harness import start_follow
 from tests.faults.harness import (
     FrontEnd,
     connect_mover,
@@ -72,7 +73,7 @@ async def test_a_follow_sent_while_redis_is_down_runs_once_it_is_back(
 
         await asyncio.to_thread(private_redis.kill)
         down_at = time.monotonic()
-        follow = texts(await front.chat.say("/follow bluesky"))
+        follow = texts(await start_follow(front.chat, "/follow bluesky"))
         assert f"following {TARGETS} accounts on Bluesky" in follow
         upload = texts(await front.chat.upload(archive))
         assert t("upload.busy") in upload

@@ -11,6 +11,7 @@ import asyncio
 import time
 
 from chatbot.config import Settings
+from tests.conversation.harness import start_follow
 from tests.faults.harness import (
     BATCH,
     FrontEnd,
@@ -44,7 +45,7 @@ async def test_a_killed_worker_s_job_is_finished_by_another_worker(
         await point_account_at(front, user_id, proxy.url)
         proxy.delay_s = 0.3  # about 0.5 s a batch: the kill lands mid-job
         first = front.worker("worker-1")
-        replies = await front.chat.say("/follow bluesky")
+        replies = await start_follow(front.chat, "/follow bluesky")
         assert f"following {TARGETS} accounts on Bluesky" in texts(replies)
         job = await front.store.latest(user_id)
         assert job is not None and job.state in ("queued", "running")

@@ -15,6 +15,7 @@ from chatbot.storage.directory import DirectoryStore
 from chatbot.storage.links import UserLinks
 from devtools.memnet import MemoryBluesky, MemoryMastodon, MemoryOembed
 from tests.conversation.harness import Chat, texts
+from tests.storage.aging import age_users
 
 SIMON = 12497
 CODE = re.compile(r"xb-[a-z0-9]{10}")
@@ -72,9 +73,12 @@ async def test_link_prove_both_sides_then_others_see_it_verified(
     [entry] = (await directory.entries([SIMON]))[SIMON]
     assert (entry.new_account_proof, entry.x_proof) == ("bio_code", "oembed")
 
-    # two other users' archives say 12497 is @simonw: a follower now sees it verified
-    for name in ("bob", "carol"):
+    # two established users' archives say 12497 is @simonw: a follower now sees it verified
+    observers = [
         await _archive(net_services, name, handles={SIMON: Counter({"simonw": 1})})
+        for name in ("bob", "carol")
+    ]
+    await age_users(net_services.db, observers)
     await directory.refresh_observations([SIMON])
     follower = ParsedArchive(era="manifest", following=id_array([SIMON]))
     found = await match_archive(follower, directory, bluesky, None, decisions={})
@@ -127,12 +131,15 @@ async def test_a_forged_archive_never_yields_a_verified_impostor(
     # Mallory's forged archive claims Simon's X id under her own screen name
     forged = Owner(account_id=str(SIMON), username="mallory")
     await _archive(net_services, "mallory", owner=forged)
-    for name in ("bob", "carol"):  # real archives: 12497 is @simonw, 999 is @mallory
+    observers = [  # established users' real archives: 12497 is @simonw, 999 is @mallory
         await _archive(
             net_services,
             name,
             handles={SIMON: Counter({"simonw": 1}), 999: Counter({"mallory": 1})},
         )
+        for name in ("bob", "carol")
+    ]
+    await age_users(net_services.db, observers)
     directory = DirectoryStore(net_services.db)
     await directory.refresh_observations([SIMON, 999])
     chat = Chat(net_dispatcher, telegram, user="mallory")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -66,6 +67,34 @@ async def test_counts_then_review_and_decisions(
     assert "To check (1–5 of 6)" in shown  # never asked twice
     nxt = texts(await chat.press("m:p:1"))
     assert "To check (6–6 of 6)" in nxt
+
+
+async def test_verified_matches_are_shown_paged_and_can_be_rejected(
+    dispatcher: Dispatcher, services: Services
+) -> None:
+    """Item 10b: what /follow would follow unasked is shown, a page at a time, sanitised."""
+    user = await services.users.get_or_create("telegram", "alice")
+    parsed = ParsedArchive(era="manifest", following=id_array(range(200, 207)))
+    parsed.handles = {200 + n: Counter({name: 1}) for n, name in enumerate(NAMES)}
+    await services.archives.save(user.id, parsed)
+    proof = {"new_account_proof": "bio_code", "x_proof": "oembed"}
+    for n, name in enumerate(NAMES):  # proved links; the user's own archive names each one
+        link = DirectoryEntry(200 + n, name, "bluesky", f"{name}.example.org", f"did:plc:{name}")
+        await DirectoryStore(services.db).save(replace(link, **proof))  # type: ignore[arg-type]
+    chat = Chat(dispatcher, RecordingPlatform(name="telegram"))
+    replies = await chat.say("/match")
+    [page] = [r for r in replies if isinstance(r, Text) and "Verified (1–5 of 7)" in r.text]
+    assert page.text.count("✓ eligible for automatic follow") == 5
+    assert "1. [verified] Bluesky: X @friend_0 → friend_0.example.org" in page.text
+    assert "your own archive confirms the X account's name, @friend_0" in page.text
+    datas = [b.data for row in page.buttons for b in row]
+    assert datas[-1] == "m:v:1" and all(d.startswith("m:r:") for d in datas[:-1])
+    assert "Nothing left to check" in texts(replies)  # the review has nothing else
+    rest = texts(await chat.press("m:v:1"))
+    assert "Verified (6–7 of 7)" in rest and "7. [verified]" in rest
+    said = texts(await chat.press(datas[0]))
+    assert "someone else" in said and "operators" in said  # reported for the admins
+    assert "Verified (1–5 of 6)" in texts(await chat.say("/match"))
 
 
 async def test_numbered_replies_without_buttons(

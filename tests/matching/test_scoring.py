@@ -58,12 +58,18 @@ def test_r1_directory_link_proved_on_both_sides_is_verified_else_claimed() -> No
     )
     verdict = judge_entry(only_login, seen)
     assert (verdict.verified, verdict.tier) == (False, "possible")
-    assert codes(verdict.reasons) == ["directory_claimed", "x_side_unproved"]
+    assert codes(verdict.reasons) == [
+        "directory_claimed", "source_user_link", "new_proof_login", "x_side_unproved"
+    ]  # fmt: skip
     vouched_without_new_side = DirectoryEntry(
         42, "Alice_B", "bluesky", "a.bsky.social", "did:plc:a",
         provenance="org_roster", x_proof="org_vouch",
     )  # fmt: skip
-    assert judge_entry(vouched_without_new_side, seen).tier == "possible"
+    verdict = judge_entry(vouched_without_new_side, seen)  # by a group nobody approved
+    assert verdict.tier == "possible"
+    assert codes(verdict.reasons) == [
+        "directory_claimed", "source_org_roster", "new_side_unproved", "x_side_unproved"
+    ]  # fmt: skip
 
 
 def test_r2_bio_cross_link_and_handle_is_likely() -> None:
@@ -149,6 +155,25 @@ def test_r9_competing_candidates_and_contradicted_claims() -> None:
     supported = _match("did:i", "likely", "bio_links_x")
     (kept,) = resolve_conflicts([impostor, supported])
     assert kept.tier == "possible"
+
+
+def test_a_match_says_only_what_agrees_with_its_tier() -> None:
+    """Item 10c: a verified match merged with a claim for the same account does not also
+    say "claimed" or "nobody proved..."; a lower tier keeps a contradicted claim's warning."""
+    proved = ("directory_verified", "new_proof_bio_code", "x_proof_oembed")
+    claim = ("directory_claimed", "source_org_roster", "new_side_unproved", "x_side_unproved")
+    for order in ((proved, claim), (claim, proved)):
+        rows = [_match("did:a", "verified" if r is proved else "possible", *r) for r in order]
+        (merged,) = resolve_conflicts(rows)
+        assert (merged.tier, merged.reason_codes()) == ("verified", proved)
+    vouched = _match("did:a", "likely", "directory_vouched", "new_side_unproved")
+    (merged,) = resolve_conflicts([_match("did:a", "possible", *claim), vouched])
+    assert merged.reason_codes() == ("directory_vouched", "new_side_unproved")
+    disputed = _match("did:a", "possible", "directory_claimed", "archives_disagree")
+    (merged,) = resolve_conflicts([disputed, _match("did:a", "likely", "bio_links_x")])
+    assert merged.tier == "possible" and "archives_disagree" in merged.reason_codes()
+    (merged,) = resolve_conflicts([disputed, _match("did:a", "verified", *proved)])
+    assert (merged.tier, merged.reason_codes()) == ("verified", proved)
 
 
 def test_r10_offline_guesses_are_possible() -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from chatbot.archive.model import ParsedArchive, id_array
 from chatbot.matching import MemoryDirectory, match_archive
-from chatbot.matching.model import Decisions, DirectoryEntry, Observations
+from chatbot.matching.model import Decisions, DirectoryEntry, Observations, Reason
 from chatbot.matching.proofs import check_x_post, code_in_profile, make_code
-from chatbot.matching.spoofing import archive_agreement, judge_entry
+from chatbot.matching.spoofing import archive_agreement, judge_entries, judge_entry
 from chatbot.networks.types import BlueskyProfile
 from devtools.memnet import MemoryBluesky, MemoryOembed
 
@@ -113,17 +114,49 @@ def test_new_account_code_in_bio() -> None:
     assert not code_in_profile(BlueskyProfile("did:plc:a", "a.bsky.social", None, "hi"), code)
 
 
-def test_org_vouch_proves_only_the_x_side_and_only_for_rosters() -> None:
+def test_org_vouch_counts_only_when_approved_and_never_alone_for_automatic_follows() -> None:
+    """D4: an organisation's vouch proves the X side only when the bot's administrators
+    approved the organisation, and even then a match is verified only when the owner of the
+    new account proved it on their own row; alone it is "likely" (followed once confirmed)."""
     seen = _observations().seen
-    roster = DirectoryEntry(VICTIM, "victim", "bluesky", "v.bsky.social", "did:plc:v",
-                            provenance="org_roster", new_account_proof="bio_code",
-                            x_proof="org_vouch")  # fmt: skip
-    assert judge_entry(roster, seen).verified
-    imported = DirectoryEntry(VICTIM, "victim", "bluesky", "v.bsky.social", "did:plc:v",
-                              provenance="csv_import", new_account_proof="bio_code",
-                              x_proof="org_vouch")  # fmt: skip
-    assert not judge_entry(imported, seen).verified
-    wrong_name = DirectoryEntry(VICTIM, "mallory", "bluesky", "v.bsky.social", "did:plc:v",
-                                provenance="org_roster", new_account_proof="login",
-                                x_proof="org_vouch")  # fmt: skip
-    assert not judge_entry(wrong_name, seen).verified
+    vouch = DirectoryEntry(VICTIM, "victim", "bluesky", "v.bsky.social", "did:plc:v",
+                           provenance="org_roster", provenance_detail="org:1",
+                           x_proof="org_vouch")  # fmt: skip
+    assert judge_entry(vouch, seen).tier == "possible"  # nobody approved this group
+    approved = replace(vouch, vouched_by="Mairie de Testville")
+    verdict = judge_entry(approved, seen)
+    assert (verdict.tier, verdict.verified) == ("likely", False)
+    assert [r.code for r in verdict.reasons] == ["directory_vouched", "new_side_unproved"]
+    # the owner's own link, proved by the code in the bio: verified with the approved vouch
+    owners = DirectoryEntry(VICTIM, "victim", "bluesky", "v.bsky.social", "did:plc:v",
+                            new_account_proof="bio_code")  # fmt: skip
+    verdicts = judge_entries([approved, owners], seen)
+    assert [v.tier for v in verdicts] == ["likely", "verified"]
+    assert [r.code for r in verdicts[1].reasons] == [
+        "directory_verified", "new_proof_bio_code", "x_proof_org_vouch"
+    ]  # fmt: skip
+    assert verdicts[1].reasons[2].as_dict() == {"org": "Mairie de Testville"}
+    # ... but not with an unapproved vouch, nor for another account, nor under a name the
+    # archives tie to someone else
+    assert [v.tier for v in judge_entries([vouch, owners], seen)] == ["possible", "possible"]
+    elsewhere = replace(owners, did="did:plc:other", handle="other.bsky.social")
+    assert judge_entries([approved, elsewhere], seen)[1].tier == "possible"
+    wrong_name = replace(approved, x_username="mallory")
+    assert [v.tier for v in judge_entries([wrong_name, owners], seen)] == [
+        "possible", "possible"
+    ]  # fmt: skip
+    imported = replace(approved, provenance="csv_import")
+    assert judge_entry(imported, seen).tier == "possible"
+
+
+def test_the_viewers_own_archive_corroborates_for_them_only() -> None:
+    """The oEmbed proof of @victim counts for a follower whose own archive ties the id to
+    that name, even before other archives do; the claimant's own archive never counts."""
+    empty = MemoryDirectory().seen
+    link = DirectoryEntry(VICTIM, "victim", "bluesky", "v.bsky.social", "did:plc:v",
+                          new_account_proof="bio_code", x_proof="oembed")  # fmt: skip
+    assert judge_entry(link, empty).tier == "possible"
+    verdict = judge_entry(link, empty, own={"Victim": 2})
+    assert verdict.tier == "verified"
+    assert verdict.reasons[-1] == Reason.of("own_archive_agrees", name="victim")
+    assert judge_entry(link, empty, own={"someone_else": 1}).tier == "possible"

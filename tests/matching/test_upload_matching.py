@@ -20,6 +20,7 @@ from chatbot.storage.directory import DecisionStore, DirectoryStore
 from chatbot.storage.links import UserLinks
 from devtools.memnet import MemoryBluesky, MemoryMastodon
 from tests.conversation.harness import SAMPLES, Chat, make_zip, texts
+from tests.storage.aging import age_users
 
 DOGSHEEP = SAMPLES / "dogsheep-twitter-to-sqlite-2019"
 FOLLOWED, FOLLOWER = 547842573, 73747798  # in the sample's following.js and follower.js
@@ -104,7 +105,9 @@ class SlowBluesky(MemoryBluesky):
 
     gate: asyncio.Event
 
-    async def get_profiles(self, actors: Sequence[str]) -> list[BlueskyProfile]:
+    async def get_profiles(
+        self, actors: Sequence[str], *, fresh: bool = False
+    ) -> list[BlueskyProfile]:
         await self.gate.wait()
         return await super().get_profiles(actors)
 
@@ -139,6 +142,7 @@ async def test_forget_removes_links_decisions_and_observations(
     parsed = ParsedArchive(era="manifest", following=id_array([FOLLOWED]))
     parsed.handles = {FOLLOWED: Counter({"friend": 2})}
     await net_services.archives.save(user.id, parsed)
+    await age_users(net_services.db, [user.id])  # an established user: their archive counts
     store = DirectoryStore(net_services.db)
     await store.refresh_observations([FOLLOWED])
     assert (await store.observations([FOLLOWED], [])).names(FOLLOWED) == {"friend": 1}

@@ -195,7 +195,7 @@ def expected_rows(world: Seeded) -> list[Row]:
     rows: list[Row] = [
         (BOB, "bluesky", w.handle("bob"), w.did("bob"), "verified", "follower",
          (R("directory_verified"), R("new_proof_bio_code"), R("x_proof_oembed"),
-          R("archives_agree", users=3))),
+          R("own_archive_agrees", name=n.x("bob")))),
         *[
             (x_id, "bluesky", w.handle(who), w.did(who), "likely", direction,
              (R("name_from_your_archive", name=n.x(who)), R("bio_links_x", name=n.x(who)),
@@ -205,7 +205,7 @@ def expected_rows(world: Seeded) -> list[Row]:
         (DAVE, "mastodon", n.dave_acct, None, "likely", "following",
          (R("mastodon_in_bluesky_bio", handle=w.handle("dave")), R("mastodon_links_back"))),
         (CAROL, "bluesky", w.handle("carol_impostor"), w.did("carol_impostor"), "possible",
-         "both", (R("directory_claimed", source="csv_import"), R("new_side_unproved"),
+         "both", (R("directory_claimed"), R("source_csv_import"), R("new_side_unproved"),
                   R("x_side_unproved"))),
         (ERIN, "bluesky", w.handle("erin_homonym"), w.did("erin_homonym"), "possible",
          "follower", (R("name_from_your_archive", name=n.x("erin")),

@@ -60,7 +60,7 @@ def test_cli_json_online(
     assert done.stderr.splitlines() == [f"{files['csv']}, line 4: ignored (invalid x_id)"]
     n, w = NAMES, world
     bio = ("name_from_your_archive", "bio_links_x", "handle_custom_domain")
-    claimed = ("directory_claimed", "new_side_unproved", "x_side_unproved")
+    claimed = ("directory_claimed", "source_csv_import", "new_side_unproved", "x_side_unproved")
     expected = [
         (ALICE, n.x("alice"), "bluesky", w.handle("alice"), w.did("alice"), "likely",
          "following", bio, False),

@@ -16,7 +16,7 @@ from chatbot.accounts import bluesky as bluesky_account
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
 from tests.accounts.test_bluesky import _app_password
-from tests.conversation.harness import texts
+from tests.conversation.harness import start_follow, texts
 from tests.export.matches import bsky
 from tests.export.test_live import records
 from tests.servers.atproto import AtprotoNetwork
@@ -37,7 +37,7 @@ async def test_follow_bluesky_with_the_connected_account(
     jobs = runner(bot.services)
     jobs.options.pace = False
     chat = bot.chat()
-    assert "following 3 accounts on Bluesky" in texts(await chat.say("/follow bluesky"))
+    assert "following 3 accounts on Bluesky" in texts(await start_follow(chat, "/follow bluesky"))
     await jobs.idle()
     assert "finished" in texts(await chat.say("/status"))
     follows = await asyncio.to_thread(records, net.pds_url, owner.did, "app.bsky.graph.follow")

@@ -25,7 +25,7 @@ from chatbot.queue.worker import build_worker
 from chatbot.services import Services
 from devtools.archivegen import ArchiveSpec, generate
 from handlers import build_registry
-from tests.conversation.harness import Chat
+from tests.conversation.harness import Chat, start_follow
 from tests.export.matches import bsky
 
 
@@ -116,7 +116,7 @@ async def test_archive_follows_and_steps_cross_processes(
 
     found = [bsky(n, "verified", did=f"did:plc:{n:024d}") for n in range(250)]
     d.front.match_cache[user.id] = (time.monotonic(), found)
-    await d.chat.say("/follow bluesky")
+    await start_follow(d.chat, "/follow bluesky")
     await d.until(lambda: "Bluesky: finished." in d.shown())
     assert sorted(d.writer.followed) == sorted(m.did for m in found if m.did)
     job = await d.front.follow_jobs.store.latest(user.id)

@@ -173,27 +173,34 @@ class AtprotoNetwork:
             if response.status_code != 200:
                 raise AtprotoUnavailable(f"createAccount {handle}: {response.text}")
             data = response.json()
-            account = Account(did=data["did"], handle=data["handle"], access_jwt=data["accessJwt"])
-            if display_name is not None or description is not None:
-                record: dict[str, Any] = {"$type": "app.bsky.actor.profile"}
-                if display_name is not None:
-                    record["displayName"] = display_name
-                if description is not None:
-                    record["description"] = description
-                response = client.post(
-                    "/com.atproto.repo.putRecord",
-                    headers={"Authorization": f"Bearer {account.access_jwt}"},
-                    json={
-                        "repo": account.did,
-                        "collection": "app.bsky.actor.profile",
-                        "rkey": "self",
-                        "record": record,
-                    },
-                )
-                if response.status_code != 200:
-                    raise AtprotoUnavailable(f"putRecord profile {handle}: {response.text}")
+        account = Account(did=data["did"], handle=data["handle"], access_jwt=data["accessJwt"])
+        if display_name is not None or description is not None:
+            self.put_profile(account, display_name=display_name, description=description)
         self.accounts[account.handle] = account
         return account
+
+    def put_profile(
+        self, account: Account, *, display_name: str | None = None, description: str | None = None
+    ) -> None:
+        """Write the account's profile record (its display name and bio), as its owner would."""
+        record: dict[str, Any] = {"$type": "app.bsky.actor.profile"}
+        if display_name is not None:
+            record["displayName"] = display_name
+        if description is not None:
+            record["description"] = description
+        response = httpx.post(
+            self.pds_url + "/xrpc/com.atproto.repo.putRecord",
+            headers={"Authorization": f"Bearer {account.access_jwt}"},
+            json={
+                "repo": account.did,
+                "collection": "app.bsky.actor.profile",
+                "rkey": "self",
+                "record": record,
+            },
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise AtprotoUnavailable(f"putRecord profile {account.handle}: {response.text}")
 
     def wait_for_profiles(self, actors: list[str], timeout: float = 20) -> None:
         """Poll the AppView until it shows every actor (with its profile record, if any)."""
