@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatbot.archive.spool import UploadSpool
 from chatbot.config import Settings
 from chatbot.conversation.pending import PendingSteps
 from chatbot.jobs import BackgroundJobs
@@ -50,6 +51,15 @@ class Services:
     # whether this process is a worker (then it handles what front ends hand over)
     queue: Any = None
     in_worker: bool = False
+    # raw uploads while they are read: their disk cap and the sweep of crash leftovers
+    uploads: UploadSpool = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.uploads is None:
+            s = self.settings
+            self.uploads = UploadSpool(
+                s.uploads_dir, s.uploads_max_bytes, s.uploads_orphan_after_s
+            )
 
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:
@@ -70,6 +80,7 @@ class Services:
             secrets=box,
             accounts=AccountStore(db, box),
         )
+        await services.uploads.start(alone=not settings.scaled)
         if settings.scaled:
             if not settings.on_postgresql:
                 raise SystemExit("CHATBOT_REDIS_URL (scale-out) needs DATABASE_URL on PostgreSQL")
@@ -87,6 +98,7 @@ class Services:
         return services
 
     async def close(self) -> None:
+        await self.uploads.close()
         await self.jobs.close()
         if self.follow_jobs is not None:
             await self.follow_jobs.close()
