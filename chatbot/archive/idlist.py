@@ -9,8 +9,9 @@ fixed block.
 
 from __future__ import annotations
 
+import bisect
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from chatbot.archive.model import id_array
 from chatbot.config import ArchiveLimits
@@ -49,6 +50,16 @@ def dedupe(ids: array[int]) -> array[int]:
         del view
         del ids[kept:]
     return ids
+
+
+def count_in(ids: array[int], wanted: Iterable[int]) -> int:
+    """How many of `wanted` (distinct) are in the sorted list `ids`: a binary search each,
+    so a short `wanted` never walks a list of millions."""
+    found = 0
+    for value in wanted:
+        i = bisect.bisect_left(ids, value)
+        found += i < len(ids) and ids[i] == value
+    return found
 
 
 def union(lists: Sequence[array[int]], limit: int) -> tuple[array[int], bool]:

@@ -10,6 +10,7 @@ second and keeps the largest sum. One user sends the flood zip while another sen
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import statistics
 import threading
@@ -18,12 +19,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chatbot.i18n import load_catalog, translator
 from tests.e2e.telegram.conftest import Deployment, Process, start_bot, start_emulator
 from tests.e2e.telegram.driver import TelegramUser, text_of
 from tests.servers.process import descendants
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_HZ = 20
+EN = translator("en")
+REFUSALS = tuple(  # the start of every message that refuses an archive
+    str(text).split("{")[0][:60]
+    for key, text in load_catalog("en").items()
+    if key.startswith(("archive.error.", "upload.too_big", "upload.disk_full"))
+)
 
 
 def _rss_kb(pid: int) -> int:
@@ -74,11 +82,16 @@ class TreeSampler:
         return self.samples / max(self.seconds, 1e-9)
 
 
+# the last message of an upload: the matching's report (or why there is none)
+DONE = tuple(EN(key) for key in ("match.found.following", "match.found.failed"))
+
+
 @dataclass
 class FloodRun:
     peak_mb: float
     sample_hz: float
-    answer_s: float
+    answer_s: float  # until the summary (or a refusal)
+    done_s: float  # until the matching's report: the end of the upload's work
     answer: str
     messages: int
     help_latencies: list[float] = field(default_factory=list)
@@ -114,34 +127,46 @@ def _answered(messages: list[dict[str, object]], needles: tuple[str, ...]) -> bo
     return any(any(n in text_of(m) for n in needles) for m in messages)
 
 
+def _refused(messages: list[dict[str, object]]) -> bool:
+    return any(text_of(m).startswith(REFUSALS) for m in messages)
+
+
 def run_flood(
     deploy: Deployment, flood: Path, needles: tuple[str, ...], timeout_s: float = 600.0
 ) -> FloodRun:
-    """User A sends `flood`; user B sends /help every 0.2 s until A's chat shows one of
-    `needles` (the summary, or a refusal)."""
-    sender = TelegramUser(deploy.emulator, 900_001 + os.getpid() % 1000 * 10, "Mallory")
-    other = TelegramUser(deploy.emulator, 900_002 + os.getpid() % 1000 * 10, "Bob")
-    other.send("/help")
-    other.wait_text("/summary", timeout=30)  # warm: the bot answers at all
+    """User A sends `flood`; meanwhile others send /help, one every ~0.5 s (four users in
+    turn, each under the bot's flood limit of 20 messages in 30 s), until A's chat shows
+    one of `needles` (the summary, or a refusal), and on until the matching reported (the
+    end of the work an upload makes)."""
+    base = 900_000 + os.getpid() % 1000 * 10
+    sender = TelegramUser(deploy.emulator, base, "Mallory")
+    others = [TelegramUser(deploy.emulator, base + n, f"Bob{n}") for n in range(1, 5)]
+    for other in others:  # warm: the bot answers at all
+        other.send("/help")
+        other.wait_text("/summary", timeout=30)
     latencies: list[float] = []
     with TreeSampler(deploy.bot.popen.pid) as sampler:
         started = time.monotonic()
         sender.send_file(flood)
-        while True:
-            if _answered(sender.replies(), needles):
+        answer_s = None
+        for turn in itertools.count():
+            replies = sender.replies()
+            if answer_s is None and _answered(replies, needles):
+                answer_s = time.monotonic() - started
+            if _answered(replies, DONE) or _refused(replies):
                 break
-            if time.monotonic() - started > timeout_s:
+            if time.monotonic() - started > timeout_s or deploy.bot.popen.poll() is not None:
                 break
-            if deploy.bot.popen.poll() is not None:
-                break
+            other = others[turn % len(others)]
             sent = time.monotonic()
             other.send("/help")
             with contextlib.suppress(AssertionError):
                 other.wait_text("/summary", timeout=30)
             latencies.append(time.monotonic() - sent)
-            time.sleep(0.2)
-        answer_s = time.monotonic() - started
+            time.sleep(max(0.0, 0.5 - (time.monotonic() - sent)))
+        done_s = time.monotonic() - started
     replies = sender.replies()
     shown = [text_of(m) for m in replies]
     answer = next((t for t in shown if any(n in t for n in needles)), "(no answer)")
-    return FloodRun(sampler.peak_mb, sampler.hz, answer_s, answer, len(replies), latencies)
+    return FloodRun(sampler.peak_mb, sampler.hz, answer_s or done_s, done_s, answer,
+                    len(replies), latencies)  # fmt: skip

@@ -4,6 +4,7 @@ PID, politely first."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -43,3 +44,10 @@ def descendants(pid: int) -> list[int]:
         found.append(child)
         todo.extend(children.get(child, []))
     return found
+
+
+def kill_all(pids: list[int]) -> None:
+    """SIGKILL each of these processes (ours: the children of a bot we killed) still alive."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
