@@ -2,10 +2,12 @@
 
 One big archive never slows other users (threat model §4.5): tasks wait in a queue per
 user, and a free process takes the next task of the user who has the fewest tasks
-running (the oldest in line among equals), so a user's second task waits behind every
-other user's first. The executor itself never holds more tasks than it has processes.
-Long id lists come back from a parser process through a file in the upload's private
-folder instead of a pickle, which would hold three copies of them at once.
+running, then of the one who started the fewest since they began waiting, so a user's
+second task waits behind every other user's first. A newcomer counts one start fewer
+than the least served user in line: ahead of them once, never for good. The executor
+itself never holds more tasks than it has processes. Long id lists come back from a
+parser process through a file in the upload's private folder instead of a pickle,
+which would hold three copies of them at once.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class _Task:
 
 @dataclass
 class _User:
+    key: Hashable
+    arrived: int  # order in line among equals
+    started: int  # tasks started while in line (newcomers: see the module docstring)
     queued: deque[_Task] = field(default_factory=deque)
     running: int = 0
 
@@ -85,8 +90,9 @@ class ParserPool:
         self._processes = processes
         self._submitted = 0
         self._executor: Executor = self._new_executor()
-        self._users: OrderedDict[Hashable, _User] = OrderedDict()  # in line order
+        self._users: dict[Hashable, _User] = {}
         self._busy = 0
+        self._arrivals = 0
         self._charts: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
     def _new_executor(self) -> Executor:
@@ -110,11 +116,16 @@ class ParserPool:
 
     # -- fair queueing ---------------------------------------------------------------------
 
-    async def _run(self, user: Hashable, call: Callable[[], T]) -> T:
-        """Run `call` in the pool when it is `user`'s turn."""
+    async def run(self, user: Hashable, call: Callable[[], T]) -> T:
+        """Run `call` (picklable) in the pool when it is `user`'s turn."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         task = _Task(call, future)
-        self._users.setdefault(user, _User()).queued.append(task)
+        state = self._users.get(user)
+        if state is None:
+            self._arrivals += 1
+            least = min((s.started for s in self._users.values()), default=0)
+            state = self._users[user] = _User(user, self._arrivals, max(0, least - 1))
+        state.queued.append(task)
         self._pump()
         try:
             return await future
@@ -126,21 +137,20 @@ class ParserPool:
             raise
 
     def _pump(self) -> None:
+        """Start tasks while processes are free (the order: see the module docstring)."""
         while self._busy < self._workers:
-            waiting = [(state.running, n, user) for n, (user, state) in
-                       enumerate(self._users.items()) if state.queued]  # fmt: skip
+            waiting = [state for state in self._users.values() if state.queued]
             if not waiting:
                 return
-            _, _, user = min(waiting, key=lambda item: item[:2])
-            state = self._users[user]
+            state = min(waiting, key=lambda s: (s.running, s.started, s.arrived))
             task = state.queued.popleft()
-            self._users.move_to_end(user)  # the next turn goes to the others first
             if task.future.done():  # cancelled while queued
                 continue
+            state.started += 1
             state.running += 1
             self._busy += 1
             done = self._next_executor().submit(task.call)
-            done.add_done_callback(functools.partial(self._finished, user, task))
+            done.add_done_callback(functools.partial(self._finished, state.key, task))
 
     def _finished(self, user: Hashable, task: _Task, done: Future[Any]) -> None:
         """Called in the executor's thread: hand the result over to the event loop."""
@@ -174,7 +184,7 @@ class ParserPool:
     ) -> ParsedArchive:
         call = functools.partial(_read, list(paths), hints, self._processes)
         with ARCHIVE_PARSE_SECONDS.time():
-            parsed, ticket = await self._run(user, call)
+            parsed, ticket = await self.run(user, call)
         if ticket is not None:
             await asyncio.to_thread(_load_ids, parsed, ticket)
         return parsed
@@ -184,7 +194,7 @@ class ParserPool:
     ) -> Prepared:
         """`chatbot.posts.prepare.prepare_posts` in a worker (photos are re-encoded there)."""
         call = functools.partial(prepare_posts, list(paths), media_dir, **options)
-        return await self._run(user, call)
+        return await self.run(user, call)
 
     async def chart(
         self, tweets_per_year: dict[int, int], labels: ChartLabels, *, user: Hashable = None
@@ -194,7 +204,7 @@ class ParserPool:
         png = self._charts.get(key)
         if png is None:
             call = functools.partial(posts_per_year_png, dict(tweets_per_year), labels)
-            png = await self._run(user, call)
+            png = await self.run(user, call)
             self._charts[key] = png
             while len(self._charts) > CHARTS_CACHED:
                 self._charts.popitem(last=False)

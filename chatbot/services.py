@@ -52,14 +52,11 @@ class Services:
     queue: Any = None
     in_worker: bool = False
     # raw uploads while they are read: their disk cap and the sweep of crash leftovers
-    uploads: UploadSpool = field(default=None)  # type: ignore[assignment]
+    uploads: UploadSpool = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.uploads is None:
-            s = self.settings
-            self.uploads = UploadSpool(
-                s.uploads_dir, s.uploads_max_bytes, s.uploads_orphan_after_s
-            )
+        s = self.settings
+        self.uploads = UploadSpool(s.uploads_dir, s.uploads_max_bytes, s.uploads_orphan_after_s)
 
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:

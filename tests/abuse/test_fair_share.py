@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,14 +21,13 @@ import pytest
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
+from chatbot.parsing import ParserPool
 from chatbot.platforms.base import ChatRef, RecordingPlatform, Reply, SentMessage, Text
 from chatbot.services import Services
 from devtools.archivegen import ArchiveSpec, generate
 from handlers import build_registry
 from tests.abuse.hostile import long_name_archive
 from tests.conversation.harness import Chat
-
-pytestmark = pytest.mark.slow
 
 
 class TimedPlatform(RecordingPlatform):
@@ -66,6 +67,7 @@ async def _attack(chat: Chat, archive: Path) -> None:
             await chat.say("/summary")
 
 
+@pytest.mark.slow
 async def test_attackers_looping_long_names_do_not_starve_a_small_archive(
     services: Services, tmp_path: Path
 ) -> None:
@@ -101,3 +103,28 @@ async def test_attackers_looping_long_names_do_not_starve_a_small_archive(
           f"(bound {2 * solo + 1:.2f} s); the attackers got {attacks} replies")  # fmt: skip
     assert attacks > 0
     assert shared <= 2 * solo + 1
+
+
+async def test_a_users_second_task_waits_behind_every_other_users_first() -> None:
+    """One process, three users: mallory queues four tasks at once, then bob and carol one
+    each; after mallory's first, bob's and carol's run before her three others."""
+    pool = ParserPool(1, processes=False)
+    order: list[str] = []
+    gate = threading.Event()
+
+    def task(name: str) -> str:
+        gate.wait(10)
+        order.append(name)
+        return name
+
+    try:
+        runs = [pool.run("mallory", functools.partial(task, f"m{n}")) for n in range(4)]
+        runs += [pool.run("bob", functools.partial(task, "b")),
+                 pool.run("carol", functools.partial(task, "c"))]  # fmt: skip
+        waiting = [asyncio.ensure_future(run) for run in runs]
+        await asyncio.sleep(0.1)  # all queued; the first is running, held by the gate
+        gate.set()
+        assert await asyncio.gather(*waiting) == ["m0", "m1", "m2", "m3", "b", "c"]
+    finally:
+        pool.close()
+    assert order == ["m0", "b", "c", "m1", "m2", "m3"]
