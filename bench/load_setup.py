@@ -24,7 +24,7 @@ from aiohttp import web  # noqa: E402
 from devtools.archivegen import ArchiveSpec, generate  # noqa: E402
 from devtools.botapi_emulator.server import build_app  # noqa: E402
 from devtools.botapi_emulator.state import WORLD, World  # noqa: E402
-from tests.servers.process import free_port  # noqa: E402
+from tests.servers.process import descendants, free_port  # noqa: E402
 
 TOKEN = "4242424242:AAE2e-Bench_TokenDoNotLog-xyz"
 BOT = "xmigration_bench_bot"
@@ -59,7 +59,7 @@ class BotProcess:
 
     def sample(self) -> None:
         """Note the VmHWM of the descendants (parser processes are replaced over time)."""
-        for pid in _descendants(self.popen.pid):
+        for pid in descendants(self.popen.pid):
             self.children[pid] = max(self.children.get(pid, 0.0), _hwm_mb(pid))
 
     def peak_rss_mb(self) -> tuple[float, list[float]]:
@@ -83,21 +83,6 @@ def _hwm_mb(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], list(children.get(pid, []))
-    while todo:
-        child = todo.pop()
-        found.append(child)
-        todo.extend(children.get(child, []))
-    return found
 
 
 def start_bot(role: str, command: str, env: dict[str, str], folder: Path) -> BotProcess:

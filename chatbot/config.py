@@ -65,6 +65,17 @@ class ArchiveLimits(BaseSettings):
     ratio_check_min_bytes: int = Field(
         1024**2, ge=0, description="members smaller than this skip the compression-ratio check"
     )
+    # Caps on what one archive may make the bot hold (threat model §4.4, §7): the largest
+    # accounts that left X (The Guardian 10.7M followers, NPR 8.8M, Paris 2.2M) fit twice
+    # over in 20M follower ids (160 MB packed); X lets an account follow 5,000 accounts
+    # plus a share of its followers, so the longest following lists are about 1-2M.
+    # Reading a list stops at its cap; the user is told.
+    max_follower_ids: int = Field(20_000_000, gt=0, description="ids read from follower*.js")
+    max_following_ids: int = Field(5_000_000, gt=0, description="ids read from following*.js")
+    max_blocked_ids: int = Field(1_000_000, gt=0, description="ids read per block or mute list")
+    max_handle_ids: int = Field(
+        100_000, gt=0, description="accounts whose screen name is recovered from the posts"
+    )
 
 
 class Settings(BaseSettings):
@@ -95,6 +106,11 @@ class Settings(BaseSettings):
     # files (archives, CSVs) each user may send per window; more are refused with a notice
     upload_limit: int = Field(5, ge=1, le=1000)
     upload_window_s: float = Field(300.0, gt=0)
+    # disk all uploads being read may use together (a file whose size is not known counts
+    # as the largest accepted); beyond it new files are politely refused (threat model §4.7)
+    uploads_max_bytes: int = Field(16 * 1024**3, gt=0)
+    # an upload no live process owns, untouched this long, is removed by the sweep (§4.8)
+    uploads_orphan_after_s: float = Field(3600.0, gt=0)
 
     telegram_token: str | None = None
     telegram_api_url: str | None = None

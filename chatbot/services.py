@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatbot.archive.spool import UploadSpool
 from chatbot.config import Settings
 from chatbot.conversation.pending import PendingSteps
 from chatbot.jobs import BackgroundJobs
@@ -54,6 +55,12 @@ class Services:
     # whether this process is a worker (then it handles what front ends hand over)
     queue: Any = None
     in_worker: bool = False
+    # raw uploads while they are read: their disk cap and the sweep of crash leftovers
+    uploads: UploadSpool = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.uploads = UploadSpool(s.uploads_dir, s.uploads_max_bytes, s.uploads_orphan_after_s)
 
     @classmethod
     async def start(cls, settings: Settings, *, processes: bool = True) -> Services:
@@ -75,6 +82,7 @@ class Services:
             accounts=AccountStore(db, box),
             egress=Egress.from_settings(settings),
         )
+        await services.uploads.start(alone=not settings.scaled)
         if settings.scaled:
             if not settings.on_postgresql:
                 raise SystemExit("CHATBOT_REDIS_URL (scale-out) needs DATABASE_URL on PostgreSQL")
@@ -96,6 +104,7 @@ class Services:
         return services
 
     async def close(self) -> None:
+        await self.uploads.close()
         await self.jobs.close()
         if self.follow_jobs is not None:
             await self.follow_jobs.close()

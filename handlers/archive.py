@@ -8,12 +8,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import secrets
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from chatbot.archive import ArchiveError, ParsedArchive, merge_archives
+from chatbot.archive.spool import UploadLost
 from chatbot.config import ArchiveLimits
 from chatbot.conversation import Context, Progress
 from chatbot.platforms.base import Attachment, DownloadFailed, Image, Text, TooBigToDownload
@@ -44,7 +43,8 @@ async def received(ctx: Context) -> None:
 async def downloaded(ctx: Context) -> AsyncIterator[tuple[Path | None, Progress]]:
     """The attachment, downloaded into a private folder that is deleted on exit.
 
-    Yields None (after telling the user why) when it is too big or did not arrive.
+    Yields None (after telling the user why) when it is too big, when the uploads being
+    read already fill their disk allowance, or when it did not arrive.
     """
     attachment = ctx.message.attachment
     assert attachment is not None
@@ -52,8 +52,13 @@ async def downloaded(ctx: Context) -> AsyncIterator[tuple[Path | None, Progress]
     if not await size_ok(ctx, attachment):
         yield None, progress
         return
-    folder = ctx.services.settings.uploads_dir / secrets.token_hex(8)
-    folder.mkdir(parents=True, mode=0o700)
+    uploads = ctx.services.uploads
+    # a worker reads a file a front end already downloaded (and counted): no second check
+    folder = await uploads.reserve(reservation(ctx, attachment), check=not ctx.services.in_worker)
+    if folder is None:
+        await ctx.say("upload.disk_full")
+        yield None, progress
+        return
     try:
         await progress.update(ctx.t("upload.receiving"))
         try:
@@ -63,13 +68,24 @@ async def downloaded(ctx: Context) -> AsyncIterator[tuple[Path | None, Progress]
             await ctx.say("upload.slim_guidance")
             yield None, progress
             return
+        except UploadLost:
+            await progress.done(ctx.t("upload.lost"))
+            yield None, progress
+            return
         except DownloadFailed:
             await progress.done(ctx.t("upload.download_failed"))
             yield None, progress
             return
         yield path, progress
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        uploads.release(folder)
+
+
+def reservation(ctx: Context, attachment: Attachment) -> int:
+    """The disk to set aside for a download: its size, else the most it may be."""
+    if attachment.size is not None:
+        return attachment.size
+    return ctx.platform.limits.max_download_bytes or ArchiveLimits().max_upload_bytes
 
 
 async def summary(ctx: Context) -> None:
@@ -103,7 +119,7 @@ async def _parse_and_reply(
     services = ctx.services
     previous = await services.archives.load(ctx.user.id)
     try:
-        quick = await services.parser.read([path], hints=False)
+        quick = await services.parser.read([path], hints=False, user=ctx.user.id)
     except ArchiveError as exc:
         await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
         return None, previous
@@ -119,7 +135,7 @@ async def _parse_and_reply(
         return parsed, previous
     await ctx.say("upload.looking_for_handles")
     try:
-        full = await services.parser.read([path], hints=True)
+        full = await services.parser.read([path], hints=True, user=ctx.user.id)
     except ArchiveError as exc:
         await ctx.say(f"archive.error.{exc.code}", **exc.params)
         return parsed, previous
@@ -143,7 +159,8 @@ def _has_posts(parsed: ParsedArchive) -> bool:
 async def _send_summary(ctx: Context, parsed: ParsedArchive) -> None:
     await ctx.reply(Text(render_summary(ctx.t, parsed)))
     if parsed.tweets_per_year:
-        png = await ctx.services.parser.chart(parsed.tweets_per_year, chart_labels(ctx.t, parsed))
+        labels = chart_labels(ctx.t, parsed)
+        png = await ctx.services.parser.chart(parsed.tweets_per_year, labels, user=ctx.user.id)
         await ctx.reply(Image("posts-per-year.png", png, caption=ctx.t("summary.chart_caption")))
 
 

@@ -35,6 +35,13 @@ async def confirmed(ctx: Context) -> None:
     await oauth_confirm.discard(services, ctx.user.id)  # a login waiting for its code
     await mastodon_account.revoke(services, ctx.user.id)
     await services.chat_state.forget_user(ctx.platform.name, ctx.message.user.user_id)
+    await services.pending.done(ctx.user_key)  # a step waiting for them (Redis when scaled)
+    if services.queue is not None:  # replies and handed-over files waiting in Redis
+        from chatbot.queue.forget import forget_user
+
+        chats = {ctx.chat.chat_id, *filter(None, [ctx.user.private_chat_id])}
+        await forget_user(services.queue, ctx.platform.name, ctx.message.user.user_id, chats,
+                          services.settings.uploads_dir)  # fmt: skip
     await UserLinks(services.db).forget_user(ctx.user.id)
     await orgs.forget_user(services.db, ctx.user.id)  # out of every organisation and roster
     await services.users.delete(ctx.user.id)

@@ -9,14 +9,12 @@ checked here first, so nothing too big is ever downloaded.
 from __future__ import annotations
 
 import dataclasses
-import secrets
-import shutil
 
 from redis.exceptions import RedisError
 
 from chatbot.conversation import Context
 from chatbot.platforms.base import DownloadFailed, TooBigToDownload
-from handlers.archive import mb, safe_name, size_ok
+from handlers.archive import mb, reservation, safe_name, size_ok
 
 
 async def hand_over(ctx: Context) -> None:
@@ -24,23 +22,30 @@ async def hand_over(ctx: Context) -> None:
     assert attachment is not None
     if not await size_ok(ctx, attachment):
         return
-    folder = ctx.services.settings.uploads_dir / ("in-" + secrets.token_hex(8))
-    folder.mkdir(parents=True, mode=0o700)
+    uploads = ctx.services.uploads
+    folder = await uploads.reserve(reservation(ctx, attachment), prefix="in-")
+    if folder is None:  # the uploads being read fill their disk allowance
+        await ctx.say("upload.disk_full")
+        return
     try:
         path = await ctx.platform.download(attachment, folder / safe_name(attachment.name))
     except TooBigToDownload as exc:
-        shutil.rmtree(folder, ignore_errors=True)
+        uploads.release(folder)
         await ctx.say("upload.too_big_for_platform", limit=mb(exc.limit))
         await ctx.say("upload.slim_guidance")
         return
     except DownloadFailed:
-        shutil.rmtree(folder, ignore_errors=True)
+        uploads.release(folder)
         await ctx.say("upload.download_failed")
         return
+    # the user's display name stays here: the queue (Redis) only needs ids and the file
+    user = dataclasses.replace(ctx.message.user, display_name=None)
     local = dataclasses.replace(attachment, file_id=str(path))
-    message = dataclasses.replace(ctx.message, attachment=local)
+    message = dataclasses.replace(ctx.message, attachment=local, user=user)
     try:
         await ctx.services.queue.handle_message(ctx.platform.name, message)
     except RedisError:  # the queue is away: say so, keep nothing
-        shutil.rmtree(folder, ignore_errors=True)
+        uploads.release(folder)
         await ctx.say("upload.busy")
+        return
+    uploads.disown(folder)  # a worker takes it over (or the sweep, if none ever does)

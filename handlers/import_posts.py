@@ -107,6 +107,7 @@ async def archive_received(ctx: Context) -> None:
             prepared = await services.parser.prepare_posts(
                 [path],
                 media_dir(services.settings.data_dir, ctx.user.id),
+                user=ctx.user.id,  # the pool's fair share
                 mentions=mentions,
                 since=_date(pending.data.get("since")),
                 until=_date(pending.data.get("until")),

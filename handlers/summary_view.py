@@ -1,21 +1,35 @@
-"""The summary of a parsed archive as text in the user's language (chat and CLI)."""
+"""The summary of a parsed archive as text in the user's language (chat and CLI).
+
+Every name in it is clipped and cleaned here too (archives stored before the reader
+bounded them may hold anything), so a summary stays a few lines long.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from babel.numbers import get_group_symbol
 
+from chatbot.archive.idlist import W_CAPPED, count_in, id_limit
 from chatbot.archive.model import ParsedArchive
+from chatbot.config import ArchiveLimits
 from chatbot.i18n import Translator
+from chatbot.safetext import display, x_screen_name
 from chatbot.summary.chart import ChartLabels
 
 
-def render_summary(t: Translator, parsed: ParsedArchive) -> str:
+def render_summary(
+    t: Translator, parsed: ParsedArchive, limits: ArchiveLimits | None = None
+) -> str:
     """A short, translated summary: who, when, how many."""
     owner = parsed.owner
     lines = []
-    if owner.username:
-        name = owner.display_name or owner.username
-        lines.append(t("summary.title", username=owner.username, name=name))
+    username = x_screen_name(owner.username)
+    name = display(owner.display_name)
+    if username:
+        lines.append(t("summary.title", username=username, name=name or username))
+    elif name:  # an account file without a valid username (a warning below says so)
+        lines.append(t("summary.title_name", name=name))
     else:
         lines.append(t("summary.title_unknown"))
     if owner.created_at:
@@ -51,14 +65,27 @@ def render_summary(t: Translator, parsed: ParsedArchive) -> str:
     ]
     if extras:
         lines.append(t("summary.extras", items=", ".join(extras)))
-    lines.extend(t(key) for key in parsed.warnings)
+    lines.extend(_warnings(t, parsed, limits or ArchiveLimits()))
     return "\n".join(lines)
+
+
+def _warnings(t: Translator, parsed: ParsedArchive, limits: ArchiveLimits) -> Iterator[str]:
+    """The reader's warnings; a cap that applied says how many entries were kept."""
+    for key in parsed.warnings:
+        if key.startswith(W_CAPPED):
+            what = key.removeprefix(W_CAPPED)
+            if what == "handles":
+                yield t.plural(key, limits.max_handle_ids)
+            elif what in ("followers", "following", "blocked", "muted"):
+                yield t.plural(key, id_limit(limits, what))
+        else:
+            yield t(key)
 
 
 def render_handles(t: Translator, parsed: ParsedArchive) -> str:
     """How many followed accounts and followers have a recovered screen name."""
-    following = sum(1 for x_id in parsed.following if x_id in parsed.handles)
-    followers = sum(1 for x_id in parsed.followers if x_id in parsed.handles)
+    following = count_in(parsed.following, parsed.handles)  # lists are sorted: no walk
+    followers = count_in(parsed.followers, parsed.handles)
     return t(
         "summary.handles",
         handles=parsed.handles_recovered,
@@ -70,7 +97,8 @@ def render_handles(t: Translator, parsed: ParsedArchive) -> str:
 
 
 def chart_labels(t: Translator, parsed: ParsedArchive) -> ChartLabels:
-    who = f"@{parsed.owner.username}" if parsed.owner.username else ""
+    username = x_screen_name(parsed.owner.username)
+    who = f"@{username}" if username else ""
     title = t("summary.chart_title", who=who).strip()
     separator = get_group_symbol(locale=t.locale)
     return ChartLabels(title=title, y_axis=t("summary.chart_y"), thousands_separator=separator)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from chatbot.archive.bounds import plausible_year
 from chatbot.archive.follows import CREATED_AT, HEADER_ROW, scan
 from chatbot.archive.guard import Member
 from chatbot.archive.source import ArchiveSource
@@ -43,7 +44,8 @@ def _sort_key(created: str) -> str:
 
 
 def _year(created: str) -> int | None:
-    return int(created[-4:]) if created[-4:].isdigit() else None
+    year = int(created[-4:]) if created[-4:].isdigit() else None
+    return year if year is not None and plausible_year(year) else None
 
 
 def scan_headers(source: ArchiveSource, members: list[tuple[int, Member]]) -> TweetDates:

@@ -13,7 +13,8 @@ from array import array
 from collections.abc import Callable
 from typing import Protocol
 
-from chatbot.archive.model import ArchiveError, id_array
+from chatbot.archive.idlist import IdCollector
+from chatbot.archive.model import ArchiveError
 from chatbot.archive.wrapper import HEAD_BYTES, TAIL_STRIP, Header, parse_header
 
 CHUNK = 1 << 20
@@ -27,7 +28,6 @@ HEADER_ROW = re.compile(
     rb'"tweet_id"[ \t\r\n]{0,16}:[ \t\r\n]{0,16}"(\d{1,20})"[^}]{0,512}?'
     rb'"created_at"[ \t\r\n]{0,16}:[ \t\r\n]{0,16}"([^"]{1,64})"'
 )
-_SIGNED_MAX = 2**63 - 1
 
 
 class Readable(Protocol):
@@ -49,12 +49,13 @@ def scan(
     stream: Readable,
     file: str,
     pattern: re.Pattern[bytes],
-    on_matches: Callable[[list[bytes] | list[tuple[bytes, ...]]], None],
+    on_matches: Callable[[list[bytes] | list[tuple[bytes, ...]]], bool | None],
 ) -> Header:
     """Run `pattern.findall` over the data part of `stream`, chunk by chunk.
 
     Checks the wrapper (prefix, then a JSON array closed by ``]``): a file cut short or
-    not an X data file raises ``malformed``.
+    not an X data file raises ``malformed``. `on_matches` returns False to stop reading
+    (a cap was reached): the rest of the file is then neither read nor checked.
     """
     buf = read_head(stream)
     header = parse_header(buf[:HEAD_BYTES], file)
@@ -73,8 +74,8 @@ def scan(
                 continue
             cut = len(buf) - 256
         found = pattern.findall(buf, 0, cut + 1)
-        if found:
-            on_matches(found)
+        if found and on_matches(found) is False:
+            return header
         tail = buf[-64:]
         buf = buf[cut + 1 :]
     found = pattern.findall(buf)
@@ -86,18 +87,18 @@ def scan(
     return header
 
 
-def extract_ids(stream: Readable, file: str) -> tuple[array[int], Header]:
-    """All ``accountId`` values of a follower/following/block/mute file, in file order."""
-    ids = id_array()
+def extract_ids(
+    stream: Readable, file: str, into: IdCollector | None = None
+) -> tuple[array[int], Header]:
+    """The ``accountId`` values of a follower/following/block/mute file, in file order,
+    appended to `into` until its cap (no cap without one); returns `into`'s ids."""
+    collector = into if into is not None else IdCollector(2**62)
 
-    def add(found: list[bytes] | list[tuple[bytes, ...]]) -> None:
-        try:
-            ids.extend(array("q", map(int, found)))  # type: ignore[arg-type]
-        except OverflowError:  # a 19-digit value above 2**63 - 1: not an account id
-            ids.extend(v for v in map(int, found) if v <= _SIGNED_MAX)  # type: ignore[arg-type]
+    def add(found: list[bytes] | list[tuple[bytes, ...]]) -> bool:
+        return collector.add(found)  # type: ignore[arg-type]
 
     header = scan(stream, file, ACCOUNT_ID, add)
-    return ids, header
+    return collector.ids, header
 
 
 def count_matches(stream: Readable, file: str, pattern: re.Pattern[bytes]) -> tuple[int, Header]:

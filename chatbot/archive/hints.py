@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from chatbot.archive.bounds import plausible_year, screen_name
 from chatbot.archive.tweets import (
     NOT_HANDLES,
     STATUS_LINK,
@@ -20,11 +21,15 @@ from chatbot.archive.tweets import (
     parse_date,
 )
 
+MAX_NAMES_PER_ID = 8  # an account renamed more often than this is not a real one
+
 
 class HintScan:
     """Accumulates, tweet by tweet, what the summary and the handle hints need."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_ids: int = 100_000) -> None:
+        self.max_ids = max_ids  # accounts with a recovered name; as many names without id
+        self.capped = False
         self.count = 0
         self.years: Counter[int] = Counter()
         self.first: tuple[int, object] | None = None  # (id, raw created_at) of the oldest
@@ -32,11 +37,27 @@ class HintScan:
         self.handles: dict[int, Counter[str]] = {}
         self.without_id: Counter[str] = Counter()
 
-    def add_handle(self, user_id: object, name: object) -> None:
-        uid = as_int(user_id)
-        if uid is None or not isinstance(name, str) or not 0 < len(name) <= 50:
+    def add_handle(self, user_id: object, value: object) -> None:
+        uid, name = as_int(user_id), screen_name(value)
+        if uid is None or name is None:
             return
-        self.handles.setdefault(uid, Counter())[name] += 1
+        seen = self.handles.get(uid)
+        if seen is None:
+            if len(self.handles) >= self.max_ids:
+                self.capped = True
+                return
+            seen = self.handles[uid] = Counter()
+        if name in seen or len(seen) < MAX_NAMES_PER_ID:
+            seen[name] += 1
+
+    def add_without_id(self, value: object) -> None:
+        name = screen_name(value)
+        if name is None:
+            return
+        if name in self.without_id or len(self.without_id) < self.max_ids:
+            self.without_id[name] += 1
+        else:
+            self.capped = True
 
     def add_tweet(self, tweet: dict[str, Any], tweet_id: int, *, count: bool = True) -> int | None:
         """Record one tweet; returns its year (None if unknown)."""
@@ -44,8 +65,8 @@ class HintScan:
         created = tweet.get("created_at")
         if count:
             self.count += 1
-            if isinstance(created, str) and len(created) >= 4 and created[-4:].isdigit():
-                year = int(created[-4:]) if created[3] == " " else int(created[:4])
+            year = _year(created)
+            if year is not None:
                 self.years[year] += 1
             if self.first is None or tweet_id < self.first[0]:
                 self.first = (tweet_id, created)
@@ -66,17 +87,27 @@ class HintScan:
         for url in entities(tweet, "urls"):
             link = STATUS_LINK.match(str(url.get("expanded_url") or ""))
             if link is not None and link.group(1).lower() not in NOT_HANDLES:
-                self.without_id[link.group(1)] += 1
+                self.add_without_id(link.group(1))
 
     def add_note(self, note: dict[str, Any]) -> None:
         core = note.get("core")
         mentions = core.get("mentions") if isinstance(core, dict) else None
         for mention in mentions if isinstance(mentions, list) else []:
-            name = mention.get("screenName") if isinstance(mention, dict) else None
-            if isinstance(name, str) and 0 < len(name) <= 50:
-                self.without_id[name] += 1
+            if isinstance(mention, dict):
+                self.add_without_id(mention.get("screenName"))
 
     def dates(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         first = parse_date(self.first[1]) if self.first else None
         last = parse_date(self.last[1]) if self.last else None
         return first, last
+
+
+def _year(created: object) -> int | None:
+    """The year of ``Fri Mar 06 13:02:05 +0000 2026`` or ``2019-02-08 08:38:13 +0000``."""
+    if not isinstance(created, str) or len(created) < 4 or not created[-4:].isdigit():
+        return None
+    digits = created[-4:] if created[3] == " " else created[:4]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    year = int(digits)
+    return year if plausible_year(year) else None

@@ -1,18 +1,20 @@
 """Merge loose files sent one after another into one `ParsedArchive`.
 
 Rules: a different owner account id in `new` means a different account, so `new`
-replaces `old`. Otherwise follow ids are united, record counts are recomputed from
-`parts` (so the same part sent twice is not counted twice), and every other field
+replaces `old`. Otherwise follow ids are united (sorted, deduplicated, under the same
+caps as one read), record counts are recomputed from `parts` (so the same part sent
+twice is not counted twice) and follow counts are the ids held, and every other field
 takes the newest known value.
 """
 
 from __future__ import annotations
 
 import copy
-from array import array
 from collections import Counter
 
-from chatbot.archive.model import Counts, Owner, ParsedArchive, Profile, id_array
+from chatbot.archive.idlist import W_CAPPED, id_limit, union
+from chatbot.archive.model import Counts, Owner, ParsedArchive, Profile
+from chatbot.config import ArchiveLimits
 
 _PART_COUNTS = {
     "follower": "followers",
@@ -22,17 +24,6 @@ _PART_COUNTS = {
     "tweets": "tweets",
 }
 _ID_FIELDS = ("following", "followers", "blocked", "muted")
-
-
-def _union(old: array[int], new: array[int]) -> array[int]:
-    if not len(new):
-        return id_array(old)
-    if not len(old):
-        return id_array(new)
-    seen = set(old)
-    merged = id_array(old)
-    merged.extend(i for i in new if i not in seen)
-    return merged
 
 
 def _pick(new: object, old: object) -> object:
@@ -65,8 +56,11 @@ def _merge_years(
     return {y: n for y, n in sorted(years.items()) if n > 0}, by_part
 
 
-def merge_archives(old: ParsedArchive, new: ParsedArchive) -> ParsedArchive:
+def merge_archives(
+    old: ParsedArchive, new: ParsedArchive, limits: ArchiveLimits | None = None
+) -> ParsedArchive:
     """The union of two reads of the same account (see the module docstring)."""
+    limits = limits or ArchiveLimits()
     old_id, new_id = old.owner.account_id, new.owner.account_id
     if old_id and new_id and old_id != new_id:
         return copy.deepcopy(new)
@@ -81,8 +75,12 @@ def merge_archives(old: ParsedArchive, new: ParsedArchive) -> ParsedArchive:
     assert isinstance(profile, Profile)
     merged.profile = profile
     merged.generated_at = new.generated_at or old.generated_at
+    capped = []
     for name in _ID_FIELDS:
-        setattr(merged, name, _union(getattr(old, name), getattr(new, name)))
+        ids, cut = union((getattr(old, name), getattr(new, name)), id_limit(limits, name))
+        setattr(merged, name, ids)
+        if cut:
+            capped.append(W_CAPPED + name)
     merged.parts = {kind: dict(parts) for kind, parts in old.parts.items()}
     for kind, parts in new.parts.items():
         merged.parts.setdefault(kind, {}).update(parts)
@@ -97,9 +95,8 @@ def merge_archives(old: ParsedArchive, new: ParsedArchive) -> ParsedArchive:
         ("block", "blocked"),
         ("mute", "muted"),
     ):
-        if kind in merged.parts:  # ids are deduplicated; never report fewer than we hold
-            attr = _PART_COUNTS[kind]
-            setattr(counts, attr, max(getattr(counts, attr) or 0, len(getattr(merged, name))))
+        if kind in merged.parts:  # the ids held, deduplicated, are the count
+            setattr(counts, _PART_COUNTS[kind], len(getattr(merged, name)))
     merged.counts = counts
     firsts = [d for d in (old.first_tweet, new.first_tweet) if d is not None]
     lasts = [d for d in (old.last_tweet, new.last_tweet) if d is not None]
@@ -111,12 +108,14 @@ def merge_archives(old: ParsedArchive, new: ParsedArchive) -> ParsedArchive:
         merged.handles.setdefault(user_id, Counter()).update(seen)
     merged.handles_without_id = old.handles_without_id + new.handles_without_id
     merged.files_read = list(dict.fromkeys([*old.files_read, *new.files_read]))
-    merged.warnings = _merge_warnings(merged, old, new)
+    merged.warnings = _merge_warnings(merged, old, new, capped)
     return merged
 
 
-def _merge_warnings(merged: ParsedArchive, old: ParsedArchive, new: ParsedArchive) -> list[str]:
-    warnings = list(dict.fromkeys([*old.warnings, *new.warnings]))
+def _merge_warnings(
+    merged: ParsedArchive, old: ParsedArchive, new: ParsedArchive, extra: list[str]
+) -> list[str]:
+    warnings = list(dict.fromkeys([*old.warnings, *new.warnings, *extra]))
     solved = {
         "archive.warning.no_followers_file": "follower",
         "archive.warning.no_following_file": "following",

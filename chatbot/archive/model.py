@@ -85,8 +85,15 @@ def id_array(values: Iterable[int] = ()) -> array[int]:
 class ParsedArchive:
     """Everything the bot needs from one archive (or several loose files merged).
 
+    The four id lists (`following`, `followers`, `blocked`, `muted`) are packed arrays,
+    sorted ascending and without duplicates, each at most its cap in `ArchiveLimits`
+    (reading stops there; `warnings` then holds ``archive.capped.<list>``). Owner ids are
+    decimal strings of at most 19 digits, usernames follow X's rule, names and profile
+    texts are clipped (`chatbot.archive.bounds`).
+
     `handles` maps an X account id to the screen names seen for it in the owner's own
-    posts (mentions, replies, retweets, retweeted media) with how often each was seen.
+    posts (mentions, replies, retweets, retweeted media) with how often each was seen
+    (at most `ArchiveLimits.max_handle_ids` accounts, 8 names each, valid X names only).
     `handles_without_id` counts screen names seen without an id (quote links,
     note-tweet mentions). `parts` records which part of which data type was read and
     how many records it had, so that the same file sent twice is not counted twice.

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from chatbot.archive import smallfiles
+from chatbot.archive import bounds, smallfiles
 from chatbot.archive.dates import scan_created_at, scan_headers
 from chatbot.archive.follows import (
     LIKE_ID,
@@ -23,7 +23,8 @@ from chatbot.archive.follows import (
 )
 from chatbot.archive.guard import too_big
 from chatbot.archive.hints import HintScan
-from chatbot.archive.model import ParsedArchive, id_array
+from chatbot.archive.idlist import W_CAPPED, IdCollector, dedupe, id_limit
+from chatbot.archive.model import ParsedArchive
 from chatbot.archive.records import iter_records
 from chatbot.archive.source import ArchiveSource, open_archive
 from chatbot.archive.tweets import TWEET_TYPES, is_superseded, parse_date, tweet_body
@@ -95,6 +96,8 @@ class _Reader:
             self._check_manifest_parts()
         parsed.owner = smallfiles.read_owner(source, self.manifest)
         parsed.profile = smallfiles.read_profile(source)
+        for key in bounds.bound_owner(parsed.owner) + bounds.bound_profile(parsed.profile):
+            _warn(parsed, key)
         if smallfiles.was_protected(source):
             _warn(parsed, W_PROTECTED)
         self._follows()
@@ -130,15 +133,21 @@ class _Reader:
                 if total is not None and kind in ("block", "mute"):
                     setattr(parsed.counts, _count_attr(kind), total)
                 continue
-            ids = id_array()
+            collected = IdCollector(id_limit(source.limits, attr))
             for part, member in members:
+                if collected.full:  # the cap is reached: the other parts stay unread
+                    break
+                before = len(collected.ids)
                 with source.open_member(member) as stream:
-                    found, _ = extract_ids(stream, member.rel)
-                parsed.parts.setdefault(kind, {})[part] = len(found)
+                    extract_ids(stream, member.rel, collected)
+                found = len(collected.ids) - before
+                parsed.parts.setdefault(kind, {})[part] = found
                 expected = self._manifest_count(kind, part)
-                if expected is not None and expected != len(found):
+                if expected is not None and expected != found and not collected.full:
                     _warn(parsed, W_COUNT_MISMATCH)
-                ids.extend(found)
+            if collected.full:
+                _warn(parsed, W_CAPPED + attr)
+            ids = dedupe(collected.ids)
             setattr(parsed, attr, ids)
             setattr(parsed.counts, _count_attr(kind), len(ids))
 
@@ -187,12 +196,12 @@ class _Reader:
     def _set_dates(self, years: Counter[int], first: object, last: object) -> None:
         self.parsed.first_tweet = parse_date(_text(first))
         self.parsed.last_tweet = parse_date(_text(last))
-        self.parsed.tweets_per_year = dict(sorted(years.items()))
+        self.parsed.tweets_per_year = _years(years)
 
     def _scan_tweets(self, kinds: list[str], have_dates: bool) -> None:
         parsed, source = self.parsed, self.source
         limit = source.limits.max_record_bytes
-        scanner = HintScan()
+        scanner = HintScan(source.limits.max_handle_ids)
         seen: set[int] | None = set() if len(kinds) > 1 else None
         by_part: dict[int, dict[int, int]] = {}
         part_counts: dict[int, int] = {}
@@ -227,8 +236,7 @@ class _Reader:
                     note = record.get("noteTweet") if isinstance(record, dict) else None
                     if isinstance(note, dict):
                         scanner.add_note(note)
-        parsed.handles = scanner.handles
-        parsed.handles_without_id = scanner.without_id
+        self._hints_from(scanner)
         if kinds:
             if parsed.counts.tweets is None:
                 parsed.counts.tweets = scanner.count
@@ -240,6 +248,12 @@ class _Reader:
                     scanner.first and scanner.first[1],
                     scanner.last and scanner.last[1],
                 )
+
+    def _hints_from(self, scanner: HintScan) -> None:
+        self.parsed.handles = scanner.handles
+        self.parsed.handles_without_id = scanner.without_id
+        if scanner.capped:
+            _warn(self.parsed, W_CAPPED + "handles")
 
     def _count_tweets(self, kinds: list[str], have_dates: bool) -> None:
         """No manifest, no hints: count records and years with a streaming regex."""
@@ -253,12 +267,14 @@ class _Reader:
     def _classic(self) -> None:
         parsed, source = self.parsed, self.source
         parsed.owner, years = smallfiles.read_classic(source)
-        parsed.tweets_per_year = dict(sorted(years.items()))
+        for key in bounds.bound_owner(parsed.owner):
+            _warn(parsed, key)
+        parsed.tweets_per_year = _years(years)
         parsed.counts.tweets = sum(years.values()) if years else None
         _warn(parsed, W_CLASSIC)
         if not self.hints:
             return
-        scanner = HintScan()
+        scanner = HintScan(source.limits.max_handle_ids)
         for _, member in source.parts("classic-tweets"):
             with source.open_member(member) as stream:
                 for record in iter_records(stream, member.rel, source.limits.max_record_bytes):
@@ -266,13 +282,18 @@ class _Reader:
                     tweet_id = _id(tweet.get("id_str"))
                     if tweet_id is not None:
                         scanner.add_tweet(tweet, tweet_id)
-        parsed.handles = scanner.handles
-        parsed.handles_without_id = scanner.without_id
+        self._hints_from(scanner)
         if scanner.count:
             parsed.first_tweet, parsed.last_tweet = scanner.dates()
             if not years:
                 parsed.counts.tweets = scanner.count
-                parsed.tweets_per_year = dict(sorted(scanner.years.items()))
+                parsed.tweets_per_year = _years(scanner.years)
+
+
+def _years(years: Counter[int] | dict[int, int]) -> dict[int, int]:
+    """Posts per year, without years no X post can have (a forged date of year 1 or 9999
+    would stretch the chart over thousands of bars)."""
+    return {y: n for y, n in sorted(years.items()) if bounds.plausible_year(y)}
 
 
 def _text(value: object) -> object:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.archive import names
+from chatbot.archive import bounds, names
 from chatbot.archive.guard import Member
 from chatbot.archive.model import ArchiveError, Owner, Profile
 from chatbot.archive.source import ArchiveSource
@@ -77,9 +77,8 @@ def read_manifest(source: ArchiveSource) -> Manifest | None:
             if not isinstance(item, dict):
                 continue
             name = names.parse_data_name(str(item.get("fileName") or "").rpartition("/")[2])
-            try:
-                count = int(str(item.get("count")))
-            except ValueError:
+            count = bounds.count(item.get("count"))
+            if count is None:
                 continue
             if name is not None and name.type in names.ALLOWED_TYPES:
                 manifest.counts.setdefault(name.type, {})[name.part] = count
@@ -144,9 +143,10 @@ def read_classic(source: ArchiveSource) -> tuple[Owner, dict[int, int]]:
         index = load_small(source, member)
         for month in index if isinstance(index, list) else []:
             if isinstance(month, dict):
-                try:
-                    year, count = int(month["year"]), int(month["tweet_count"])
-                except (KeyError, TypeError, ValueError):
-                    continue
-                years[year] = years.get(year, 0) + count
+                year, count = (
+                    bounds.count(month.get("year")),
+                    bounds.count(month.get("tweet_count")),
+                )
+                if year is not None and count is not None and bounds.plausible_year(year):
+                    years[year] = years.get(year, 0) + count
     return owner, years

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from chatbot.archive.bounds import screen_name
 from chatbot.archive.records import iter_records
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ def make_tweet(
         lang=tweet.get("lang") if isinstance(tweet.get("lang"), str) else None,
         reply_to_tweet_id=as_int(tweet.get("in_reply_to_status_id_str")),
         reply_to_user_id=reply_user,
-        reply_to_screen_name=tweet.get("in_reply_to_screen_name") or None,
+        reply_to_screen_name=screen_name(tweet.get("in_reply_to_screen_name")),
         media=[_media(m) for m in media_list(tweet)],
         urls=[
             (str(u.get("url") or ""), str(u.get("expanded_url") or u.get("url") or ""))

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from chatbot.i18n import Translator
 from chatbot.platforms.base import (
+    MAX_MESSAGES_PER_EVENT,
+    MAX_TEXT_CHARS_PER_EVENT,
     Button,
     ChatRef,
     IncomingMessage,
@@ -17,6 +19,7 @@ from chatbot.platforms.base import (
     Reply,
     SentMessage,
     Text,
+    split_reply,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ class Context:
     # callback data behind the numbers shown so far while handling this event: several
     # questions in one answer (a page of matches) are numbered 1-2, 3-4, ... not 1-2, 1-2
     choices: list[str] = field(default_factory=list)
+    text_chars: int = 0  # characters of text sent while handling this event
 
     @property
     def chat(self) -> ChatRef:
@@ -62,13 +66,25 @@ class Context:
         return await self.platform.open_private_chat(self.message.user)
 
     async def reply(self, reply: Reply, chat: ChatRef | None = None) -> SentMessage:
-        """Send a reply; buttons become numbered choices where the platform has none."""
+        """Send a reply; buttons become numbered choices where the platform has none.
+
+        One event sends at most `MAX_MESSAGES_PER_EVENT` messages and
+        `MAX_TEXT_CHARS_PER_EVENT` characters of text; beyond, replies are dropped (and
+        logged): no input makes one command flood a chat."""
         target = chat or self.chat
         if isinstance(reply, Text) and reply.buttons and not self.platform.limits.buttons:
             reply = await self._numbered_choices(target, reply)
-        for part in _split(reply, self.platform.limits.max_text_chars):
+        for part in split_reply(reply, self.platform.limits.max_text_chars):
+            size = len(part.text) if isinstance(part, Text) else 0
+            if self.sent and (
+                len(self.sent) >= MAX_MESSAGES_PER_EVENT
+                or self.text_chars + size > MAX_TEXT_CHARS_PER_EVENT
+            ):
+                log.warning("reply dropped: one event reached its output bound")
+                return self.sent[-1]
             sent = await self.platform.send(target, part)
             self.sent.append(sent)
+            self.text_chars += size
         return sent
 
     async def say(self, key: str, /, **params: object) -> SentMessage:
@@ -130,26 +146,3 @@ class Progress:
         if self._last_text != text:  # the edit was refused: send it as a new message
             self._sent = await self._ctx.reply(Text(text))
             self._last_text = text
-
-
-def _split(reply: Reply, limit: int) -> list[Reply]:
-    """Split a long text at line breaks so each part fits the platform's limit."""
-    if not isinstance(reply, Text) or len(reply.text) <= limit:
-        return [reply]
-    parts: list[Reply] = []
-    current = ""
-    for line in reply.text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(Text(current))
-                current = ""
-            parts.append(Text(line[:limit]))
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(Text(current))
-            current = line
-        else:
-            current = candidate
-    parts.append(Text(current, buttons=reply.buttons))
-    return parts

@@ -121,6 +121,42 @@ class Document:
 
 Reply = Text | Image | Document
 
+# The most one event (a command, a file, a button) may make the bot send, whatever the
+# handlers do with hostile input: a last line of defence (threat model §4.7; an archive
+# with a 1.2M-character name once gave 295 messages).
+MAX_PARTS = 4  # messages one text reply is split into at most (the rest is cut)
+MAX_MESSAGES_PER_EVENT = 40
+MAX_TEXT_CHARS_PER_EVENT = 64_000
+
+
+def split_reply(reply: Reply, limit: int, max_parts: int = MAX_PARTS) -> list[Reply]:
+    """Split a long text at line breaks so each part fits the platform's `limit`; at most
+    `max_parts` parts, the last one cut with "…" when the text is longer still."""
+    if not isinstance(reply, Text) or len(reply.text) <= limit:
+        return [reply]
+    text = reply.text[: limit * max_parts + 1]  # bound the work: the rest is cut anyway
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    parts.append(current)
+    if len(parts) > max_parts or len(reply.text) > len(text):
+        parts = parts[:max_parts]
+        parts[-1] = parts[-1][: limit - 1] + "…"
+    replies: list[Reply] = [Text(part) for part in parts[:-1]]
+    return [*replies, Text(parts[-1], buttons=reply.buttons)]
+
 
 @dataclass(frozen=True)
 class SentMessage:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -26,6 +27,12 @@ QUEUE_NAME = "chatbot"
 HEARTBEAT_S = 30  # default: a drain without a heartbeat for this long is taken for dead
 RETRIES = 1_000  # a drain is retried after each worker death, never given up
 NUDGE_S = 5.0
+MESSAGE_TTL_S = 10  # a handled message's record (the user's message) is dropped this soon
+
+
+def message_key(platform: str, user_id: str) -> str:
+    """A handed-over message's saq key: per user, so `/forget` finds that user's."""
+    return f"msg:{platform}:{user_id}:{secrets.token_hex(8)}"
 
 
 def make_queue(redis_url: str) -> Queue:
@@ -67,7 +74,8 @@ class TaskQueue:
     async def handle_message(self, platform: str, message: IncomingMessage) -> None:
         payload: dict[str, Any] = {"platform": platform, "message": message_to(message)}
         await self.queue.enqueue(
-            "handle_message", timeout=0, heartbeat=self.heartbeat_s, retries=2, ttl=60,
+            "handle_message", key=message_key(platform, message.user.user_id),
+            timeout=0, heartbeat=self.heartbeat_s, retries=2, ttl=MESSAGE_TTL_S,
             payload=payload,
         )  # fmt: skip
 

@@ -4,15 +4,16 @@ A worker has no chat connection. Its handlers and jobs talk to an `OutboxPlatfor
 which appends each send, edit or delete to the stream of that platform
 (``chatbot:outbox:<platform>``). One front end at a time holds the delivery lease of a
 stream (`OutboxRelay`) and delivers it in order; if it dies, another takes the lease
-over and delivers what it had left unacknowledged. A message sent from a worker gets a
-placeholder id at once; the front end that delivers it records the real id, and later
-edits wait for that record.
+over and delivers what it had left unacknowledged. A delivered entry is deleted from the
+stream at once (it holds reply content: summaries, charts, match counts), so the stream
+only ever holds what is still to deliver. A message sent from a worker gets a
+placeholder id at once; the front end that delivers it records the real id (under a key
+naming the chat, so `/forget` finds it), and later edits wait for that record.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import shutil
@@ -25,6 +26,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from chatbot.archive.spool import UploadLost
 from chatbot.platforms.base import (
     Attachment,
     ChatRef,
@@ -41,7 +43,7 @@ from chatbot.queue.wire import chat_from, chat_to, reply_from, reply_to, sent_fr
 log = logging.getLogger(__name__)
 
 GROUP = "frontends"
-IDS = "chatbot:outbox:id:"  # + placeholder -> the real message id
+IDS = "chatbot:outbox:id:"  # + platform:chat:placeholder -> the real message id
 PLACEHOLDER = "ob-"
 KEEP_IDS_S = 7 * 86400
 MAX_LEN = 100_000
@@ -50,6 +52,10 @@ LEASE_S = 10.0
 
 def stream(platform: str) -> str:
     return f"chatbot:outbox:{platform}"
+
+
+def ids_key(platform: str, chat_id: str, placeholder: str) -> str:
+    return f"{IDS}{platform}:{chat_id}:{placeholder}"
 
 
 def worker_limits(platform: str) -> PlatformLimits:
@@ -91,14 +97,16 @@ class OutboxPlatform:
         return True
 
     async def download(self, attachment: Attachment, dest: Path) -> Path:
-        """The front end already downloaded it into the shared uploads folder."""
+        """The front end already downloaded it into the shared uploads folder; `UploadLost`
+        when it is not there any more (a worker that took it died, or the sweep)."""
         source = Path(attachment.file_id)
         try:
             await asyncio.to_thread(shutil.move, source, dest)
+        except FileNotFoundError:
+            raise UploadLost(attachment.name) from None
         except OSError:
             raise DownloadFailed(attachment.name) from None
-        with contextlib.suppress(OSError):
-            source.parent.rmdir()  # the hand-over folder, now empty
+        await asyncio.to_thread(shutil.rmtree, source.parent, True)  # the hand-over folder
         return dest
 
     def private_chat_link(self, user: UserRef, payload: str = "") -> str | None:
@@ -188,7 +196,9 @@ class OutboxRelay:
                 await self._deliver(name, op)
 
         await asyncio.gather(*(deliver(ops) for ops in by_chat.values()))
-        await self.redis.xack(key, GROUP, *(entry_id for entry_id, _ in entries))
+        done = [entry_id for entry_id, _ in entries]
+        await self.redis.xack(key, GROUP, *done)
+        await self.redis.xdel(key, *done)  # delivered: no reply content stays in Redis
 
     async def _deliver(self, name: str, op: dict[str, Any]) -> None:
         platform = self.platforms[name]
@@ -196,29 +206,34 @@ class OutboxRelay:
             with tempfile.TemporaryDirectory(prefix="outbox-") as folder:
                 if op["op"] == "send":
                     reply = reply_from(op["reply"], Path(folder))
-                    sent = await platform.send(chat_from(op["chat"]), reply)
-                    await self.redis.set(IDS + op["ref"], sent.message_id, ex=KEEP_IDS_S)
+                    chat = chat_from(op["chat"])
+                    sent = await platform.send(chat, reply)
+                    ref = ids_key(name, chat.chat_id, op["ref"])
+                    await self.redis.set(ref, sent.message_id, ex=KEEP_IDS_S)
                 elif op["op"] == "edit":
                     target = sent_from(op["sent"])
-                    real = await self._real_id(target.message_id)
+                    real = await self._real_id(name, target.chat.chat_id, target.message_id)
                     reply = reply_from(op["reply"], Path(folder))
                     if real is not None and isinstance(reply, Text):
                         await platform.edit(SentMessage(target.chat, real), reply)
                 elif op["op"] == "delete":
-                    real = await self._real_id(op["message_id"])
+                    chat_id = str(op["chat"]["chat_id"])
+                    real = await self._real_id(name, chat_id, op["message_id"])
                     if real is not None:
                         await platform.delete(chat_from(op["chat"]), real)
             self.delivered += 1
         except Exception:  # one undeliverable reply (a blocked bot...) never stops the relay
             log.warning("outbox: could not deliver a %s on %s", op.get("op"), name, exc_info=True)
 
-    async def _real_id(self, message_id: str, wait_s: float = 10.0) -> str | None:
+    async def _real_id(
+        self, name: str, chat_id: str, message_id: str, wait_s: float = 10.0
+    ) -> str | None:
         """The platform's id of a message a worker sent (waiting for its delivery)."""
         if not message_id.startswith(PLACEHOLDER):
             return message_id
         deadline = asyncio.get_running_loop().time() + wait_s
         while True:
-            real = await self.redis.get(IDS + message_id)
+            real = await self.redis.get(ids_key(name, chat_id, message_id))
             if real is not None:
                 return real.decode() if isinstance(real, bytes) else str(real)
             if asyncio.get_running_loop().time() > deadline:

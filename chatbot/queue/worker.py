@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ from chatbot.queue.wire import message_from
 
 log = logging.getLogger(__name__)
 
+CLAIM = "chatbot:upload:claim:"  # + the hand-over folder: which run answers that file
+DONE = b"done"
+CLAIM_KEEP_S = 3600  # longer than any retry of the task
 Ctx = Any  # saq's context dict, with what `startup` puts in it
 
 
@@ -118,26 +122,66 @@ async def nudge(ctx: Ctx, *, user_id: int) -> None:
 
 
 async def handle_message(ctx: Ctx, *, payload: dict[str, Any]) -> None:
+    """Handle a message a front end handed over. An attached file is claimed first, so that
+    exactly one run answers it: a run that finds the file claimed by a live run (saq may
+    start a task twice) leaves quietly; one that finds it gone with no live claimer (the
+    worker that took it died) still runs, and the user is told to send it again."""
     message = message_from(payload["message"])
-    if message.attachment is not None:  # claim the handed-over file: handled once only
-        claimed = await _claim(Path(message.attachment.file_id))
-        if claimed is None:
-            log.info("a handed-over file was already taken (a task run twice)")
+    claim = None
+    if message.attachment is not None:
+        claim = ctx["redis"].lock(CLAIM + Path(message.attachment.file_id).parent.name,
+                                  timeout=(ctx["job"].heartbeat or HEARTBEAT_S) * 2)  # fmt: skip
+        if not await _take(ctx, claim):
+            log.info("a handed-over file is handled by another run (a task run twice)")
             return
-        attachment = dataclasses.replace(message.attachment, file_id=str(claimed))
-        message = dataclasses.replace(message, attachment=attachment)
-    async with heartbeat(ctx):
-        platform = ctx["platforms"][payload["platform"]]
-        jobs = ctx["services"].jobs
-        before = jobs.running()
-        await ctx["dispatcher"].handle(platform, message)
-        # the matching this upload started, before leaving; not `idle()`: under load the
-        # worker is never idle, and every slot would wait for every other user's matching
-        await jobs.wait(jobs.running() - before)
+        claimed = await _claim(Path(message.attachment.file_id))
+        if claimed is not None:
+            attachment = dataclasses.replace(message.attachment, file_id=str(claimed))
+            message = dataclasses.replace(message, attachment=attachment)
+    answered = False
+    try:
+        async with heartbeat(ctx, claim):
+            platform = ctx["platforms"][payload["platform"]]
+            jobs = ctx["services"].jobs
+            before = jobs.running()
+            await ctx["dispatcher"].handle(platform, message)
+            answered = True
+            # the matching this upload started, before leaving; not `idle()`: under load
+            # the worker is never idle, and every slot would wait for every other
+            # user's matching
+            await jobs.wait(jobs.running() - before)
+    finally:
+        if claim is not None:
+            with contextlib.suppress(Exception):
+                if answered:  # a later run of this task stops at once
+                    await ctx["redis"].set(claim.name, DONE, ex=CLAIM_KEEP_S)
+                else:  # cut short (shutdown): a retry finds no file and says so
+                    await ctx["redis"].delete(claim.name)
+
+
+async def _take(ctx: Ctx, claim: Any) -> bool:
+    """Hold the claim of a handed-over file; False when another run answers it (its
+    claim is alive, i.e. extended by its heartbeat, or the file was answered already)."""
+    redis = ctx["redis"]
+    deadline = time.monotonic() + float(claim.timeout) + 5
+    last_ttl = None
+    while time.monotonic() < deadline:
+        if await claim.acquire(blocking=False):
+            return True
+        value = await redis.get(claim.name)
+        if value == DONE:
+            return False
+        ttl = await redis.pttl(claim.name)
+        if last_ttl is not None and ttl > last_ttl:
+            return False  # extended: its run is alive and will answer
+        last_ttl = ttl if ttl >= 0 else last_ttl
+        await asyncio.sleep(1.0)
+    return False
 
 
 async def _claim(path: Path) -> Path | None:
-    """Rename the file to a name of this task (atomic); None when it is gone already."""
+    """Rename the file to a name of this task (atomic); None when it is gone: the user
+    is then told to send it again (`chatbot.archive.spool.UploadLost`)."""
     claimed = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
     try:
         await asyncio.to_thread(os.rename, path, claimed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sys
 import zlib
@@ -11,26 +12,42 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from chatbot.archive.idlist import dedupe
 from chatbot.archive.model import Counts, Owner, ParsedArchive, Profile, id_array
 from chatbot.storage.db import Database
 from chatbot.storage.limits import fit_archive
 from chatbot.storage.schema import archives, handle_hints
 
+ID_LISTS = ("following", "followers", "blocked", "muted")  # packed id columns
+_PIECE = 1 << 20
+
 
 def pack_ids(ids: array[int]) -> bytes:
-    """Little-endian int64 ids, zlib-compressed (1M ids ~ 8 MB raw)."""
-    data = array("q", ids)
+    """Little-endian int64 ids, zlib-compressed (1M ids ~ 8 MB raw), compressed straight
+    from the array's memory (no copy of a list of tens of millions of ids)."""
     if sys.byteorder == "big":
-        data.byteswap()
-    return zlib.compress(data.tobytes(), 1)
+        ids = array("q", ids)
+        ids.byteswap()
+    return zlib.compress(memoryview(ids), 1)
 
 
 def unpack_ids(blob: bytes) -> array[int]:
+    """The ids of `pack_ids`, decompressed piece by piece into one array."""
     data = id_array()
-    data.frombytes(zlib.decompress(blob))
+    inflate = zlib.decompressobj()
+    view = memoryview(blob)
+    for start in range(0, len(view), _PIECE):
+        data.frombytes(inflate.decompress(view[start : start + _PIECE]))
+    data.frombytes(inflate.flush())
     if sys.byteorder == "big":
         data.byteswap()
     return data
+
+
+def _sorted_ids(blob: bytes) -> array[int]:
+    """The ids sorted and unique, as the reader keeps them (rows written before it did
+    are sorted here; the others pass a quick check)."""
+    return dedupe(unpack_ids(blob))
 
 
 class ArchiveStore:
@@ -54,10 +71,9 @@ class ArchiveStore:
             "first_tweet": parsed.first_tweet,
             "last_tweet": parsed.last_tweet,
             "tweets_per_year": {str(k): v for k, v in parsed.tweets_per_year.items()},
-            "following": pack_ids(parsed.following),
-            "followers": pack_ids(parsed.followers),
-            "blocked": pack_ids(parsed.blocked),
-            "muted": pack_ids(parsed.muted),
+            **{
+                name: await asyncio.to_thread(pack_ids, getattr(parsed, name)) for name in ID_LISTS
+            },
             "handles_without_id": dict(parsed.handles_without_id),
             "parts": {k: {str(p): n for p, n in v.items()} for k, v in parsed.parts.items()},
             "warnings": list(parsed.warnings),
@@ -95,7 +111,7 @@ class ArchiveStore:
             handles: dict[int, Counter[str]] = {}
             for x_id, name, seen in hint_rows:
                 handles.setdefault(int(x_id), Counter())[name] = seen
-        return ParsedArchive(
+        parsed = ParsedArchive(
             era=row.era,
             owner=Owner(
                 row.owner_account_id,
@@ -110,10 +126,6 @@ class ArchiveStore:
             first_tweet=row.first_tweet,
             last_tweet=row.last_tweet,
             tweets_per_year={int(k): v for k, v in row.tweets_per_year.items()},
-            following=unpack_ids(row.following),
-            followers=unpack_ids(row.followers),
-            blocked=unpack_ids(row.blocked),
-            muted=unpack_ids(row.muted),
             handles=handles,
             handles_without_id=Counter(row.handles_without_id),
             parts={k: {int(p): n for p, n in v.items()} for k, v in row.parts.items()},
@@ -123,6 +135,10 @@ class ArchiveStore:
                 for part, years in row.tweet_years_by_part.items()
             },
         )
+        for name in ID_LISTS:  # inflated off the event loop: tens of MB for big accounts
+            ids = await asyncio.to_thread(_sorted_ids, getattr(row, name))
+            setattr(parsed, name, ids)
+        return parsed
 
     async def delete(self, user_id: int) -> None:
         async with self.db.begin() as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,11 @@ MILAHU = SAMPLES / "milahu-twitter-milahu104-2026"
 DOGSHEEP = SAMPLES / "dogsheep-twitter-to-sqlite-2019"
 
 Make = Callable[..., Generated]
+
+
+def as_read(ids: Iterable[int]) -> list[int]:
+    """A follow list as the reader keeps it: sorted, without duplicates."""
+    return sorted(set(ids))
 
 
 @pytest.fixture(scope="session")

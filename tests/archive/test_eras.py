@@ -9,7 +9,7 @@ import pytest
 from chatbot.archive import read_archive
 from chatbot.archive.names import ALLOWED_TYPES, CLASSIC_FILES, classic_month, parse_data_name
 
-from .conftest import Make
+from .conftest import Make, as_read
 
 ERAS = ["A", "B", "B2", "C", "D", "E", "F", "G", "H"]
 EXPECTED_ERA = {"A": "classic", "B": "gdpr-root", "B2": "gdpr-root", "C": "gdpr-root"}
@@ -43,10 +43,10 @@ def test_era_read_with_hints(make_archive: Make, era: str) -> None:
     assert parsed.warnings == []
     assert parsed.owner.created_at == gen.owner_created
     assert parsed.owner.previous_usernames == [f"OldAlice{gen.spec.seed}"]
-    assert list(parsed.following) == list(gen.following)
-    assert list(parsed.followers) == list(gen.followers)
-    assert list(parsed.blocked) == list(gen.blocked)
-    assert list(parsed.muted) == list(gen.muted)
+    assert list(parsed.following) == as_read(gen.following)
+    assert list(parsed.followers) == as_read(gen.followers)
+    assert list(parsed.blocked) == as_read(gen.blocked)
+    assert list(parsed.muted) == as_read(gen.muted)
     counts = parsed.counts
     assert (counts.followers, counts.following) == (len(gen.followers), len(gen.following))
     assert (counts.blocks, counts.mutes) == (len(gen.blocked), len(gen.muted))
@@ -73,7 +73,7 @@ def test_era_summary_without_hints(make_archive: Make, era: str) -> None:
     if era == "A":
         assert parsed.counts.tweets == gen.tweets_final
         return
-    assert list(parsed.followers) == list(gen.followers)
+    assert list(parsed.followers) == as_read(gen.followers)
     assert parsed.counts.tweets == gen.tweet_records
     tweet_files = [n for n in parsed.files_read if "tweet.js" in n or "tweets.js" in n]
     if era in "DEFGH":  # the manifest counts suffice: tweets.js is not opened

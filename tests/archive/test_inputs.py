@@ -11,7 +11,7 @@ import pytest
 from chatbot.archive import read_archive
 from chatbot.archive.follows import CHUNK
 
-from .conftest import Make, extract, rewrite_zip
+from .conftest import Make, as_read, extract, rewrite_zip
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_zip_flavours(make_archive: Make, flavours: tuple[str, ...]) -> None:
         assert any(i.filename.startswith("__MACOSX/") for i in infos)
     parsed = read_archive([gen.path])
     assert parsed.era == "manifest"
-    assert list(parsed.followers) == list(gen.followers)
+    assert list(parsed.followers) == as_read(gen.followers)
     assert parsed.counts.tweets == gen.tweet_records
     assert not any("__MACOSX" in n or "/._" in n for n in parsed.files_read)
 
@@ -56,11 +56,11 @@ def test_zip_of_only_the_data_folder(make_archive: Make, tmp_path: Path) -> None
 
     flat = rewrite_zip(gen.path, tmp_path / "flat.zip", only_data)
     parsed = read_archive([flat])
-    assert parsed.era == "manifest" and list(parsed.following) == list(gen.following)
+    assert parsed.era == "manifest" and list(parsed.following) == as_read(gen.following)
     keep = rewrite_zip(
         gen.path, tmp_path / "keep.zip", lambda n, d: (n, d) if n.startswith("data/") else None
     )
-    assert list(read_archive([keep]).followers) == list(gen.followers)
+    assert list(read_archive([keep]).followers) == as_read(gen.followers)
 
 
 def test_data_folder_without_manifest(make_archive: Make, tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_nested_zip_is_opened_once(make_archive: Make, tmp_path: Path) -> None:
     outer = tmp_path / "outer.zip"
     with zipfile.ZipFile(outer, "w", zipfile.ZIP_STORED) as zf:
         zf.write(gen.path, "twitter-2026-03-06-abc.zip")
-    assert list(read_archive([outer]).followers) == list(gen.followers)
+    assert list(read_archive([outer]).followers) == as_read(gen.followers)
 
 
 def test_loose_files(make_archive: Make, tmp_path: Path) -> None:
@@ -90,23 +90,23 @@ def test_loose_files(make_archive: Make, tmp_path: Path) -> None:
     )
     parsed = read_archive(paths)
     assert parsed.era == "loose"
-    assert list(parsed.following) == list(gen.following)
+    assert list(parsed.following) == as_read(gen.following)
     assert parsed.counts.tweets == gen.tweet_records
     assert parsed.handles
     assert all(set(c) <= gen.handles.get(u, set()) for u, c in parsed.handles.items())
     renamed = tmp_path / "follower (1).js.txt"
     renamed.write_bytes((tmp_path / "follower.js").read_bytes())
-    assert list(read_archive([renamed]).followers) == list(gen.followers)
+    assert list(read_archive([renamed]).followers) == as_read(gen.followers)
     odd = tmp_path / "document.bin"  # unknown name: identified by its prefix
     odd.write_bytes((tmp_path / "following.js").read_bytes())
-    assert list(read_archive([odd]).following) == list(gen.following)
+    assert list(read_archive([odd]).following) == as_read(gen.following)
 
 
 def test_bom_trailing_semicolon_crlf(make_archive: Make) -> None:
     gen = make_archive(era="H", tweets=10, user_edits=True, seed=13)
     parsed = read_archive([gen.path])
-    assert list(parsed.followers) == list(gen.followers)
-    assert list(parsed.following) == list(gen.following)
+    assert list(parsed.followers) == as_read(gen.followers)
+    assert list(parsed.following) == as_read(gen.following)
     assert parsed.warnings == []
 
 
@@ -119,7 +119,7 @@ def test_multi_part_out_of_order_with_follower_part1(make_archive: Make) -> None
         names = [i.filename for i in zf.infolist()]
     assert "data/follower-part1.js" in names and "data/tweets-part2.js" in names
     parsed = read_archive([gen.path])
-    assert list(parsed.followers) == list(gen.followers)
+    assert list(parsed.followers) == as_read(gen.followers)
     assert parsed.parts["follower"] == gen.follower_parts
     assert parsed.parts["tweets"] == gen.tweet_parts
     assert parsed.first_tweet == gen.first_tweet and parsed.last_tweet == gen.last_tweet
@@ -187,7 +187,7 @@ def test_follow_ids_across_chunk_boundaries(make_archive: Make) -> None:
     gen = make_archive(era="D", tweets=5, followers=20_000, seed=19)  # layout 2019, > 2 MiB
     with zipfile.ZipFile(gen.path) as zf:
         assert zf.getinfo("data/follower.js").file_size > 2 * CHUNK
-    assert list(read_archive([gen.path], hints=False).followers) == list(gen.followers)
+    assert list(read_archive([gen.path], hints=False).followers) == as_read(gen.followers)
 
 
 def test_minified_tweets_go_through_ijson(make_archive: Make, tmp_path: Path) -> None:

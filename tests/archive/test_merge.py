@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chatbot.archive import merge_archives, read_archive
 
-from .conftest import Make, extract
+from .conftest import Make, as_read, extract
 
 
 def test_following_then_follower_then_account(make_archive: Make, tmp_path: Path) -> None:
@@ -20,8 +20,8 @@ def test_following_then_follower_then_account(make_archive: Make, tmp_path: Path
     assert merged.counts.followers is None
     merged = merge_archives(merged, read_archive([follower]))
     merged = merge_archives(merged, read_archive([account]))
-    assert list(merged.following) == list(gen.following)
-    assert list(merged.followers) == list(gen.followers)
+    assert list(merged.following) == as_read(gen.following)
+    assert list(merged.followers) == as_read(gen.followers)
     assert merged.counts.followers == len(gen.followers)
     assert merged.counts.following == len(gen.following)
     assert merged.owner.account_id == str(gen.owner.id)
@@ -35,7 +35,7 @@ def test_same_part_twice_is_not_counted_twice(make_archive: Make, tmp_path: Path
     first = read_archive([follower, tweets])
     merged = merge_archives(first, read_archive([follower, tweets]))
     assert merged.counts.followers == len(gen.followers)
-    assert list(merged.followers) == list(gen.followers)
+    assert list(merged.followers) == as_read(gen.followers)
     assert merged.counts.tweets == first.counts.tweets == gen.tweets_final
     assert merged.tweets_per_year == first.tweets_per_year
     assert sum(merged.tweets_per_year.values()) == gen.tweets_final
@@ -65,7 +65,7 @@ def test_different_owner_replaces(make_archive: Make, tmp_path: Path) -> None:
     second = read_archive([other.path])
     merged = merge_archives(first, second)
     assert merged.owner.account_id == str(other.owner.id)
-    assert list(merged.followers) == list(other.followers)
+    assert list(merged.followers) == as_read(other.followers)
     assert merged.counts == second.counts
 
 
@@ -74,6 +74,6 @@ def test_full_archive_after_loose_files(make_archive: Make, tmp_path: Path) -> N
     (following,) = extract(gen, tmp_path, "following.js")
     merged = merge_archives(read_archive([following]), read_archive([gen.path]))
     assert merged.era == "manifest"
-    assert list(merged.following) == list(gen.following)
+    assert list(merged.following) == as_read(gen.following)
     assert merged.counts.tweets == gen.tweet_records
     assert merged.first_tweet == gen.first_tweet

@@ -91,6 +91,7 @@ class WorkerProcess:
             CHATBOT_BLUESKY_PLC_URL=s.bluesky_plc_url,
             CHATBOT_EGRESS_ALLOW=",".join(s.egress_allow),
             CHATBOT_QUEUE_HEARTBEAT_S=str(s.queue_heartbeat_s),
+            CHATBOT_UPLOADS_ORPHAN_AFTER_S=str(s.uploads_orphan_after_s),
             PYTHONPATH=str(REPO),
         )
         return env
