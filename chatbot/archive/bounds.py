@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chatbot.archive.model import Owner, Profile
+from chatbot.archive.model import ArchiveError, Owner, Profile
 from chatbot.safetext import is_x_screen_name
 
 NAME_CHARS = 64  # X allows 50 characters in a display name
@@ -24,7 +24,6 @@ MAX_PREVIOUS_NAMES = 50  # screen-name-change.js: one entry per rename
 MAX_COUNT = 10**10  # a manifest count beyond this is not a count (X has ~600M accounts)
 FIRST_YEAR = 2006  # X's first post: no archive has older ones
 
-W_BAD_USERNAME = "archive.warning.bad_username"
 W_CLIPPED = "archive.warning.clipped_text"
 
 
@@ -61,13 +60,17 @@ def count(value: object) -> int | None:
     return number if number <= MAX_COUNT else None
 
 
-def bound_owner(owner: Owner) -> list[str]:
-    """Validate and clip the owner in place; the warnings (locale keys) that apply."""
+def bound_owner(owner: Owner, file: str = "account.js") -> list[str]:
+    """Validate and clip the owner in place; the warnings (locale keys) that apply.
+
+    An id or a username that no X account can have is not a detail to clip: the file
+    that carries it is damaged or forged, and the user is told so (`ArchiveError`).
+    """
     warnings = []
-    owner.account_id = account_id(owner.account_id)
+    if owner.account_id is not None and account_id(owner.account_id) is None:
+        raise ArchiveError("malformed", file=file)
     if owner.username is not None and screen_name(owner.username) is None:
-        owner.username = None
-        warnings.append(W_BAD_USERNAME)
+        raise ArchiveError("malformed", file=file)
     owner.display_name, cut = clip(owner.display_name, NAME_CHARS)
     names = [n for n in owner.previous_usernames if screen_name(n) is not None]
     owner.previous_usernames = names[:MAX_PREVIOUS_NAMES]

@@ -267,7 +267,7 @@ class _Reader:
     def _classic(self) -> None:
         parsed, source = self.parsed, self.source
         parsed.owner, years = smallfiles.read_classic(source)
-        for key in bounds.bound_owner(parsed.owner):
+        for key in bounds.bound_owner(parsed.owner, file="user_details.js"):
             _warn(parsed, key)
         parsed.tweets_per_year = _years(years)
         parsed.counts.tweets = sum(years.values()) if years else None

@@ -38,6 +38,7 @@ from tests.conversation.harness import Chat, texts
 from tests.orgs.conftest import GroupPlatform
 from tests.orgs.test_group import NAME, join_privately
 from tests.servers.atproto import AtprotoNetwork
+from tests.servers.egress import allow_local
 from tests.servers.fixtures import atproto_network
 from tests.servers.oembed_standin import OembedStandin
 
@@ -70,7 +71,7 @@ async def services(
     standin: tuple[OembedStandin, str],
 ) -> AsyncIterator[Services]:
     """The bot on the test database, reading the local network and the oEmbed stand-in."""
-    live = settings.model_copy(
+    live = allow_local(settings).model_copy(
         update={
             "database_url": database.engine.url.render_as_string(hide_password=False),
             "matching_offline": False,

@@ -7,7 +7,9 @@ import tracemalloc
 from array import array
 from pathlib import Path
 
-from chatbot.archive import merge_archives, read_archive
+import pytest
+
+from chatbot.archive import ArchiveError, merge_archives, read_archive
 from chatbot.archive.idlist import dedupe, union
 from chatbot.config import ArchiveLimits
 
@@ -92,17 +94,17 @@ def test_dedupe_and_union_in_place() -> None:
 
 def test_owner_fields_follow_x_rules(tmp_path: Path) -> None:
     for username in ("a" * 16, "bad\nname", "\u202eevil", "名前", "x y"):
-        parsed = read_archive([_account(tmp_path / "account.js", username=username)])
-        assert parsed.owner.username is None, username
-        assert "archive.warning.bad_username" in parsed.warnings
+        with pytest.raises(ArchiveError) as refused:  # forged or damaged: said so, not used
+            read_archive([_account(tmp_path / "account.js", username=username)])
+        assert (refused.value.code, refused.value.params) == ("malformed", {"file": "account.js"})
     ok = read_archive([_account(tmp_path / "account.js", username="Good_Name_15chr")])
     assert ok.owner.username == "Good_Name_15chr" and not ok.warnings
     long = read_archive([_account(tmp_path / "account.js", accountDisplayName="N" * 10**6)])
     assert long.owner.display_name == "N" * 64
     assert "archive.warning.clipped_text" in long.warnings
     for bad_id in ("1" * 20, "12a", "9" * 5000, "-5", "１２"):
-        parsed = read_archive([_account(tmp_path / "account.js", accountId=bad_id)])
-        assert parsed.owner.account_id is None, bad_id
+        with pytest.raises(ArchiveError):
+            read_archive([_account(tmp_path / "account.js", accountId=bad_id)])
 
 
 def test_screen_names_from_posts_follow_x_rules(tmp_path: Path) -> None:

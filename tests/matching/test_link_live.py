@@ -26,6 +26,7 @@ from chatbot.services import Services
 from handlers import build_registry
 from tests.conversation.harness import Chat, texts
 from tests.servers.atproto import Account, AtprotoNetwork
+from tests.servers.egress import allow_local, local_egress
 from tests.servers.fixtures import atproto_network, mastodon_server
 from tests.servers.mastodon import MastodonServer
 
@@ -37,7 +38,7 @@ CODE = re.compile(r"xb-[a-z0-9]{10}")
 
 @pytest.fixture
 async def live(settings: Settings, atproto_network: AtprotoNetwork) -> AsyncIterator[Services]:
-    online = settings.model_copy(
+    online = allow_local(settings).model_copy(
         update={"matching_offline": False, "bluesky_appview_url": atproto_network.appview_url}
     )
     services = await Services.start(online, processes=False)
@@ -87,7 +88,7 @@ async def test_link_check_sees_the_code_just_put_in_the_bio(
 async def test_a_fresh_mastodon_lookup_asks_the_server_again(
     mastodon_server: MastodonServer,
 ) -> None:
-    lookup = MastodonLookup(mastodon_server.url, webfinger=False)
+    lookup = MastodonLookup(mastodon_server.url, webfinger=False, egress=local_egress())
     try:
         acct = f"alice@{mastodon_server.domain}"
         assert await lookup.lookup(acct) is not None

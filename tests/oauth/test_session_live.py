@@ -18,7 +18,7 @@ import pytest
 from devtools.archivegen import ArchiveSpec, generate
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
-from tests.conversation.harness import texts
+from tests.conversation.harness import start_follow, texts
 from tests.export.matches import bsky
 from tests.export.test_live import records
 from tests.oauth.live import assert_revoked, connect, stored_tokens
@@ -48,7 +48,7 @@ async def test_follow_list_import_refresh_and_forget(
     services.match_cache[user.id] = (time.monotonic(), found)
     jobs = runner(services)
     jobs.options.pace = False
-    assert "following 3 accounts on Bluesky" in texts(await chat.say("/follow bluesky"))
+    assert "following 3 accounts on Bluesky" in texts(await start_follow(chat, "/follow bluesky"))
     await jobs.idle()
     assert "finished" in texts(await chat.say("/status"))
     follows = await asyncio.to_thread(records, net.pds_url, owner.did, "app.bsky.graph.follow")
@@ -120,7 +120,7 @@ async def test_granular_scopes_are_enough_for_the_writers(
     services.match_cache[user.id] = (time.monotonic(), [bsky(1, "verified", did=friend.did)])
     jobs = runner(services)
     jobs.options.pace = False
-    await chat.say("/follow bluesky")
+    await start_follow(chat, "/follow bluesky")
     await jobs.idle()
     follows = await asyncio.to_thread(records, net.pds_url, owner.did, "app.bsky.graph.follow")
     assert [r["value"]["subject"] for r in follows] == [friend.did]

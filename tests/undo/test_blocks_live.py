@@ -10,6 +10,7 @@ blocks and mutes back.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 import pytest
 
@@ -18,7 +19,7 @@ from chatbot.matching.model import DirectoryEntry
 from chatbot.storage.directory import DirectoryStore
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
-from tests.conversation.harness import texts
+from tests.conversation.harness import start_follow, texts
 from tests.export.matches import bsky
 from tests.export.test_conversation import FilePlatform
 from tests.export.test_live import records
@@ -30,12 +31,13 @@ BLOCKED, UNSURE, MUTED, FRIEND = 101, 102, 103, 104
 
 
 def vouched(x_id: int, network: str, target: str, *, proved: bool = True) -> DirectoryEntry:
-    """A directory link an organisation vouched for (verified), or an unproved claim."""
+    """A directory link whose two sides are proved (verified: the new account by its
+    owner's login, the X side by a post its owner's archive agrees with), or a claim."""
     bluesky = network == "bluesky"
     return DirectoryEntry(
         x_id, f"x{x_id}", network, target, did=target if bluesky else None,  # type: ignore[arg-type]
-        acct=None if bluesky else target, provenance="org_roster",
-        new_account_proof="login" if proved else "none", x_proof="org_vouch",
+        acct=None if bluesky else target,
+        new_account_proof="login" if proved else "none", x_proof="oembed" if proved else "none",
     )  # fmt: skip
 
 
@@ -52,6 +54,7 @@ async def test_blocks_and_mutes_carried_over_never_followed_and_undone(
         era="manifest", owner=Owner("555", "bea_x", "Bea"),
         following=id_array([FRIEND]), blocked=id_array([BLOCKED, UNSURE]),
         muted=id_array([MUTED]),
+        handles={x: Counter({f"x{x}": 1}) for x in (BLOCKED, UNSURE, MUTED, FRIEND)},
     )  # fmt: skip
     await bot.services.archives.save(user_id, parsed)
     directory = DirectoryStore(bot.services.db)
@@ -94,11 +97,11 @@ async def test_blocks_and_mutes_carried_over_never_followed_and_undone(
 
     # follow matching leaves blocked and muted accounts out; and even when a blocked
     # account comes up as a match (another X id), the follow job never follows it
-    assert "following 1 accounts on Bluesky" in texts(await chat.say("/follow bluesky"))
+    assert "following 1 account on Bluesky" in texts(await start_follow(chat, "/follow bluesky"))
     await jobs.idle()
     assert [r["value"]["subject"] for r in records(net.pds_url, me.did, FOLLOW)] == [friend.did]
     with_matches(bot, user_id, [bsky(1, did=blockee.did), bsky(2, did=friend.did)])
-    await chat.say("/follow bluesky")
+    await start_follow(chat, "/follow bluesky")
     await jobs.idle()
     assert "1 you block or mute" in texts(await chat.say("/status"))
     assert [r["value"]["subject"] for r in records(net.pds_url, me.did, FOLLOW)] == [friend.did]

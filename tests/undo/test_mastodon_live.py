@@ -22,7 +22,7 @@ from chatbot.services import Services
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
 from tests.accounts.test_mastodon import _link
-from tests.conversation.harness import texts
+from tests.conversation.harness import start_follow, texts
 from tests.export.matches import masto
 from tests.profile.archive import profile_archive
 from tests.servers.mastodon import MastodonServer
@@ -115,7 +115,7 @@ async def test_undo_unfollows_only_what_the_bot_followed_and_restores_the_profil
     found = [masto(n, acct=acct) for n, acct in enumerate([*TARGETS, own])]
     bot.services.match_cache[user.id] = (time.monotonic(), found)
     jobs = runner(bot.services)
-    await chat.say("/follow mastodon")
+    await start_follow(chat, "/follow mastodon")
     await jobs.idle()
     status = texts(await chat.say("/status"))
     assert "Skipped: 1 already followed, 1 is your own account." in status

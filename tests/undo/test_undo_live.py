@@ -21,7 +21,7 @@ from chatbot.storage.schema import follow_log
 from devtools.archivegen import ArchiveSpec, generate
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
-from tests.conversation.harness import texts
+from tests.conversation.harness import start_follow, texts
 from tests.export.matches import bsky
 from tests.export.test_live import records
 from tests.profile.archive import BIO, NAME, picture, profile_archive
@@ -73,7 +73,7 @@ async def test_a_whole_migration_undone_is_gone_on_the_server(
     with_matches(bot, user_id, [*found, bsky(9, "verified", did=me.did)])
     jobs = runner(bot.services)
     jobs.options.pace = False
-    await chat.say("/follow bluesky")
+    await start_follow(chat, "/follow bluesky")
     await jobs.idle()
     status = texts(await chat.say("/status"))
     assert "Skipped: 1 already followed, 1 is your own account." in status
@@ -142,7 +142,7 @@ async def test_undo_in_french_one_kind_on_one_network(
     with_matches(bot, user_id, [bsky(1, "verified", did=friend.did)])
     jobs = runner(bot.services)
     jobs.options.pace = False
-    await chat.say("/follow bluesky")
+    await start_follow(chat, "/follow bluesky")
     await jobs.idle()
     assert "Les comptes de" not in texts(await chat.say("/undo posts"))  # nothing of that kind
     replies = await chat.say("/undo follows bluesky")

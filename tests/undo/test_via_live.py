@@ -17,7 +17,7 @@ from chatbot.services import Services
 from handlers import build_registry
 from handlers.follow import runner
 from tests.accounts.conftest import atproto_settings
-from tests.conversation.harness import texts
+from tests.conversation.harness import start_follow, texts
 from tests.export.matches import bsky
 from tests.export.test_live import records
 from tests.orgs.conftest import GROUP, GroupPlatform, give_archive, in_group, private
@@ -56,7 +56,7 @@ async def test_member_follows_point_at_the_organisations_starter_pack(
     live.match_cache[alice_id] = (time.monotonic(), [bsky(222, did=bob.did)])
     jobs = runner(live)
     jobs.options.pace = False
-    assert "following 1 accounts" in texts(await member.say("/follow bluesky"))
+    assert "following 1 account" in texts(await start_follow(member, "/follow bluesky"))
     await jobs.idle()
     follows = records(net.pds_url, alice.did, FOLLOW)
     assert [f["value"]["subject"] for f in follows] == [bob.did]
@@ -67,7 +67,7 @@ async def test_member_follows_point_at_the_organisations_starter_pack(
     outsider = await connect(dispatcher, platform, net, "olga")
     olga_id = (await live.users.get_or_create("telegram", "olga")).id
     live.match_cache[olga_id] = (time.monotonic(), [bsky(222, did=bob.did)])
-    await private(dispatcher, platform, "olga").say("/follow bluesky")
+    await start_follow(private(dispatcher, platform, "olga"), "/follow bluesky")
     await jobs.idle()
     assert "via" not in records(net.pds_url, outsider.did, FOLLOW)[0]["value"]
 
