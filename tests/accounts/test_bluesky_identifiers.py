@@ -173,8 +173,8 @@ def entryway_settings(identifier_settings: Settings, fake_entryway: FakeEntryway
 
 @pytest.mark.parametrize("bot", ["entryway_settings"], indirect=True)
 async def test_a_session_whose_did_document_names_another_pds_is_ended(
-    bot: Bot, fake_entryway: FakeEntryway, atproto_network: AtprotoNetwork
-) -> None:
+    fake_entryway: FakeEntryway, bot: Bot, atproto_network: AtprotoNetwork
+) -> None:  # the entryway first: the bot's settings need its address
     """The entryway says the session is a real account's, whose DID document names the
     dev PDS; that PDS does not know the session: ended at the entryway, nothing kept."""
     victim = atproto_network.create_account("idv" + secrets.token_hex(3))
