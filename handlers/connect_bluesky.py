@@ -68,12 +68,21 @@ async def on_text(ctx: Context, pending: Pending) -> None:
     text = ctx.message.text.strip()
     words = text.split()
     oauth = pending.data.get("method") == "oauth"
-    if len(words) == 2 and accounts.parse_or_none(ctx.services, words[0]) is not None:
+    if len(words) == 2 and _names_account(ctx, words):
         await _log_in(ctx, words[0], words[1])  # "handle apppassword" in one message
     elif pending.step == "bluesky_password" and (handle := pending.data.get("handle")):
         await _log_in(ctx, str(handle), text)
     else:
         await _got_handle(ctx, text, oauth=oauth)
+
+
+def _names_account(ctx: Context, words: list[str]) -> bool:
+    """Two words that are an account and a password: the password is app-password shaped,
+    or the account is written out (a bare word may be half of a password with a space)."""
+    account = accounts.parse_or_none(ctx.services, words[0])
+    if account is None:
+        return False
+    return accounts.looks_like_app_password(words[1]) or not account.completed
 
 
 async def _got_handle(ctx: Context, text: str, *, oauth: bool = False) -> None:

@@ -87,6 +87,11 @@ async def test_the_prompt_takes_a_link_or_an_address(
     said = texts(await chat.say(f"{account.handle}@example.com"))
     assert "app password for the account of this e-mail address" in said
     assert f"Connected to Bluesky as {account.handle}" in texts(await chat.say(app_password))
+    # two words at the password prompt are a password with a space, not "name password"
+    chat = bot.chat("ravi")
+    await chat.say(f"/connect bluesky {account.handle}")
+    said = texts(await chat.say("hunter two"))
+    assert "refused this handle and password" in said and "hunter" not in said
 
 
 @BOT

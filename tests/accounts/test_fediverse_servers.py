@@ -10,8 +10,14 @@ from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography.fernet import Fernet
 
+from chatbot.accounts.fediverse import BROAD, PRECISE
+from chatbot.accounts.mastodon_apps import registered_scopes
 from chatbot.platforms.base import Text
+from chatbot.secrets import SecretBox
+from chatbot.storage.accounts import AccountStore, MastodonApp
+from chatbot.storage.db import Database
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
 from tests.accounts.test_mastodon import _link
@@ -21,6 +27,7 @@ from tests.servers.fediverse_flavours import FLAVOURS, INVALID_SCOPE, code_on
 from tests.servers.fediverse_standin import FediAccount, FediverseStandin
 
 BOT = pytest.mark.parametrize("bot", ["mastodon_settings"], indirect=True)
+BROAD_S = " ".join(BROAD)
 
 # flavour -> what the reply says about the server, and the scopes the link asks for
 CONNECTS = {
@@ -131,3 +138,15 @@ async def test_a_refusal_in_french(bot: Bot, standin: FediverseStandin) -> None:
     said = texts(await chat.say(f"/connect mastodon {standin.base}"))
     assert f"{standin.domain} fonctionne avec Sharkey 2024.9.4" in said
     assert "/export produit following_accounts.csv" in said
+
+
+async def test_apps_keep_their_scopes(database: Database) -> None:
+    """On SQLite and PostgreSQL: the scopes an app was registered with come back; an app
+    saved before they were recorded reads as the precise ones."""
+    store = AccountStore(database, SecretBox(Fernet.generate_key()))
+    await store.save_mastodon_app(MastodonApp("https://a.example", "id", "s", False, BROAD_S))
+    await store.save_mastodon_app(MastodonApp("https://b.example", "id", "s", True))
+    broad = await store.mastodon_app("https://a.example")
+    old = await store.mastodon_app("https://b.example")
+    assert broad is not None and broad.scopes == BROAD_S and broad.client_secret == "s"
+    assert old is not None and registered_scopes(old) == " ".join(PRECISE)
