@@ -97,6 +97,9 @@ async def _got_handle(ctx: Context, text: str, *, oauth: bool = False) -> None:
         await _expect_handle(ctx, oauth=oauth)
         await secret_guard.refuse_input(ctx, _refusal(exc), suffix=_suffix(ctx))
         return
+    if not await _bare_name_exists(ctx, account, deleted=False):
+        await _expect_handle(ctx, oauth=oauth)
+        return
     await _say_completed(ctx, account)
     if oauth:
         await flow.done(ctx)
@@ -104,6 +107,25 @@ async def _got_handle(ctx: Context, text: str, *, oauth: bool = False) -> None:
         return
     await flow.expect(ctx, "bluesky_password", handle=account.value)
     await ctx.say("connect.bluesky.ask_password", handle=_shown(ctx, account))
+
+
+async def _bare_name_exists(ctx: Context, account: Identifier, *, deleted: bool) -> bool:
+    """A bare name is repeated only once it names a real account: a password typed at
+    the prompt can look like a name (``hunter2``). Otherwise it is refused like any text
+    that names no account: deleted (if it is not yet) and never echoed."""
+    if not account.completed:
+        return True
+    try:
+        await accounts.resolve(ctx.services, account.value)
+    except ConnectFailed as exc:
+        if exc.reason != "unknown_handle":
+            await _failed(ctx, exc)  # e.g. not answering: says nothing of the text
+        elif deleted:
+            await ctx.say("connect.bluesky.bad_handle", suffix=_suffix(ctx))
+        else:
+            await secret_guard.refuse_input(ctx, "connect.bluesky.bad_handle", suffix=_suffix(ctx))
+        return False
+    return True
 
 
 def _refusal(exc: BadIdentifier) -> str:
@@ -195,6 +217,8 @@ async def _log_in(ctx: Context, handle_text: str, password: str) -> None:
         account = accounts.identifier(ctx.services, handle_text)
     except BadIdentifier as exc:  # the message is deleted already
         await ctx.say(_refusal(exc), suffix=_suffix(ctx))
+        return
+    if not await _bare_name_exists(ctx, account, deleted=True):
         return
     await _say_completed(ctx, account)
     await _checking(ctx, account)

@@ -102,6 +102,8 @@ async def test_what_names_no_account_is_refused_with_examples(bot: Bot) -> None:
         "bob.mastodon.social.ap.brid.gy": "bridged into Bluesky (Bridgy Fed)",
         "https://example.org/@me": "That link is not a Bluesky profile",
         "Hunter2!secret": "That does not name a Bluesky account. Send it like one of these",
+        # shaped like a bare name, but no such account: a password, never repeated
+        "Fuzzy-pass-7q2x-k9vd3": "That does not name a Bluesky account. Send it like one of these",
     }
     for number, (text, expected) in enumerate(cases.items()):
         await chat.say("/connect bluesky")
@@ -111,6 +113,8 @@ async def test_what_names_no_account_is_refused_with_examples(bot: Bot) -> None:
         assert (chat.chat, str(2 * number + 2)) in bot.platform.deleted
     await chat.say("/connect bluesky")
     assert "yourname.test" in texts(await chat.say("did:plc:short"))
+    said = texts(await chat.say("/connect bluesky hunter2 abcd-efgh-ijkl-mnop"))  # one message
+    assert "That does not name a Bluesky account" in said and "hunter2" not in said
 
 
 @BOT
