@@ -54,7 +54,8 @@ NAMES = {
     "mastodon": "Mastodon", "gotosocial": "GoToSocial", "pleroma": "Pleroma",
     "akkoma": "Akkoma", "misskey": "Misskey", "firefish": "Firefish", "sharkey": "Sharkey",
     "calckey": "Calckey", "iceshrimp": "Iceshrimp", "pixelfed": "Pixelfed",
-    "friendica": "Friendica", "hometown": "Hometown", "takahe": "Takahē",
+    "friendica": "Friendica", "hometown": "Hometown", "takahe": "Takahē", "lemmy": "Lemmy",
+    "peertube": "PeerTube",
 }  # fmt: skip
 
 
@@ -124,8 +125,10 @@ async def detect(url: str, egress: Egress) -> Server:
                 raise ConnectFailed("rate_limited")
             data = json_object(instance) if instance.status_code == 200 else {}
             if not data.get("uri") and not data.get("domain"):
-                if software:
+                if server.family == "other":  # e.g. Lemmy, PeerTube: no Mastodon API
                     raise ConnectFailed("unsupported_software", software=server.display)
+                if software:  # software that has the API, which did not answer right now
+                    raise ConnectFailed("service_down")
                 raise ConnectFailed("not_mastodon")
             if not software:
                 server = _from_instance(url, data)

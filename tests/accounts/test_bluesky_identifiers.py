@@ -30,6 +30,7 @@ def _forms(handle: str, did: str, email: str) -> list[str]:
     name = handle.removesuffix(".test")
     return [
         name,  # a bare name: name.test here (name.bsky.social by default)
+        "@" + name.upper(),
         "@" + handle,
         "\uff20" + handle.upper().replace(".", "\u200b.") + ".",  # ＠, case, zero-width, dot
         f"https://bsky.app/profile/{handle}",

@@ -39,6 +39,7 @@ CONNECTS = {
     "pleroma-no-nodeinfo": ("This server runs Pleroma 2.7.0.", "write:lists"),
     "mastodon-2.4": ("does not accept the bot’s precise permissions", "read write follow"),
     "strict": ("does not accept the bot’s precise permissions", "read write follow"),
+    "takahe": ("This server runs Takahē 0.11.0.", "write:follows"),
 }
 
 
@@ -114,8 +115,10 @@ async def test_a_page_that_refuses_the_scopes_gets_the_broad_ones(
 REFUSALS = {
     "misskey": "runs Misskey 2024.11.0, which does not offer the Mastodon login the bot needs",
     "sharkey": "runs Sharkey 2024.9.4, which does not offer the Mastodon login the bot needs",
+    "lemmy": "runs Lemmy 0.19.5, which does not offer the Mastodon login the bot needs",
     "closed": "does not let new apps register (its administrators closed it)",
     "pixelfed": "cannot show a code to paste here (the “out-of-band” login",
+    "read-only": "refused every permission the bot can ask for, even the broad ones",
 }
 
 

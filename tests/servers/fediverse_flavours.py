@@ -41,12 +41,16 @@ The Misskey family
   * NodeInfo "misskey", "sharkey", "firefish"...; Misskey has no ``/api/v1`` (404).
     Sharkey and Firefish serve a partial Mastodon API; assumed: not the app
     registration with an out-of-band code the bot needs (the bot refuses them by name).
+Other software with a Mastodon API (assumed: answers like Mastodon, without NodeInfo
+version quirks), played by "takahe" (NodeInfo "takahe").
 Other refusals (assumed shapes)
   * Registration closed: ``POST /api/v1/apps`` answers 403.
   * No out-of-band code (Pixelfed, pixelfed #2522): the OOB redirect refused with 422
     ``{"error": "Validation failed: Redirect URI must be an absolute URI."}``.
   * "piaille": registration accepts the precise scopes but the authorization page
     refuses them (what users of OpenPortability #69 saw).
+  * "read-only": registration refuses every scope but ``read`` (422, as Mastodon would
+    for unknown scopes): neither the precise nor the broad ones can be had.
 """
 
 from __future__ import annotations
@@ -130,11 +134,14 @@ FLAVOURS = {
         Flavour("pleroma-no-nodeinfo", None, "", "2.7.2 (compatible; Pleroma 2.7.0)",
                 scope_rule="pleroma", token_checks_scope=False),
         Flavour("misskey", "misskey", "2024.11.0"),
+        Flavour("lemmy", "lemmy", "0.19.5"),  # no Mastodon API at all (assumed: 404)
         Flavour("sharkey", "sharkey", "2024.9.4", "4.2.0 (compatible; Sharkey 2024.9.4)"),
         Flavour("strict", None, "", "4.1.0", known_scopes=LEGACY_SCOPES),
         Flavour("piaille", "mastodon", "4.2.9", "4.2.9", known_scopes=MASTODON_SCOPES,
                 page_refuses=MASTODON_SCOPES - LEGACY_SCOPES),
         Flavour("closed", "mastodon", "4.2.9", "4.2.9", apps_closed=True),
+        Flavour("read-only", None, "", "4.2.9", known_scopes=frozenset({"read"})),
+        Flavour("takahe", "takahe", "0.11.0", "4.0.0", known_scopes=MASTODON_SCOPES),
         Flavour("pixelfed", "pixelfed", "0.12.4", "2.7.2 (compatible; Pixelfed 0.12.4)",
                 oob=False),
     )
