@@ -117,13 +117,14 @@ async def _bare_name_exists(ctx: Context, account: Identifier, *, deleted: bool)
         return True
     try:
         await accounts.resolve(ctx.services, account.value)
-    except ConnectFailed as exc:
-        if exc.reason != "unknown_handle":
-            await _failed(ctx, exc)  # e.g. not answering: says nothing of the text
-        elif deleted:
-            await ctx.say("connect.bluesky.bad_handle", suffix=_suffix(ctx))
+    except ConnectFailed as exc:  # unknown, or not answering: deleted all the same
+        unknown = exc.reason == "unknown_handle"
+        key = "connect.bluesky.bad_handle" if unknown else f"connect.error.{exc.reason}"
+        params = {"suffix": _suffix(ctx), "network": "Bluesky"}
+        if deleted:
+            await ctx.say(key, **params)
         else:
-            await secret_guard.refuse_input(ctx, "connect.bluesky.bad_handle", suffix=_suffix(ctx))
+            await secret_guard.refuse_input(ctx, key, **params)
         return False
     return True
 
