@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Language = Literal["en", "fr"]
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("en", "fr")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_DOMAIN = re.compile(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def default_data_dir() -> Path:
@@ -167,6 +168,10 @@ class Settings(BaseSettings):
     production: bool = False
     bluesky_resolver_url: str | None = None  # com.atproto.identity.resolveHandle host
     bluesky_plc_url: str = "https://plc.directory"  # DID documents of did:plc
+    # /connect bluesky (issue 15): where an e-mail address logs in (the PDS is unknown
+    # until the session names its DID), and the suffix a bare name gets (name -> name.SUFFIX)
+    bluesky_entryway_url: str = "https://bsky.social"
+    bluesky_default_handle_suffix: str = "bsky.social"
     # addresses or CIDR ranges outbound requests may reach although they are not public
     # (issue 11): plain http goes only there. Empty in production; tests list 127.0.0.1
     egress_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -205,6 +210,14 @@ class Settings(BaseSettings):
                     ) from None
         return out
 
+    @field_validator("bluesky_default_handle_suffix")
+    @classmethod
+    def _handle_suffix(cls, value: str) -> str:
+        suffix = value.strip().lower().strip(".")
+        if not _DOMAIN.fullmatch(suffix):
+            raise ValueError("a domain name such as bsky.social (no scheme, no leading dot)")
+        return suffix
+
     @field_validator("telegram_token")
     @classmethod
     def _token_shape(cls, value: str | None) -> str | None:
@@ -237,7 +250,8 @@ class Settings(BaseSettings):
             )
         return value.rstrip("/")
 
-    @field_validator("telegram_api_url", "matrix_homeserver", "telegram_webhook_url")
+    @field_validator("telegram_api_url", "matrix_homeserver", "telegram_webhook_url",
+                     "bluesky_entryway_url")  # fmt: skip
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):

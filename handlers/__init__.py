@@ -12,6 +12,7 @@ from handlers import (
     blocks,
     connect,
     connect_flow,
+    connect_mastodon,
     consent,
     directory_admin,
     export,
@@ -111,6 +112,7 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("posts", import_posts.pressed, private_only=True)
     registry.add_callback("blk", blocks.pressed, private_only=True)
     registry.add_callback("undo", undo.pressed, private_only=True)
+    registry.add_callback("mscope", connect_mastodon.scope_pressed, private_only=True)
     registry.add_callback("org", group.pressed)
     registry.event_handler = join.chat_event
     registry.file_handler = file_received

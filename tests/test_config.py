@@ -28,6 +28,11 @@ def test_database_url_is_made_async(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().sqlalchemy_url == "postgresql+asyncpg://u:p@db:5432/bot"
 
 
+def test_the_handle_suffix_is_a_domain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATBOT_BLUESKY_DEFAULT_HANDLE_SUFFIX", ".Example.ORG.")
+    assert load_settings().bluesky_default_handle_suffix == "example.org"
+
+
 def test_env_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("CHATBOT_TELEGRAM_TOKEN=123:abc\nCHATBOT_DEFAULT_LANGUAGE=fr\n")
     settings = load_settings()
@@ -48,6 +53,8 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ({"CHATBOT_MATRIX_USER": "@b:hs"}, "CHATBOT_MATRIX_HOMESERVER"),
         ({"CHATBOT_DEFAULT_LANGUAGE": "de"}, "CHATBOT_DEFAULT_LANGUAGE"),
         ({"CHATBOT_ARCHIVE_MAX_ENTRIES": "-1"}, "CHATBOT_ARCHIVE_MAX_ENTRIES"),
+        ({"CHATBOT_BLUESKY_DEFAULT_HANDLE_SUFFIX": "https://bsky.social"}, "bsky.social"),
+        ({"CHATBOT_BLUESKY_ENTRYWAY_URL": "bsky.social"}, "http://"),
     ],
 )
 def test_bad_settings_say_how_to_fix_them(

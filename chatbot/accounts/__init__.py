@@ -29,16 +29,21 @@ class ServiceUnavailable(AccountError):
 
 
 class ConnectFailed(Exception):
-    """Connecting failed for a reason the user can act on; `reason` names the message.
+    """Connecting failed for a reason the user can act on; `reason` names the message and
+    `params` fills its placeholders (e.g. the server's software).
 
-    Reasons: ``unknown_handle``, ``wrong_password``, ``main_password``, ``rate_limited``,
-    ``service_down``, ``bad_instance``, ``http_refused``, ``not_mastodon``,
-    ``app_refused``, ``no_oob``, ``wrong_code``, ``expired``.
+    Bluesky: ``unknown_handle``, ``wrong_password``, ``email_refused`` (the entryway did
+    not log this e-mail address in), ``pds_mismatch`` (the session's DID document names
+    another PDS), ``main_password``. Mastodon: ``bad_instance``, ``http_refused``,
+    ``not_mastodon``, ``unsupported_software``, ``app_refused``, ``app_closed``,
+    ``scope_refused``, ``no_oob``, ``wrong_code``, ``expired``. Both: ``rate_limited``,
+    ``service_down``.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, **params: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.params = params
 
 
 __all__ = ["AccountError", "AccountExpired", "ConnectFailed", "ServiceUnavailable"]

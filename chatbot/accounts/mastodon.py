@@ -1,11 +1,16 @@
-"""Mastodon: out-of-band OAuth (the user pastes the code), PKCE S256 where announced.
+"""Mastodon-compatible servers: out-of-band OAuth (the user pastes the code), PKCE S256
+where announced.
 
-One app per instance, registered on first use and cached (client secret encrypted).
-The access token is stored encrypted. Mastodon.py is synchronous: every call runs in a
-thread. The token exchange is a plain form POST (Mastodon.py's `log_in` cannot send a
-PKCE verifier), made with httpx. Every request (httpx, and Mastodon.py's requests session)
-goes through the egress policy: an instance the user names is reached only when it is not
-internal, and one that is refused looks exactly like one that does not answer.
+`start_authorization` finds which software the server runs (`fediverse.detect`: NodeInfo,
+``/api/v1/instance``, OAuth metadata), refuses the ones without a usable Mastodon API
+with an explanation, and gets the bot's app on it (`mastodon_apps`: registered once per
+server, with the scopes that software takes, the broad ``read write follow`` ones when
+the precise ones are refused). The access token is stored encrypted. Mastodon.py is
+synchronous: every call runs in a thread. The token exchange is a plain form POST
+(Mastodon.py's `log_in` cannot send a PKCE verifier), made with httpx. Every request
+(httpx, and Mastodon.py's requests session) goes through the egress policy: a server
+the user names is reached only when it is not internal, and one that is refused looks
+exactly like one that does not answer.
 """
 
 from __future__ import annotations
@@ -18,22 +23,18 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 from mastodon import Mastodon
-from mastodon.errors import (
-    MastodonError,
-    MastodonNetworkError,
-    MastodonRatelimitError,
-    MastodonUnauthorizedError,
-)
+from mastodon.errors import MastodonError, MastodonUnauthorizedError
 
 from chatbot.accounts import AccountExpired, ConnectFailed, ServiceUnavailable
+from chatbot.accounts.fediverse import PRECISE, detect, json_object
+from chatbot.accounts.mastodon_apps import OOB, app_for, registered_scopes
 from chatbot.networks.egress import Egress, http_client, requests_session
 from chatbot.secrets import SecretDecryptionError
-from chatbot.storage.accounts import MastodonApp
 
 if TYPE_CHECKING:
     from chatbot.services import Services
@@ -41,9 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NETWORK = "mastodon"
-OOB = "urn:ietf:wg:oauth:2.0:oob"
-SCOPES = ["read", "write:follows", "write:lists", "write:accounts"]
-APP_NAME = "X migration bot"
+SCOPES = PRECISE  # what the bot asks for where the server allows it
 TIMEOUT_S = 20.0
 # any host a URL may carry (names, IPv4 in any spelling, [IPv6]) and a port: whether it
 # may be reached is the egress policy's decision, made the same way for every spelling
@@ -52,14 +51,21 @@ HOST = re.compile(
     r"\[[0-9a-f:.]{2,45}(%25[a-z0-9]{1,16})?\])(:\d{1,5})?$"
 )
 
+__all__ = ["OOB", "SCOPES", "Authorization", "instance_url", "mastodon_client"]
+
 
 @dataclass(frozen=True)
 class Authorization:
-    """A started authorization: the link for the user, what the code exchange needs."""
+    """A started authorization: the link for the user, what the code exchange needs, and
+    what to tell the user about the server."""
 
     instance_url: str
     url: str
     verifier: str | None  # PKCE code verifier, when the instance supports S256
+    scopes: str = " ".join(SCOPES)  # asked for (the app's scopes)
+    software: str = ""  # "GoToSocial 0.20.1"; "" when the server does not say
+    broad: bool = False  # the broad scopes (read write follow), not the precise ones
+    full_access: bool = False  # the server cannot hold a token to its scopes
 
 
 def instance_url(text: str, *, allow_http: bool = False) -> str:
@@ -83,22 +89,23 @@ def instance_url(text: str, *, allow_http: bool = False) -> str:
     return f"{scheme}://{value}"
 
 
-async def start_authorization(services: Services, url: str) -> Authorization:
-    """Check the instance, register (or reuse) our app, build the authorization link.
+async def start_authorization(
+    services: Services, url: str, *, broad: bool = False
+) -> Authorization:
+    """Check the server, get the bot's app on it, build the authorization link; `broad`:
+    ask for ``read write follow`` (the server's page refused the precise scopes).
 
-    Raises `ConnectFailed`: not_mastodon, app_refused, service_down, rate_limited.
+    Raises `ConnectFailed`: not_mastodon, unsupported_software, app_closed, app_refused,
+    scope_refused, no_oob, service_down, rate_limited.
     """
-    info = await _server_info(url, services.egress)
-    app = await services.accounts.mastodon_app(url)
-    if app is None:
-        pkce = "S256" in info.get("code_challenge_methods_supported", [])
-        app = await _register_app(url, services.egress, pkce=pkce)
-        await services.accounts.save_mastodon_app(app)
+    server = await detect(url, services.egress)
+    app = await app_for(services, server, broad=broad)
+    scopes = registered_scopes(app)
     params = {
         "client_id": app.client_id,
         "response_type": "code",
         "redirect_uri": OOB,
-        "scope": " ".join(SCOPES),
+        "scope": scopes,
     }
     verifier = None
     if app.pkce:
@@ -106,10 +113,13 @@ async def start_authorization(services: Services, url: str) -> Authorization:
         digest = hashlib.sha256(verifier.encode()).digest()
         params["code_challenge"] = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
         params["code_challenge_method"] = "S256"
-    endpoint = str(info.get("authorization_endpoint") or f"{url}/oauth/authorize")
+    endpoint = str(server.oauth.get("authorization_endpoint") or f"{url}/oauth/authorize")
     if not endpoint.startswith(url.split("://")[0] + "://"):
         endpoint = f"{url}/oauth/authorize"  # never downgrade to http on an https instance
-    return Authorization(url, f"{endpoint}?{urlencode(params)}", verifier)
+    return Authorization(
+        url, f"{endpoint}?{urlencode(params)}", verifier, scopes, server.display,
+        broad=scopes != " ".join(SCOPES), full_access=server.full_access,
+    )  # fmt: skip
 
 
 async def finish_authorization(
@@ -129,7 +139,7 @@ async def finish_authorization(
         "client_id": app.client_id,
         "client_secret": app.client_secret,
         "redirect_uri": OOB,
-        "scope": " ".join(SCOPES),
+        "scope": auth.scopes,
     }
     if auth.verifier:
         form["code_verifier"] = auth.verifier
@@ -139,7 +149,7 @@ async def finish_authorization(
         raise ConnectFailed("expired")
     if response.status_code in (400, 403):
         raise ConnectFailed("wrong_code")
-    token = _json(response).get("access_token") if response.status_code == 200 else None
+    token = json_object(response).get("access_token") if response.status_code == 200 else None
     if not isinstance(token, str) or not token:
         raise ConnectFailed("service_down")
     client = _client(auth.instance_url, token, services.egress)
@@ -216,41 +226,6 @@ def _client(url: str, token: str, egress: Egress) -> Mastodon:
     )
 
 
-async def _server_info(url: str, egress: Egress) -> dict[str, Any]:
-    """The instance must answer /api/v1/instance like Mastodon; OAuth metadata if any."""
-    try:
-        async with http_client(egress, timeout=TIMEOUT_S, follow_redirects=True) as http:
-            instance = await http.get(f"{url}/api/v1/instance")
-            if instance.status_code == 429:
-                raise ConnectFailed("rate_limited")
-            data = _json(instance) if instance.status_code == 200 else {}
-            if not data.get("uri") and not data.get("domain"):
-                raise ConnectFailed("not_mastodon")
-            meta = await http.get(f"{url}/.well-known/oauth-authorization-server")
-    except (httpx.HTTPError, httpx.InvalidURL):
-        raise ConnectFailed("service_down") from None
-    info = _json(meta) if meta.status_code == 200 else {}
-    if info.get("response_types_supported") and "code" not in info["response_types_supported"]:
-        raise ConnectFailed("no_oob")
-    return info
-
-
-async def _register_app(url: str, egress: Egress, *, pkce: bool) -> MastodonApp:
-    try:
-        client_id, client_secret = await asyncio.to_thread(
-            Mastodon.create_app, APP_NAME, scopes=SCOPES, redirect_uris=OOB, api_base_url=url,
-            request_timeout=TIMEOUT_S, session=requests_session(egress),
-        )  # fmt: skip
-    except MastodonRatelimitError:
-        raise ConnectFailed("rate_limited") from None
-    except MastodonNetworkError:
-        raise ConnectFailed("service_down") from None
-    except MastodonError as exc:  # registration closed, oob or scopes refused, not Mastodon
-        log.info("app registration refused by %s: %s", url, type(exc).__name__)
-        raise ConnectFailed("app_refused") from None
-    return MastodonApp(url, str(client_id), str(client_secret), pkce)
-
-
 async def _post(url: str, form: dict[str, str], egress: Egress) -> httpx.Response:
     try:
         async with http_client(egress, timeout=TIMEOUT_S) as http:
@@ -262,14 +237,6 @@ async def _post(url: str, form: dict[str, str], egress: Egress) -> httpx.Respons
     return response
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _oauth_error(response: httpx.Response) -> str | None:
-    error = _json(response).get("error")
+    error = json_object(response).get("error")
     return error if isinstance(error, str) else None

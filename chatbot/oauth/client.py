@@ -108,7 +108,7 @@ class OAuthRequest(AsyncRequest):  # type: ignore[misc]  # atproto ships no type
         RequestBase.__init__(self)
         self._services = services
         self._auth = auth
-        self._client = oauth_http(services.settings, auth=auth)
+        self._client = oauth_http(services.settings, egress=services.egress, auth=auth)
 
     def _new_instance(self) -> OAuthRequest:
         return OAuthRequest(self._services, self._auth)

@@ -1,12 +1,14 @@
 """The approval flow: `start` makes the link for /connect, `complete` handles the callback.
 
-`start` resolves the handle (or DID) to its PDS and authorization server, makes a PAR
-with PKCE S256, a new DPoP key and the client assertion, and stores the approval in
-progress for that chat user and chat (`states`). `complete` takes the state once, checks
-the issuer, exchanges the code, requires that the account that approved is the one asked
-for, checks the handle both ways (handle -> DID and the DID document's claim) and holds
-the tokens until the one-time code the page shows comes back from that chat
-(`confirm`): whoever approves may not be whoever asked. Nothing is kept when a step fails.
+`start` resolves the handle (or DID) to its PDS and authorization server (an e-mail
+address: the entryway's, and the account is whoever signs in there, checked at the
+callback: its DID document must name a PDS of that server), makes a PAR with PKCE
+S256, a new DPoP key and the client assertion, and stores the approval in progress for
+that chat user and chat (`states`). `complete` takes the state once, checks the issuer,
+exchanges the code, requires that the account that approved is the one asked for,
+checks the handle both ways (handle -> DID and the DID document's claim) and holds the
+tokens until the one-time code the page shows comes back from that chat (`confirm`):
+whoever approves may not be whoever asked. Nothing is kept when a step fails.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from chatbot.accounts import ConnectFailed
 from chatbot.accounts import bluesky as accounts
+from chatbot.accounts.identifiers import Identifier
+from chatbot.networks.atproto_identity import normalize_handle, valid_did
 from chatbot.oauth import OAuthError, confirm, discovery, jose, scopes
 from chatbot.oauth.authserver import ClientAuth, post
 from chatbot.oauth.http import oauth_http
@@ -77,24 +81,30 @@ class Outcome:
 
 
 async def start(
-    services: Services, user_id: int, chat_id: str, handle: str, language: str
+    services: Services, user_id: int, chat_id: str, account: Identifier | str, language: str
 ) -> Link:
-    """The approval link for `handle`, asked in `chat_id` (where the code must come back).
-
-    Raises `ConnectFailed` or `OAuthError`."""
+    """The approval link for `account` (a handle or a DID, or an e-mail address: then the
+    entryway's authorization server, and the account is whoever signs in there), asked in
+    `chat_id` (where the code must come back). Raises `ConnectFailed` or `OAuthError`."""
     settings = services.settings
-    identity = await accounts.resolve(services, handle)
+    if isinstance(account, str):
+        account = accounts.identifier(services, account)
+    if account.is_email:  # no PDS to start from: the account is known after approval
+        handle, did, pds = "", "", settings.bluesky_entryway_url.rstrip("/")
+    else:
+        identity = await accounts.resolve(services, account.value)
+        handle, did, pds = account.value, identity.did, identity.pds_url
     key = await ClientKeyStore(services.db, services.secrets).active()
     auth = ClientAuth(client_id(settings), key.kid, key.key)
     dpop = jose.new_key()
     verifier, challenge = jose.pkce_pair()
-    async with oauth_http(settings) as http:
-        server = await discovery.auth_server_for(http, settings, identity.pds_url)
+    async with oauth_http(settings, egress=services.egress) as http:
+        server = await discovery.auth_server_for(http, settings, pds)
         scope = scopes.choose(server.scopes_supported)
         payload = {
-            "did": identity.did,
+            "did": did,  # empty for an e-mail address: any account, checked at the callback
             "handle": handle,
-            "pds": identity.pds_url,
+            "pds": pds,
             "issuer": server.issuer,
             "token_endpoint": server.token_endpoint,
             "revocation_endpoint": server.revocation_endpoint,
@@ -114,8 +124,9 @@ async def start(
             "state": state,
             "code_challenge": challenge,
             "code_challenge_method": "S256",
-            "login_hint": identity.did,
         }
+        if did:
+            form["login_hint"] = did
         status, data = await post(
             http, server.par_endpoint, form, issuer=server.issuer, client=auth, dpop_key=dpop
         )
@@ -196,7 +207,7 @@ async def _exchange(services: Services, payload: dict[str, object], code: str) -
         "redirect_uri": redirect_uri(settings),
         "code_verifier": str(payload["verifier"]),
     }
-    async with oauth_http(settings) as http:
+    async with oauth_http(settings, egress=services.egress) as http:
         status, data = await post(
             http, tokens.token_endpoint, form, issuer=tokens.issuer, client=auth,
             dpop_key=tokens.dpop_key,
@@ -204,11 +215,35 @@ async def _exchange(services: Services, payload: dict[str, object], code: str) -
     if status != 200:
         raise OAuthError(f"token_{status}")
     sub = data.get("sub")
+    if not tokens.did:  # asked with an e-mail address: whoever signed in, checked
+        return await _signed_in(services, tokens, data)
     if sub != tokens.did:  # someone else approved: their session is ended, nothing kept
         other = dataclasses.replace(tokens, did=str(sub))
         await revoke(services, other.with_response(data))
         return None
     return tokens.with_response(data)
+
+
+async def _signed_in(services: Services, asked: TokenSet, data: dict[str, Any]) -> TokenSet:
+    """The tokens of whoever signed in at the entryway (an e-mail address was given), when
+    their DID document names a PDS whose authorization server is the one that answered
+    (atproto OAuth: a flow started at a server checks the account's own server); ended
+    otherwise."""
+    sub = data.get("sub")
+    if not isinstance(sub, str) or not valid_did(sub):
+        raise OAuthError("bad_token_response")
+    tokens = dataclasses.replace(asked, did=sub).with_response(data)
+    try:
+        identity = await accounts.resolve(services, sub)
+        async with oauth_http(services.settings, egress=services.egress) as http:
+            server = await discovery.auth_server_for(http, services.settings, identity.pds_url)
+    except (ConnectFailed, OAuthError) as exc:
+        await revoke(services, tokens)
+        raise OAuthError("no_home") from exc
+    if server.issuer != tokens.issuer:
+        await revoke(services, tokens)
+        raise OAuthError("issuer_mismatch")
+    return dataclasses.replace(tokens, pds_url=identity.pds_url)
 
 
 async def verified_handle(services: Services, tokens: TokenSet) -> str:
@@ -220,7 +255,7 @@ async def verified_handle(services: Services, tokens: TokenSet) -> str:
     if identity.pds_url.rstrip("/") != tokens.pds_url.rstrip("/"):
         raise OAuthError("pds_moved")
     claimed = identity.handle
-    if not claimed or claimed.startswith("did:") or accounts.normalize_handle(claimed) is None:
+    if not claimed or claimed.startswith("did:") or normalize_handle(claimed) is None:
         return tokens.did
     try:
         back = await accounts.resolve(services, claimed)

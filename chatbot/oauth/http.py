@@ -27,10 +27,15 @@ MAX_DOCUMENT_BYTES = 64 * 1024  # metadata and token responses are a few KB
 USER_AGENT = "x-migration-chatbot (Bluesky OAuth client)"
 
 
-def oauth_http(settings: Settings, *, auth: httpx.Auth | None = None) -> httpx.AsyncClient:
-    """A client for OAuth requests under the egress policy: no redirects, bounded time."""
+def oauth_http(
+    settings: Settings, *, egress: Egress | None = None, auth: httpx.Auth | None = None
+) -> httpx.AsyncClient:
+    """A client for OAuth requests under the egress policy (the process's `egress`, e.g.
+    ``services.egress``; else one made from `settings`): no redirects, bounded time."""
     client = http_client(
-        Egress.from_settings(settings), timeout=TIMEOUT_S, headers={"User-Agent": USER_AGENT}
+        egress or Egress.from_settings(settings),
+        timeout=TIMEOUT_S,
+        headers={"User-Agent": USER_AGENT},
     )
     if auth is not None:
         client.auth = auth

@@ -125,7 +125,7 @@ async def refresh(services: Services, user_id: int, tokens: TokenSet) -> TokenSe
         if stored.refresh_token != tokens.refresh_token:
             return stored  # another job (or process) refreshed first
         auth = await client_auth(services, stored)
-        async with oauth_http(services.settings) as http:
+        async with oauth_http(services.settings, egress=services.egress) as http:
             status, data = await post(
                 http,
                 stored.token_endpoint,
@@ -156,7 +156,7 @@ async def revoke(services: Services, tokens: TokenSet) -> None:
         return
     try:
         auth = await client_auth(services, tokens)
-        async with oauth_http(services.settings) as http:
+        async with oauth_http(services.settings, egress=services.egress) as http:
             for token in (tokens.refresh_token, tokens.access_token):
                 await post(
                     http,

@@ -34,6 +34,7 @@ class MastodonApp:
     client_id: str
     client_secret: str
     pkce: bool
+    scopes: str = ""  # registered with, space-separated; "" when not recorded (before 0012)
 
 
 class AccountStore:
@@ -126,7 +127,9 @@ class AccountStore:
         if row is None:
             return None
         secret = self.box.decrypt(row.client_secret).decode()
-        return MastodonApp(row.instance_url, row.client_id, secret, bool(row.pkce))
+        return MastodonApp(
+            row.instance_url, row.client_id, secret, bool(row.pkce), row.scopes or ""
+        )
 
     async def save_mastodon_app(self, app: MastodonApp) -> None:
         async with self.db.begin() as conn:
@@ -139,6 +142,7 @@ class AccountStore:
                     client_id=app.client_id,
                     client_secret=self.box.encrypt(app.client_secret.encode()),
                     pkce=app.pkce,
+                    scopes=app.scopes or None,
                     created_at=dt.datetime.now(dt.UTC),
                 )
             )

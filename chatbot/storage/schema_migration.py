@@ -80,6 +80,7 @@ mastodon_apps = Table(
     Column("client_id", String(255), nullable=False),
     Column("client_secret", LargeBinary, nullable=False),  # encrypted
     Column("pkce", Boolean, nullable=False),  # the instance announces S256
+    Column("scopes", String(255)),  # registered with (space-separated); NULL: before 0012
     Column("created_at", UTCDateTime(), nullable=False),
 )
 

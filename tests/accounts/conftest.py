@@ -30,6 +30,19 @@ def atproto_settings(settings: Settings, atproto_network: AtprotoNetwork) -> Set
 
 
 @pytest.fixture
+def identifier_settings(atproto_settings: Settings, atproto_network: AtprotoNetwork) -> Settings:
+    """The dev network's handles end in ``.test`` (the default suffix here) and its PDS is
+    also the entryway where e-mail addresses log in."""
+    return atproto_settings.model_copy(
+        update={
+            "bluesky_default_handle_suffix": "test",
+            "bluesky_entryway_url": atproto_network.pds_url,
+            "bluesky_appview_url": atproto_network.appview_url,
+        }
+    )
+
+
+@pytest.fixture
 def mastodon_settings(settings: Settings) -> Settings:
     """mastodon-mock is plain http on 127.0.0.1: reachable through the allow-list only."""
     return allow_local(settings)

@@ -4,6 +4,7 @@ a stub resolver, and the bot configured as production would be except for the on
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -63,6 +64,29 @@ async def attacker(tls: tuple[Path, object]) -> AsyncIterator[Attacker]:
 async def bot(
     settings: Settings, attacker: Attacker, resolver: StubResolver, tls: tuple[Path, object]
 ) -> AsyncIterator[Bot]:
+    async with _bot(settings, attacker, resolver, tls) as running:
+        yield running
+
+
+@pytest.fixture
+async def oauth_bot(
+    settings: Settings, attacker: Attacker, resolver: StubResolver, tls: tuple[Path, object]
+) -> AsyncIterator[Bot]:
+    """The same bot with a public web address: /connect bluesky offers the Bluesky login
+    (OAuth), so the handle's PDS is asked for its authorization server."""
+    public = {"public_url": "https://bot.example.org"}
+    async with _bot(settings, attacker, resolver, tls, **public) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def _bot(
+    settings: Settings,
+    attacker: Attacker,
+    resolver: StubResolver,
+    tls: tuple[Path, object],
+    **extra: object,
+) -> AsyncIterator[Bot]:
     base = f"https://{PUBLIC}:{attacker.https_port}"
     configured = settings.model_copy(
         update={
@@ -71,6 +95,7 @@ async def bot(
             "bluesky_appview_url": f"{base}/appview",
             "bluesky_plc_url": f"{base}/plc",
             "x_oembed_url": f"{base}/oembed",
+            **extra,
         }
     )
     services = await Services.start(configured, processes=False)

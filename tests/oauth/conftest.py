@@ -50,11 +50,14 @@ def oauth_settings(settings: Settings, oauth_network: OAuthNetwork) -> Settings:
 
 
 @pytest.fixture
-async def oauth_bot(oauth_settings: Settings) -> AsyncIterator[Bot]:
-    """The bot with its web endpoint running; outcomes go to its recording platform."""
-    services = await Services.start(oauth_settings, processes=False)
+async def oauth_bot(request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """The bot with its web endpoint running; outcomes go to its recording platform. Its
+    settings are `oauth_settings`, or the fixture a test names through
+    ``@pytest.mark.parametrize("oauth_bot", ["my_settings"], indirect=True)``."""
+    settings: Settings = request.getfixturevalue(getattr(request, "param", "oauth_settings"))
+    services = await Services.start(settings, processes=False)
     bot = Bot(services)
-    web = await start_web(oauth_settings, services, {bot.platform.name: bot.platform})
+    web = await start_web(settings, services, {bot.platform.name: bot.platform})
     try:
         yield bot
     finally:

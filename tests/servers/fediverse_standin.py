@@ -1,10 +1,19 @@
 """A small fediverse server stand-in for what ``mastodon-mock`` cannot do.
 
-mastodon-mock always answers ``"moved": null`` and federates nothing, so account
-migration ("Moved to") and WebFinger + ActivityPub actor resolution are exercised here,
-with Mastodon's shapes: ``/api/v1/accounts/lookup`` (Account entities with ``moved``),
-``/.well-known/webfinger`` (JRD with ``self`` and profile-page links) and ``/users/<name>``
-(an ActivityPub actor with ``movedTo``, ``manuallyApprovesFollowers``, ``type``).
+mastodon-mock always answers ``"moved": null``, federates nothing and is only Mastodon,
+so these are exercised here, with Mastodon's shapes:
+
+* account migration ("Moved to") and WebFinger + ActivityPub actor resolution:
+  ``/api/v1/accounts/lookup`` (Account entities with ``moved``), ``/.well-known/webfinger``
+  (JRD with ``self`` and profile-page links) and ``/users/<name>`` (an ActivityPub actor
+  with ``movedTo``, ``manuallyApprovesFollowers``, ``type``);
+* ``/connect mastodon`` and a follow job against other software, answering the way each
+  does (`fediverse_flavours`: Mastodon, GoToSocial, Akkoma, Pleroma, the Misskey family,
+  and servers that refuse): NodeInfo, ``/api/v1/instance``, the OAuth metadata, app
+  registration, the authorization page (`approve` plays the user's browser), the token
+  and revocation endpoints, ``verify_credentials``, relationships and follows, each API
+  call checked against the token's scopes in that software's rules.
+
 Bound to 127.0.0.1; its domain is ``127.0.0.1:PORT``.
 """
 
@@ -15,6 +24,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
+
+from tests.servers.fediverse_api import MastodonApi, OAuthState
+from tests.servers.fediverse_flavours import MASTODON, Flavour
 
 
 @dataclass
@@ -29,10 +41,21 @@ class FediAccount:
 
 
 class FediverseStandin:
-    def __init__(self) -> None:
+    def __init__(self, flavour: Flavour = MASTODON) -> None:
+        self.flavour = flavour
         self.accounts: dict[str, FediAccount] = {}
         self.base = ""
         self.hits: list[str] = []
+        self.api = MastodonApi(self)
+
+    @property
+    def oauth(self) -> OAuthState:
+        """Apps, codes, tokens and follows, as the server holds them."""
+        return self.api.state
+
+    def approve(self, link: str, username: str) -> tuple[int, str]:
+        """The user's browser: sign in as `username`, allow; (status, the page shown)."""
+        return self.api.approve(link, username)
 
     def add(self, account: FediAccount) -> None:
         self.accounts[account.username] = account
@@ -41,7 +64,7 @@ class FediverseStandin:
     def domain(self) -> str:
         return self.base.split("://", 1)[1]
 
-    def _entity(self, account: FediAccount) -> dict[str, object]:
+    def entity(self, account: FediAccount) -> dict[str, object]:
         moved = self.accounts.get(account.moved_to) if account.moved_to else None
         return {
             "id": str(abs(hash(account.username)) % 10**9),
@@ -52,7 +75,7 @@ class FediverseStandin:
             "bot": account.bot,
             "note": account.note_html,
             "url": f"{self.base}/@{account.username}",
-            "moved": self._entity(moved) if moved else None,
+            "moved": self.entity(moved) if moved else None,
         }
 
     async def lookup(self, request: web.Request) -> web.Response:
@@ -61,7 +84,7 @@ class FediverseStandin:
         account = self.accounts.get(username)
         if account is None or domain not in ("", self.domain):
             return web.json_response({"error": "Record not found"}, status=404)
-        return web.json_response(self._entity(account))
+        return web.json_response(self.entity(account))
 
     async def webfinger(self, request: web.Request) -> web.Response:
         self.hits.append(request.path)
@@ -117,6 +140,7 @@ class FediverseStandin:
         app.router.add_get("/api/v1/accounts/lookup", self.lookup)
         app.router.add_get("/.well-known/webfinger", self.webfinger)
         app.router.add_get("/users/{name}", self.actor)
+        self.api.add_routes(app.router)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
