@@ -5,8 +5,8 @@ its app was not registered with; servers that refuse the precise scopes get an a
 the broad ones (``read write follow``). Apps registered before this migration have no
 scopes recorded: they hold the precise scopes the bot asked for then.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-10
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
