@@ -21,7 +21,7 @@ from chatbot.storage.db import Database
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
 from tests.accounts.test_mastodon import _link
-from tests.conversation.harness import Chat, texts
+from tests.conversation.harness import Chat, start_follow, texts
 from tests.export.matches import masto
 from tests.servers.fediverse_flavours import FLAVOURS, INVALID_SCOPE, code_on
 from tests.servers.fediverse_standin import FediAccount, FediverseStandin
@@ -69,7 +69,7 @@ async def _follow(bot: Bot, chat: Chat, server: FediverseStandin, user: str) -> 
     found = [masto(1, acct="alice"), masto(2, acct=f"hermit@{server.domain}")]
     bot.services.match_cache[record.id] = (time.monotonic(), found)
     jobs = runner(bot.services)
-    await chat.say("/follow mastodon")
+    await start_follow(chat, "/follow mastodon")
     await jobs.idle()
     assert server.oauth.follows["me"] == {"alice", "hermit"}
     assert "Mastodon: finished.\n2 followed" in texts(await chat.say("/status"))
