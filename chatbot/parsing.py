@@ -1,4 +1,9 @@
-"""Archive parsing off the event loop: a process pool, so a big archive never slows others."""
+"""Archive parsing off the event loop: a process pool, so a big archive never slows others.
+
+The work itself (the reader, the chart, the posts' preparation and their libraries) is
+imported where it runs: a worker process loads only what its tasks use, and the bot's
+own process none of it.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,33 @@ import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.archive import ParsedArchive, read_archive
-from chatbot.config import ArchiveLimits
 from chatbot.ops.metrics import ARCHIVE_PARSE_SECONDS
-from chatbot.posts.prepare import Prepared, prepare_posts
-from chatbot.summary.chart import ChartLabels, posts_per_year_png
+
+if TYPE_CHECKING:
+    from chatbot.archive import ParsedArchive
+    from chatbot.posts.prepare import Prepared
+    from chatbot.summary.chart import ChartLabels
 
 
 def _read(paths: Sequence[Path], hints: bool) -> ParsedArchive:
+    from chatbot.archive import read_archive
+    from chatbot.config import ArchiveLimits
+
     return read_archive(paths, ArchiveLimits(), hints=hints)
+
+
+def _chart(tweets_per_year: dict[int, int], labels: ChartLabels) -> bytes:
+    from chatbot.summary.chart import posts_per_year_png
+
+    return posts_per_year_png(tweets_per_year, labels)
+
+
+def _prepare(paths: list[Path], media_dir: Path, options: dict[str, Any]) -> Prepared:
+    from chatbot.posts.prepare import prepare_posts
+
+    return prepare_posts(paths, media_dir, **options)
 
 
 TASKS_PER_POOL = 50  # per process, before the pool is replaced
@@ -62,14 +83,12 @@ class ParserPool:
     ) -> Prepared:
         """`chatbot.posts.prepare.prepare_posts` in a worker (photos are re-encoded there)."""
         loop = asyncio.get_running_loop()
-        call = functools.partial(prepare_posts, list(paths), media_dir, **options)
+        call = functools.partial(_prepare, list(paths), media_dir, options)
         return await loop.run_in_executor(self._next_executor(), call)
 
     async def chart(self, tweets_per_year: dict[int, int], labels: ChartLabels) -> bytes:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._next_executor(), posts_per_year_png, tweets_per_year, labels
-        )
+        return await loop.run_in_executor(self._next_executor(), _chart, tweets_per_year, labels)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from chatbot.matching.contacts import Ids, IdsLike, among, packed
 from chatbot.matching.model import DirectoryEntry, Network, Observations, Provenance, XProof
 
 CSV_COLUMNS = ("x_id", "x_username", "bluesky", "mastodon")
 
 
 class DirectoryReader(Protocol):
-    async def entries(self, x_ids: Sequence[int]) -> dict[int, list[DirectoryEntry]]:
+    """Both lookups take every id of an archive at once (millions: join them in bulk) and
+    return only the ids they know something about."""
+
+    async def entries(self, x_ids: IdsLike) -> dict[int, list[DirectoryEntry]]:
         """Directory entries (consent given, not withdrawn) of these X ids."""
 
-    async def observations(self, x_ids: Sequence[int], names: Iterable[str]) -> Observations:
+    async def observations(self, x_ids: IdsLike, names: Iterable[str]) -> Observations:
         """What users' archives say about these ids, and which ids these names were seen for."""
 
 
@@ -34,6 +38,15 @@ class MemoryDirectory:
     def add(self, entry: DirectoryEntry) -> None:
         self.by_id.setdefault(entry.x_id, []).append(entry)
 
+    def add_among(self, entries: Iterable[DirectoryEntry], ids: Ids) -> None:
+        """Keep only the entries of the sorted `ids` (a directory file far larger than what
+        one archive needs stays out of memory: `chatbot match --directory`)."""
+        batch = list(entries)
+        wanted = set(among(ids, (e.x_id for e in batch)))
+        for entry in batch:
+            if entry.x_id in wanted:
+                self.add(entry)
+
     def observe(self, x_id: int, screen_name: str, users: int = 1) -> None:
         """`users` more distinct users' archives associate `x_id` with `screen_name`."""
         names = self.seen.names_by_id.setdefault(x_id, {})
@@ -41,19 +54,19 @@ class MemoryDirectory:
         ids = self.seen.ids_by_name.setdefault(screen_name.lower(), {})
         ids[x_id] = ids.get(x_id, 0) + users
 
-    async def entries(self, x_ids: Sequence[int]) -> dict[int, list[DirectoryEntry]]:
+    async def entries(self, x_ids: IdsLike) -> dict[int, list[DirectoryEntry]]:
         out: dict[int, list[DirectoryEntry]] = {}
-        for x_id in x_ids:
-            usable = [e for e in self.by_id.get(x_id, ()) if e.usable]
+        for x_id in among(packed(x_ids), self.by_id):
+            usable = [e for e in self.by_id[x_id] if e.usable]
             if usable:
                 out[x_id] = usable
         return out
 
-    async def observations(self, x_ids: Sequence[int], names: Iterable[str]) -> Observations:
+    async def observations(self, x_ids: IdsLike, names: Iterable[str]) -> Observations:
         result = Observations()
         wanted = {n.lower() for n in names}
-        for x_id in x_ids:
-            found = self.seen.names_by_id.get(x_id)
+        for x_id in among(packed(x_ids), self.seen.names_by_id):
+            found = self.seen.names_by_id[x_id]
             if found:
                 result.names_by_id[x_id] = dict(found)
                 wanted.update(n.lower() for n in found)
@@ -83,22 +96,44 @@ def parse_directory_csv(
     Imported links prove nothing on the new-account side; `vouched` (an organisation
     admin vouching for its roster) proves the X side only.
     """
-    x_proof: XProof = "org_vouch" if vouched and provenance == "org_roster" else "none"
     entries: list[DirectoryEntry] = []
     problems: list[CsvProblem] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    rows = iter_directory_csv(
+        io.StringIO(text), provenance=provenance, detail=detail, vouched=vouched
+    )
+    for item in rows:
+        if isinstance(item, CsvProblem):
+            problems.append(item)
+        else:
+            entries.append(item)
+    return entries, problems
+
+
+def iter_directory_csv(
+    lines: Iterable[str],
+    *,
+    provenance: Provenance = "csv_import",
+    detail: str | None = None,
+    vouched: bool = False,
+) -> Iterator[DirectoryEntry | CsvProblem]:
+    """`parse_directory_csv` as a stream, for files of millions of rows (`chatbot match`)."""
+    x_proof: XProof = "org_vouch" if vouched and provenance == "org_roster" else "none"
+    for number, row in enumerate(csv.reader(lines), start=1):
         cells = [cell.strip() for cell in row] + ["", "", "", ""]
         if not any(cells) or cells[0].startswith("#"):
             continue
         if number == 1 and cells[0].lower() == "x_id":
             continue
-        if not cells[0].isdigit() or not 0 < int(cells[0]) < 2**63:
-            problems.append(CsvProblem(number, "bad_id"))
+        first = cells[0]
+        if not (first.isascii() and first.isdigit() and len(first) <= 19) or not (
+            0 < int(first) < 2**63
+        ):
+            yield CsvProblem(number, "bad_id")
             continue
-        x_id, username = int(cells[0]), cells[1].lstrip("@") or None
+        x_id, username = int(first), cells[1].lstrip("@") or None
         bluesky, mastodon = cells[2].lstrip("@"), cells[3].lstrip("@")
         if not bluesky and not mastodon:
-            problems.append(CsvProblem(number, "no_account"))
+            yield CsvProblem(number, "no_account")
             continue
 
         def entry(
@@ -108,29 +143,26 @@ def parse_directory_csv(
             acct: str | None,
             x_id: int = x_id,
             username: str | None = username,
-        ) -> None:
-            entries.append(
-                DirectoryEntry(
-                    x_id=x_id,
-                    x_username=username,
-                    network=network,
-                    handle=handle,
-                    did=did,
-                    acct=acct,
-                    provenance=provenance,
-                    provenance_detail=detail,
-                    x_proof=x_proof,
-                )
+        ) -> DirectoryEntry:
+            return DirectoryEntry(
+                x_id=x_id,
+                x_username=username,
+                network=network,
+                handle=handle,
+                did=did,
+                acct=acct,
+                provenance=provenance,
+                provenance_detail=detail,
+                x_proof=x_proof,
             )
 
         if bluesky:
             did = bluesky if bluesky.startswith("did:") else None
-            entry("bluesky", None if did else bluesky.lower(), did, None)
+            yield entry("bluesky", None if did else bluesky.lower(), did, None)
         if mastodon:
             user, _, host = mastodon.partition("@")
             if not user or "." not in host:
-                problems.append(CsvProblem(number, "bad_mastodon"))
+                yield CsvProblem(number, "bad_mastodon")
                 continue
             acct = f"{user}@{host.lower()}"
-            entry("mastodon", acct, None, acct)
-    return entries, problems
+            yield entry("mastodon", acct, None, acct)

@@ -4,6 +4,11 @@ Both directions (accounts followed, and followers); blocked and muted accounts a
 owner are never proposed; rejected matches are never proposed again, confirmed ones are
 flagged. Without readers (offline) only the directory and unchecked handle guesses are
 used, and guesses stay "possible".
+
+The contacts stay packed (`Contacts`): the directory takes all of them at once and
+answers with the few it knows, and only ids with a name, a directory entry or an
+observation become `Identity` objects. An organisation with millions of followers is
+matched in seconds and in memory that grows with what is known, not with the list.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import replace
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.matching import candidates as cand
+from chatbot.matching.contacts import Contacts
 from chatbot.matching.directory import DirectoryReader
 from chatbot.matching.model import (
     TIER_RANK,
@@ -47,25 +53,12 @@ from chatbot.matching.text import (
 from chatbot.networks.types import BlueskyProfile, BlueskyReader, MastodonReader
 
 
-def directions(parsed: ParsedArchive) -> dict[int, Direction]:
-    """Every X id to look for, with its direction; blocked, muted and the owner left out."""
-    skip = set(parsed.blocked) | set(parsed.muted)
-    if parsed.owner.account_id and parsed.owner.account_id.isdigit():
-        skip.add(int(parsed.owner.account_id))
-    out: dict[int, Direction] = {}
-    for x_id in parsed.following:
-        if x_id not in skip:
-            out[x_id] = "following"
-    for x_id in parsed.followers:
-        if x_id not in skip:
-            out[x_id] = "both" if x_id in out else "follower"
-    return out
-
-
 def identities(
     parsed: ParsedArchive, x_ids: Iterable[int], observations: Observations
 ) -> dict[int, Identity]:
-    """What is known of each id's screen names, and which names are tied to several ids."""
+    """What is known of each id's screen names, and which names are tied to several ids.
+
+    `x_ids` are the ids something is known about (`known`), not every contact."""
     own_holders: Counter[str] = Counter()
     for names in parsed.handles.values():
         own_holders.update({n.lower() for n in names})
@@ -83,6 +76,18 @@ def identities(
     return out
 
 
+def known(
+    contacts: Contacts,
+    parsed: ParsedArchive,
+    entries: dict[int, list[DirectoryEntry]],
+    observations: Observations,
+) -> list[int]:
+    """The contacts with a name in the archive, a directory entry or an observation."""
+    found = set(contacts.among(parsed.handles)) | set(entries)
+    found.update(x_id for x_id, names in observations.names_by_id.items() if names)
+    return sorted(found)
+
+
 class _Run:
     def __init__(
         self,
@@ -95,8 +100,9 @@ class _Run:
         self.bluesky = bluesky
         self.mastodon = mastodon
         self.concurrency = concurrency
-        self.wanted = directions(parsed)
-        self.people: dict[int, Identity] = {}
+        self.contacts = Contacts.of(parsed)
+        self.people: dict[int, Identity] = {}  # the contacts something is known about
+        self.directions: dict[int, Direction] = {}
         self.rows: list[Match] = []
         # matched Bluesky profiles, to look for the Mastodon accounts they name
         self.parents: list[tuple[int, Tier, BlueskyProfile]] = []
@@ -126,7 +132,7 @@ class _Run:
                 acct=acct,
                 tier=tier,
                 reasons=reasons,
-                direction=self.wanted[x_id],
+                direction=self.directions.get(x_id) or self.contacts.direction(x_id),
             )
         )
 
@@ -257,14 +263,16 @@ async def match_archive(
 ) -> list[Match]:
     """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first."""
     run = _Run(parsed, bluesky, mastodon, concurrency)
-    ids = sorted(run.wanted)
+    ids = run.contacts.ids
     entries = await directory.entries(ids)
     # the names the user's archive knows AND the names directory entries claim: a claimed
     # name that other archives tie to another id is what exposes a forged entry
     names = {name for names in parsed.handles.values() for name in names}
     names |= {e.x_username for found in entries.values() for e in found if e.x_username}
     observations = await directory.observations(ids, names)
-    run.people = identities(parsed, ids, observations)
+    ids_known = known(run.contacts, parsed, entries, observations)
+    run.people = identities(parsed, ids_known, observations)
+    run.directions = run.contacts.directions(ids_known)
     await run.directory(entries, observations)
     verified = {(m.x_id, m.network) for m in run.rows if m.tier == "verified"}
     people = [p for p in run.people.values() if p.names and (p.x_id, "bluesky") not in verified]
