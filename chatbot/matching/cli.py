@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import itertools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,10 +37,10 @@ def run_match(args: argparse.Namespace) -> int:
     if parsed is None:
         return 2
     directory = MemoryDirectory()
-    contacts = Contacts.of(parsed).ids
+    contacts = Contacts.of(parsed)
     for path in args.directory:
         try:
-            problems = _load(directory, Path(path), contacts)
+            problems = _load(directory, Path(path), contacts.ids)
         except (OSError, UnicodeDecodeError):
             print(t("cli.cannot_open", path=str(path)), file=sys.stderr)
             return 2
@@ -57,7 +56,7 @@ def run_match(args: argparse.Namespace) -> int:
             print(t("match.cli.network_missing"), file=sys.stderr)
             return 2
     try:
-        matches = asyncio.run(_run(parsed, directory, *readers))
+        matches = asyncio.run(_run(parsed, contacts, directory, *readers))
     except NetworkUnavailable as exc:
         print(t("match.cli.network_down", network=exc.network, detail=exc.detail), file=sys.stderr)
         return 3
@@ -65,18 +64,15 @@ def run_match(args: argparse.Namespace) -> int:
     return 0
 
 
-BATCH = 50_000  # directory rows parsed before they are filtered by the archive's contacts
-
-
 def _load(directory: MemoryDirectory, path: Path, contacts: Ids) -> list[CsvProblem]:
     """Stream the CSV at `path` into `directory`, keeping the rows of `contacts`."""
     problems: list[CsvProblem] = []
     with path.open(encoding="utf-8-sig", newline="") as lines:
-        rows = iter_directory_csv(lines, detail=path.name)
-        while batch := list(itertools.islice(rows, BATCH)):
-            problems += [row for row in batch if isinstance(row, CsvProblem)]
-            directory.add_among((row for row in batch if not isinstance(row, CsvProblem)),
-                                contacts)  # fmt: skip
+        for row in iter_directory_csv(lines, detail=path.name, only=contacts):
+            if isinstance(row, CsvProblem):
+                problems.append(row)
+            else:
+                directory.add(row)
     return problems
 
 
@@ -87,10 +83,16 @@ def _readers(appview: str, instance: str) -> tuple[Any, Any]:
 
 
 async def _run(
-    parsed: ParsedArchive, directory: MemoryDirectory, bluesky: Any, mastodon: Any
+    parsed: ParsedArchive,
+    contacts: Contacts,
+    directory: MemoryDirectory,
+    bluesky: Any,
+    mastodon: Any,
 ) -> list[Match]:
     try:
-        return await match_archive(parsed, directory, bluesky, mastodon, decisions={})
+        return await match_archive(
+            parsed, directory, bluesky, mastodon, decisions={}, contacts=contacts
+        )
     finally:
         for reader in (bluesky, mastodon):
             close = getattr(reader, "aclose", None) or getattr(reader, "close", None)
@@ -101,9 +103,12 @@ async def _run(
 
 
 def _print(t: Translator, matches: Sequence[Match], *, as_json: bool, offline: bool) -> None:
-    if as_json:
-        data = [match_json(t, m) for m in matches]
-        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if as_json:  # one match at a time: tens of thousands of them never sit in memory twice
+        sys.stdout.write("[")
+        for number, match in enumerate(matches):
+            item = orjson.dumps(match_json(t, match), option=orjson.OPT_INDENT_2).decode()
+            sys.stdout.write(("," if number else "") + "\n  " + item.replace("\n", "\n  "))
+        sys.stdout.write("\n]\n" if matches else "]\n")
         return
     if offline:
         print(t("match.cli.offline"))

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from chatbot.matching.contacts import Ids, IdsLike, among, packed
+import numpy as np
+
+from chatbot.matching.contacts import Ids, IdsLike, among, member, packed
 from chatbot.matching.model import DirectoryEntry, Network, Observations, Provenance, XProof
 
 CSV_COLUMNS = ("x_id", "x_username", "bluesky", "mastodon")
@@ -37,15 +40,6 @@ class MemoryDirectory:
 
     def add(self, entry: DirectoryEntry) -> None:
         self.by_id.setdefault(entry.x_id, []).append(entry)
-
-    def add_among(self, entries: Iterable[DirectoryEntry], ids: Ids) -> None:
-        """Keep only the entries of the sorted `ids` (a directory file far larger than what
-        one archive needs stays out of memory: `chatbot match --directory`)."""
-        batch = list(entries)
-        wanted = set(among(ids, (e.x_id for e in batch)))
-        for entry in batch:
-            if entry.x_id in wanted:
-                self.add(entry)
 
     def observe(self, x_id: int, screen_name: str, users: int = 1) -> None:
         """`users` more distinct users' archives associate `x_id` with `screen_name`."""
@@ -109,60 +103,82 @@ def parse_directory_csv(
     return entries, problems
 
 
+BATCH = 20_000  # rows whose ids are looked up together (`only`)
+
+
 def iter_directory_csv(
     lines: Iterable[str],
     *,
     provenance: Provenance = "csv_import",
     detail: str | None = None,
     vouched: bool = False,
+    only: Ids | None = None,
 ) -> Iterator[DirectoryEntry | CsvProblem]:
-    """`parse_directory_csv` as a stream, for files of millions of rows (`chatbot match`)."""
+    """`parse_directory_csv` as a stream, for files of millions of rows (`chatbot match`).
+
+    With `only` (sorted ids), entries are made for the rows of those ids alone; every
+    row's problems are still reported."""
     x_proof: XProof = "org_vouch" if vouched and provenance == "org_roster" else "none"
-    for number, row in enumerate(csv.reader(lines), start=1):
-        cells = [cell.strip() for cell in row] + ["", "", "", ""]
-        if not any(cells) or cells[0].startswith("#"):
-            continue
-        if number == 1 and cells[0].lower() == "x_id":
-            continue
-        first = cells[0]
-        if not (first.isascii() and first.isdigit() and len(first) <= 19) or not (
-            0 < int(first) < 2**63
-        ):
-            yield CsvProblem(number, "bad_id")
-            continue
-        x_id, username = int(first), cells[1].lstrip("@") or None
-        bluesky, mastodon = cells[2].lstrip("@"), cells[3].lstrip("@")
-        if not bluesky and not mastodon:
-            yield CsvProblem(number, "no_account")
-            continue
-
-        def entry(
-            network: Network,
-            handle: str | None,
-            did: str | None,
-            acct: str | None,
-            x_id: int = x_id,
-            username: str | None = username,
-        ) -> DirectoryEntry:
-            return DirectoryEntry(
-                x_id=x_id,
-                x_username=username,
-                network=network,
-                handle=handle,
-                did=did,
-                acct=acct,
-                provenance=provenance,
-                provenance_detail=detail,
-                x_proof=x_proof,
-            )
-
-        if bluesky:
-            did = bluesky if bluesky.startswith("did:") else None
-            yield entry("bluesky", None if did else bluesky.lower(), did, None)
-        if mastodon:
-            user, _, host = mastodon.partition("@")
-            if not user or "." not in host:
-                yield CsvProblem(number, "bad_mastodon")
+    rows = _csv_rows(lines)
+    while batch := list(itertools.islice(rows, BATCH)):
+        wanted = [True] * len(batch)
+        if only is not None:
+            ids = np.fromiter((x_id or -1 for _, x_id, _ in batch), np.int64, len(batch))
+            wanted = member(only, ids).tolist()
+        for (number, x_id, row), build in zip(batch, wanted, strict=True):
+            if x_id is None:
+                yield CsvProblem(number, "bad_id")
                 continue
-            acct = f"{user}@{host.lower()}"
-            yield entry("mastodon", acct, None, acct)
+            bluesky, mastodon = _cell(row, 2), _cell(row, 3)
+            if not bluesky and not mastodon:
+                yield CsvProblem(number, "no_account")
+                continue
+            username = _cell(row, 1) or None if build else None
+
+            def entry(
+                network: Network,
+                handle: str | None,
+                did: str | None,
+                acct: str | None,
+                x_id: int = x_id,
+                username: str | None = username,
+            ) -> DirectoryEntry:
+                return DirectoryEntry(
+                    x_id=x_id,
+                    x_username=username,
+                    network=network,
+                    handle=handle,
+                    did=did,
+                    acct=acct,
+                    provenance=provenance,
+                    provenance_detail=detail,
+                    x_proof=x_proof,
+                )
+
+            if bluesky and build:
+                did = bluesky if bluesky.startswith("did:") else None
+                yield entry("bluesky", None if did else bluesky.lower(), did, None)
+            if mastodon:
+                user, _, host = mastodon.partition("@")
+                if not user or "." not in host:
+                    yield CsvProblem(number, "bad_mastodon")
+                elif build:
+                    acct = f"{user}@{host.lower()}"
+                    yield entry("mastodon", acct, None, acct)
+
+
+def _cell(row: list[str], index: int) -> str:
+    return row[index].strip().lstrip("@") if len(row) > index else ""
+
+
+def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, int | None, list[str]]]:
+    """(line number, the X id or None when it is not one, the cells) of each data row."""
+    for number, row in enumerate(csv.reader(lines), start=1):
+        first = row[0].strip() if row else ""
+        if first.startswith("#") or not (first or any(cell.strip() for cell in row)):
+            continue
+        if number == 1 and first.lower() == "x_id":
+            continue
+        valid = first.isascii() and first.isdigit() and len(first) <= 19
+        x_id = int(first) if valid else 0
+        yield number, (x_id if 0 < x_id < 2**63 else None), row

@@ -95,12 +95,13 @@ class _Run:
         bluesky: BlueskyReader | None,
         mastodon: MastodonReader | None,
         concurrency: int,
+        contacts: Contacts | None = None,
     ) -> None:
         self.parsed = parsed
         self.bluesky = bluesky
         self.mastodon = mastodon
         self.concurrency = concurrency
-        self.contacts = Contacts.of(parsed)
+        self.contacts = contacts or Contacts.of(parsed)
         self.people: dict[int, Identity] = {}  # the contacts something is known about
         self.directions: dict[int, Direction] = {}
         self.rows: list[Match] = []
@@ -260,9 +261,12 @@ async def match_archive(
     *,
     decisions: Decisions,
     concurrency: int = 8,
+    contacts: Contacts | None = None,
 ) -> list[Match]:
-    """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first."""
-    run = _Run(parsed, bluesky, mastodon, concurrency)
+    """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first.
+
+    `contacts`: `Contacts.of(parsed)` when the caller already has it."""
+    run = _Run(parsed, bluesky, mastodon, concurrency, contacts)
     ids = run.contacts.ids
     entries = await directory.entries(ids)
     # the names the user's archive knows AND the names directory entries claim: a claimed
