@@ -20,12 +20,14 @@ import orjson
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, load_settings
+from chatbot.memory import return_freed_memory
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     command = args.command or "run"
+    return_freed_memory()  # big archives come and go: give their memory back
     if command == "summary":
         return _summary(args.paths, as_json=args.json, lang=args.lang)
     if command == "match":

@@ -15,6 +15,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatbot.memory import return_freed_memory
 from chatbot.ops.metrics import ARCHIVE_PARSE_SECONDS
 
 if TYPE_CHECKING:
@@ -60,7 +61,9 @@ class ParserPool:
         # not `max_tasks_per_child`: on Python 3.11 a pool whose processes reached it stops
         # replacing them and every later task waits forever (CPython gh-115634)
         return ProcessPoolExecutor(
-            max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self._workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=return_freed_memory,
         )
 
     def _next_executor(self) -> Executor:

@@ -33,7 +33,7 @@ def _unique(ids: Ids) -> Ids:
     keep = np.empty(len(ids), dtype=bool)
     keep[0] = True
     np.not_equal(ids[1:], ids[:-1], out=keep[1:])
-    return ids[keep]
+    return ids if keep.all() else ids[keep]
 
 
 def packed(values: IdsLike) -> Ids:
@@ -76,7 +76,7 @@ def without(ids: Ids, skip: Ids) -> Ids:
     at = np.searchsorted(ids, skip)
     found = at < len(ids)
     found[found] = ids[at[found]] == skip[found]
-    return np.delete(ids, at[found])
+    return np.delete(ids, at[found]) if found.any() else ids
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,11 @@ class Contacts:
         following = without(packed(parsed.following), skip)
         ids = without(packed(parsed.followers), skip)
         only_followed = following[~member(ids, following)]
-        at = np.searchsorted(ids, only_followed)
-        is_follower = np.insert(np.ones(len(ids), dtype=bool), at, False)
-        return cls(np.insert(ids, at, only_followed), following, is_follower)
+        is_follower = np.ones(len(ids), dtype=bool)
+        if len(only_followed):  # followed, not followers: slotted in (one copy of the ids)
+            at = np.searchsorted(ids, only_followed)
+            ids, is_follower = np.insert(ids, at, only_followed), np.insert(is_follower, at, False)
+        return cls(ids, following, is_follower)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -14,8 +14,9 @@ matched in seconds and in memory that grows with what is known, not with the lis
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from types import MappingProxyType
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.matching import candidates as cand
@@ -52,6 +53,9 @@ from chatbot.matching.text import (
 )
 from chatbot.networks.types import BlueskyProfile, BlueskyReader, MastodonReader
 
+NOTHING: Mapping[str, int] = MappingProxyType({})  # shared by the many ids without names
+NONE: frozenset[str] = frozenset()
+
 
 def identities(
     parsed: ParsedArchive, x_ids: Iterable[int], observations: Observations
@@ -64,7 +68,8 @@ def identities(
         own_holders.update({n.lower() for n in names})
     out: dict[int, Identity] = {}
     for x_id in x_ids:
-        own = dict(parsed.handles.get(x_id, {}))
+        handles = parsed.handles.get(x_id)
+        own = dict(handles) if handles else NOTHING
         observed = observations.names(x_id)
         reused = set()
         for name in {n.lower() for n in (*own, *observed)}:
@@ -72,7 +77,9 @@ def identities(
                 reused.add(name)
             if any(other != x_id for other in observations.ids(name)):
                 reused.add(name)
-        out[x_id] = Identity(x_id, own, dict(observed), frozenset(reused))
+        out[x_id] = Identity(
+            x_id, own, dict(observed) if observed else NOTHING, frozenset(reused) or NONE
+        )
     return out
 
 
@@ -109,6 +116,9 @@ class _Run:
         self.parents: list[tuple[int, Tier, BlueskyProfile]] = []
         # Mastodon directory links, to offer their Bridgy Fed handle on Bluesky
         self.bridgeable: list[tuple[int, Tier, str, tuple[Reason, ...]]] = []
+        # one copy of each distinct list of reasons: thousands of directory entries of one
+        # import share the same ones
+        self.reasons: dict[tuple[Reason, ...], tuple[Reason, ...]] = {}
 
     def add(
         self,
@@ -158,7 +168,8 @@ class _Run:
         for x_id, group in entries.items():
             for entry in group:
                 verdict = judge_entry(entry, observations)
-                tier, reasons = verdict.tier, verdict.reasons
+                tier = verdict.tier
+                reasons = self.reasons.setdefault(verdict.reasons, verdict.reasons)
                 if entry.network == "bluesky":
                     handle, did = entry.handle, entry.did
                     if self.bluesky is not None:

@@ -9,6 +9,7 @@ of `CHUNK` bound parameters.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from chatbot.matching.model import (
     Provenance,
     XProof,
 )
-from chatbot.storage.bulk import chunks, id_table
+from chatbot.storage.bulk import chunks, id_param, id_table
 from chatbot.storage.db import OBSERVATIONS_LOCK, Database, transaction_lock
 from chatbot.storage.schema import (
     directory_entries,
@@ -37,6 +38,11 @@ from chatbot.storage.schema import (
 )
 
 CHUNK = 5000  # bound parameters per IN (...) query (SQLite allows 32,766)
+ROWS = 2000  # rows fetched at a time by the bulk lookups
+ENTRY_COLUMNS = (  # what a DirectoryEntry holds (`_entry`)
+    "x_id", "x_username", "network", "handle", "did", "acct", "provenance",
+    "provenance_detail", "new_account_proof", "x_proof", "findable", "withdrawn_at",
+)  # fmt: skip
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -65,18 +71,24 @@ def _row(entry: DirectoryEntry, user_id: int | None, now: dt.datetime) -> dict[s
     }
 
 
+def _shared(value: str | None) -> Any:
+    """One copy of the few distinct values a column repeats in every row (tens of
+    thousands of entries for a large archive)."""
+    return sys.intern(value) if value is not None else None
+
+
 def _entry(row: Any) -> DirectoryEntry:
     return DirectoryEntry(
         x_id=int(row.x_id),
         x_username=row.x_username,
-        network=row.network,
+        network=_shared(row.network),
         handle=row.handle,
         did=row.did,
         acct=row.acct,
-        provenance=row.provenance,
-        provenance_detail=row.provenance_detail,
-        new_account_proof=row.new_account_proof,
-        x_proof=row.x_proof,
+        provenance=_shared(row.provenance),
+        provenance_detail=_shared(row.provenance_detail),
+        new_account_proof=_shared(row.new_account_proof),
+        x_proof=_shared(row.x_proof),
         findable=bool(row.findable),
         withdrawn_at=row.withdrawn_at,
     )
@@ -187,17 +199,21 @@ class DirectoryStore:
 
     async def entries(self, x_ids: IdsLike) -> dict[int, list[DirectoryEntry]]:
         t = directory_entries.c
+        columns = [getattr(t, name) for name in ENTRY_COLUMNS]
         out: dict[int, list[DirectoryEntry]] = {}
         async with self.db.begin() as conn:
+            wanted = id_table(conn.dialect.name)
+            query = (
+                select(*columns)
+                .join(wanted, t.x_id == wanted.c.value)
+                .where(t.findable.is_(True), t.withdrawn_at.is_(None))
+            )
             for chunk in chunks(packed(x_ids)):
-                wanted = id_table(conn.dialect.name, chunk)
-                query = (
-                    select(directory_entries)
-                    .join(wanted, t.x_id == wanted.c.value)
-                    .where(t.findable.is_(True), t.withdrawn_at.is_(None))
-                )
-                for row in await conn.execute(query):
-                    out.setdefault(int(row.x_id), []).append(_entry(row))
+                ids = id_param(conn.dialect.name, chunk)
+                async with conn.stream(query, ids) as result:  # rows in batches
+                    async for rows in result.partitions(ROWS):
+                        for row in rows:
+                            out.setdefault(int(row.x_id), []).append(_entry(row))
         return out
 
     async def observations(self, x_ids: IdsLike, names: Iterable[str]) -> Observations:
@@ -205,10 +221,11 @@ class DirectoryStore:
         result = Observations()
         wanted = {n.lower()[:64] for n in names}
         async with self.db.begin() as conn:
+            table = id_table(conn.dialect.name)
+            query = select(o.x_id, o.screen_name, o.users).join(table, o.x_id == table.c.value)
             for chunk in chunks(packed(x_ids)):
-                ids = id_table(conn.dialect.name, chunk)
-                query = select(o.x_id, o.screen_name, o.users).join(ids, o.x_id == ids.c.value)
-                for x_id, name, users in await conn.execute(query):
+                ids = id_param(conn.dialect.name, chunk)
+                for x_id, name, users in await conn.execute(query, ids):
                     result.names_by_id.setdefault(int(x_id), {})[name] = users
                     wanted.add(name)
             for some in _chunks(sorted(wanted)):
