@@ -24,7 +24,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from scale_setup import OURS, REPO, Tree, baseline_tree, cache_dir
+from load_setup import PG_ADMIN, archive_paths
+from scale_setup import OURS, Tree, baseline_tree
 
 WORKER = r"""
 import asyncio, json, os, resource, sys, tempfile, time
@@ -91,23 +92,8 @@ if __name__ == "__main__":
 """
 
 
-def archives(count: int) -> list[Path]:
-    from devtools.archivegen import ArchiveSpec, generate
-
-    folder = cache_dir("load")
-    paths = []
-    for seed in range(1, count + 1):
-        path = folder / f"twitter-load-{seed}.zip"
-        if not path.exists():
-            generate(ArchiveSpec(era="H", tweets=200, followers=300, following=400, seed=seed),
-                     path)  # fmt: skip
-        paths.append(path)
-    return paths
-
-
 async def _admin(sql: str) -> None:
     import asyncpg  # type: ignore[import-untyped]
-    from load_setup import PG_ADMIN
 
     connection = await asyncpg.connect(PG_ADMIN)
     try:
@@ -149,7 +135,7 @@ def main() -> int:
     parser.add_argument("--baseline", default=None, help="commit of today's code")
     parser.add_argument("--profile", default="", help="cProfile file of this branch's run")
     args = parser.parse_args()
-    files = archives(args.uploads + 2)
+    files = archive_paths(args.uploads + 2)
     rows = []
     with baseline_tree(*filter(None, [args.baseline])) as base:
         for db in args.database or ["sqlite", "postgresql"]:
@@ -175,5 +161,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO))
     raise SystemExit(main())
