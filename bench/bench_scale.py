@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import orjson
-from scale_setup import OURS, REPO, Tree, TreeSampler, baseline_tree, cache_dir
+from scale_setup import OURS, REPO, Lines, Tree, TreeSampler, baseline_tree, cache_dir
 
 sys.path.insert(0, str(REPO))
 
@@ -121,9 +121,8 @@ def filled_database(tree: Tree, data: Inputs, folder: Path) -> Path:
     """A SQLite database migrated by `tree`'s code, holding the directory rows."""
     path = folder / f"directory-{'ours' if tree == OURS else 'baseline'}.sqlite3"
     path.unlink(missing_ok=True)
-    if True:
-        subprocess.run([sys.executable, "-c", FILL, str(path), str(data.directory_csv)],
-                       env=tree.env(), cwd=folder, check=True)  # fmt: skip
+    subprocess.run([sys.executable, "-c", FILL, str(path), str(data.directory_csv)],
+                   env=tree.env(), cwd=folder, check=True)  # fmt: skip
     return path
 
 
@@ -141,34 +140,6 @@ class Run:
     main_mb: float = 0.0
     matches: str = ""
     notes: list[str] = field(default_factory=list)
-
-
-class Lines:
-    """A process's stdout lines with their arrival times, waited on from the bench."""
-
-    def __init__(self, stream: object) -> None:
-        self.lines: list[tuple[float, str]] = []
-        self.changed = threading.Condition()
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream: object) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            with self.changed:
-                self.lines.append((time.perf_counter(), line.rstrip("\n")))
-                self.changed.notify_all()
-
-    def wait(self, test: object, after: int, timeout: float) -> tuple[int, float] | None:
-        """The index and time of the first line after `after` passing `test`."""
-        deadline = time.perf_counter() + timeout
-        with self.changed:
-            while True:
-                for index in range(after, len(self.lines)):
-                    if test(self.lines[index][1]):  # type: ignore[operator]
-                        return index, self.lines[index][0]
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    return None
-                self.changed.wait(left)
 
 
 def console(tree: Tree, data: Inputs, database: Path, timeout: float) -> Run:
@@ -309,6 +280,7 @@ def main() -> int:
             runs.append(cli(tree, data, args.timeout))
             database.unlink()  # a baseline worktree's path differs each run
     print("\n".join(report(runs, data, args.followers, inflate)))
+    print(f"\nload average (1, 5, 15 min) at the end: {os.getloadavg()}")
     failures = missed(runs)
     if failures:
         print("\nTARGETS MISSED:\n  " + "\n  ".join(failures))

@@ -95,16 +95,24 @@ async def rate_search(args: argparse.Namespace, tmp: Path, run_scaled: Any) -> i
     """`--find-rate`: the highest rate the scaled setup holds, this branch and the baseline."""
     found = []
     with baseline_tree(*filter(None, [args.baseline])) as base:
-        for tree in (OURS, base):
+        for name, tree in (("ours", OURS), ("baseline", base)):
             print(f"{tree.label}:", flush=True)
 
             async def trial(folder: Path, users: int, ramp: float, code: Path = tree.root) -> Any:
-                o = await run_scaled(folder, users, ramp, args.redis_url, code)
+                for attempt in (1, 2):  # a deployment that did not start is tried once more
+                    try:
+                        o = await run_scaled(folder / str(attempt), users, ramp,
+                                             args.redis_url, code)  # fmt: skip
+                        break
+                    except RuntimeError as exc:
+                        print(f"  attempt {attempt}: {exc}", flush=True)
+                else:
+                    return TrialResult(users / ramp, users, users, None, None)
                 errors = len(o.results.errors) + len(o.notes)
                 return TrialResult(users / ramp, users, errors, p95(o.results.summary_s),
                                    p95(o.results.help_s))  # fmt: skip
 
-            results = await find_rate(trial, tmp / tree.label.split()[0], start=args.rate_start,
+            results = await find_rate(trial, tmp / name, start=args.rate_start,
                                       seconds=args.rate_seconds, steps=args.rate_steps,
                                       ceiling=args.rate_max)  # fmt: skip
             found.append((tree.label, results))

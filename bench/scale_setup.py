@@ -167,3 +167,31 @@ class TreeSampler:
     @property
     def total_cpu_s(self) -> float:
         return sum(self.cpu.values())
+
+
+class Lines:
+    """A process's stdout lines with their arrival times, waited on from the bench."""
+
+    def __init__(self, stream: object) -> None:
+        self.lines: list[tuple[float, str]] = []
+        self.changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: object) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            with self.changed:
+                self.lines.append((time.perf_counter(), line.rstrip("\n")))
+                self.changed.notify_all()
+
+    def wait(self, test: object, after: int, timeout: float) -> tuple[int, float] | None:
+        """The index and time of the first line after `after` passing `test`."""
+        deadline = time.perf_counter() + timeout
+        with self.changed:
+            while True:
+                for index in range(after, len(self.lines)):
+                    if test(self.lines[index][1]):  # type: ignore[operator]
+                        return index, self.lines[index][0]
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return None
+                self.changed.wait(left)

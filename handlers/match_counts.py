@@ -51,16 +51,22 @@ CACHE_S = 15 * 60  # how long the matches shown by /match and used by /follow st
 
 
 async def user_matches(
-    services: Services, user_id: int, *, fresh: bool = False
+    services: Services,
+    user_id: int,
+    *,
+    fresh: bool = False,
+    parsed: ParsedArchive | None = None,
 ) -> list[Match] | None:
     """The user's current matches (cached for a while on `services`); None without archive.
 
-    Raises `NetworkUnavailable` when a network did not answer.
+    `parsed`: the user's stored archive when the caller already loaded it (an
+    organisation's millions of follower ids are unpacked once). Raises
+    `NetworkUnavailable` when a network did not answer.
     """
     cached = services.match_cache.get(user_id)
     if not fresh and cached and time.monotonic() - cached[0] < CACHE_S:
         return cached[1]
-    parsed = await services.archives.load(user_id)
+    parsed = parsed or await services.archives.load(user_id)
     if parsed is None:
         return None
     found = await run_matching(services, user_id, parsed)

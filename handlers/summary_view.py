@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Mapping
+
 from babel.numbers import get_group_symbol
 
 from chatbot.archive.model import ParsedArchive
@@ -57,8 +60,8 @@ def render_summary(t: Translator, parsed: ParsedArchive) -> str:
 
 def render_handles(t: Translator, parsed: ParsedArchive) -> str:
     """How many followed accounts and followers have a recovered screen name."""
-    following = sum(1 for x_id in parsed.following if x_id in parsed.handles)
-    followers = sum(1 for x_id in parsed.followers if x_id in parsed.handles)
+    following = _named(parsed.following, parsed.handles)
+    followers = _named(parsed.followers, parsed.handles)
     return t(
         "summary.handles",
         handles=parsed.handles_recovered,
@@ -67,6 +70,19 @@ def render_handles(t: Translator, parsed: ParsedArchive) -> str:
         followers=followers,
         followers_total=len(parsed.followers),
     )
+
+
+def _named(ids: array[int], handles: Mapping[int, object]) -> int:
+    """How many of `ids` have a recovered name: one pass in C for an organisation's
+    millions of followers (a Python loop would hold the event loop for a fifth of a
+    second), a plain loop for the others (no numpy to import for `chatbot summary`)."""
+    if len(ids) < 100_000 or not handles:
+        return sum(1 for x_id in ids if x_id in handles)
+    import numpy as np
+
+    from chatbot.matching.contacts import member, packed
+
+    return int(member(packed(handles), np.asarray(ids, dtype=np.int64)).sum())
 
 
 def chart_labels(t: Translator, parsed: ParsedArchive) -> ChartLabels:
