@@ -1,7 +1,7 @@
 """Issue 13 §3: how fast each command starts and how much an idle bot holds, this branch
 beside today's code (the baseline commit in a temporary worktree).
 
-    .venv/bin/python bench/bench_start.py [--runs 10] [--no-baseline]
+    .venv/bin/python bench/bench_start.py [--runs 10] [--no-baseline] [--quick]
 
 * **wall**: the median (and best) wall time of `--runs` runs of a whole command, from
   `exec` to exit: `chatbot summary` and `chatbot match --offline` on a small archive
@@ -134,9 +134,12 @@ def measure(tree: Tree, small: Path, runs: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="3 runs per command")
     parser.add_argument("--baseline", default=None, help="commit of today's code")
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 3
     small = archive_paths(1)[0]
     starts, memory = [], []
     with contextlib.ExitStack() as stack:

@@ -1,6 +1,6 @@
 """Exodus day (issue 13 §5): CPU seconds per small upload, this branch beside today's code.
 
-    .venv/bin/python bench/bench_upload_cpu.py [--uploads 40] [--database sqlite|postgresql]
+    .venv/bin/python bench/bench_upload_cpu.py [--uploads 40] [--database DB] [--quick]
 
 Each code tree runs in its own process (`python -c` with that tree first on PYTHONPATH):
 the real `Services` (the parser pool in processes, offline matching), the real
@@ -131,10 +131,13 @@ def measure(tree: Tree, files: list[Path], db: str, profile: str) -> dict[str, f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--uploads", type=int, default=40)
+    parser.add_argument("--quick", action="store_true", help="8 uploads, SQLite only")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument("--baseline", default=None, help="commit of today's code")
     parser.add_argument("--profile", default="", help="cProfile file of this branch's run")
     args = parser.parse_args()
+    if args.quick:
+        args.uploads, args.database = 8, ["sqlite"]
     files = archive_paths(args.uploads + 2)
     rows = []
     with baseline_tree(*filter(None, [args.baseline])) as base:
