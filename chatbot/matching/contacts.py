@@ -91,8 +91,9 @@ class Contacts:
 
     @classmethod
     def of(cls, parsed: ParsedArchive) -> Contacts:
-        owner = parsed.owner.account_id
-        mine = [int(owner)] if owner and owner.isdigit() and int(owner) < 2**63 else []
+        owner = parsed.owner.account_id or ""
+        valid = owner.isascii() and owner.isdigit() and len(owner) <= 19 and int(owner) < 2**63
+        mine = [int(owner)] if valid else []
         skip = union(packed(parsed.blocked), packed(parsed.muted), packed(mine))
         following = without(packed(parsed.following), skip)
         ids = without(packed(parsed.followers), skip)

@@ -65,6 +65,9 @@ def test_contacts_are_packed_with_their_direction() -> None:
     assert member(packed([1, 3]), np.array([0, 3, 4])).tolist() == [False, True, False]
     assert list(without(packed([1, 2, 3]), packed([2, 9]))) == [1, 3]
     assert len(Contacts.of(ParsedArchive(era="loose"))) == 0
+    for hostile in ("9" * 5000, "²", "99999999999999999999"):  # not ids: nothing left out
+        owned = ParsedArchive(era="loose", owner=Owner(hostile), followers=id_array([1, 2]))
+        assert len(Contacts.of(owned)) == 2
 
 
 async def test_a_million_followers_cost_memory_for_what_is_known_only() -> None:
