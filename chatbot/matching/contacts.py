@@ -26,10 +26,14 @@ IdsLike = Ids | Sequence[int] | Iterable[int]
 # numpy 2.x, which is ~10x slower on millions of ids than sorting them.
 
 
-def _unique(ids: Ids) -> Ids:
-    ids = np.sort(ids)
-    if len(ids) < 2:
-        return ids
+def _unique(ids: Ids, *, owned: bool) -> Ids:
+    """`ids` sorted and unique; sorted in place when `owned` (a copy made here)."""
+    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return ids  # already sorted and unique (contacts passed on): no copy
+    if owned:
+        ids.sort()
+    else:
+        ids = np.sort(ids)
     keep = np.empty(len(ids), dtype=bool)
     keep[0] = True
     np.not_equal(ids[1:], ids[:-1], out=keep[1:])
@@ -37,12 +41,14 @@ def _unique(ids: Ids) -> Ids:
 
 
 def packed(values: IdsLike) -> Ids:
-    """Sorted, unique int64 ids (from an `array("q")`, a list, an array or any iterable)."""
-    if isinstance(values, np.ndarray | array | list | tuple):
-        found = np.asarray(values, dtype=np.int64)
-    else:
-        found = np.fromiter(values, dtype=np.int64)
-    return _unique(found)
+    """Sorted, unique int64 ids from an int64 array (kept when already sorted and unique),
+    or a copy of an `array("q")`, a list or any iterable (never a view of the caller's
+    buffer: an `array` exporting its buffer could no longer grow)."""
+    if isinstance(values, np.ndarray):
+        return _unique(values.astype(np.int64, copy=False), owned=False)
+    if isinstance(values, array | list | tuple):
+        return _unique(np.array(values, dtype=np.int64), owned=True)
+    return _unique(np.fromiter(values, dtype=np.int64), owned=True)
 
 
 def member(ids: Ids, values: Ids) -> npt.NDArray[np.bool_]:
@@ -54,7 +60,7 @@ def member(ids: Ids, values: Ids) -> npt.NDArray[np.bool_]:
 
 
 def union(*parts: Ids) -> Ids:
-    return _unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+    return _unique(np.concatenate(parts), owned=True) if parts else np.empty(0, dtype=np.int64)
 
 
 def among(ids: Ids, values: Iterable[int]) -> list[int]:
