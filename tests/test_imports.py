@@ -110,3 +110,24 @@ asyncio.run(upload())
 """
     loaded = _loaded_after(code, tmp_path)
     assert not loaded & {"atproto", "atproto_client", "mastodon", "matplotlib", "telegram", "nio"}
+
+
+def test_the_network_readers_load_their_http_client_on_first_use(tmp_path: Path) -> None:
+    code = f"""
+import asyncio, sys
+from pathlib import Path
+from chatbot.config import Settings
+from chatbot.services import Services
+
+async def start():
+    settings = Settings(_env_file=None, data_dir=Path({str(tmp_path / "data")!r}),
+                        matching_offline=False)
+    services = await Services.start(settings, processes=False)
+    assert services.bluesky is not None and "httpx" not in sys.modules
+    services.bluesky.get_profiles  # the first use builds the client
+    assert "httpx" in sys.modules
+    await services.close()
+
+asyncio.run(start())
+"""
+    assert "httpx" in _loaded_after(code, tmp_path)

@@ -4,11 +4,20 @@
 packed for bulk lookups, `scoring` the tier rules, `spoofing` the anti-spoofing rules for
 directory links, `proofs` the checks made when a user links an account, `candidates`
 the network lookups, `present` the rendering.
+
+The names below load on first use (PEP 562): a module that only needs the data model
+(the bot's services, the stores) does not bring the engine and numpy with it.
 """
 
-from chatbot.matching.directory import DirectoryReader, MemoryDirectory, parse_directory_csv
-from chatbot.matching.engine import match_archive
-from chatbot.matching.model import DirectoryEntry, Match, Observations, Reason
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chatbot.matching.directory import DirectoryReader, MemoryDirectory, parse_directory_csv
+    from chatbot.matching.engine import match_archive
+    from chatbot.matching.model import DirectoryEntry, Match, Observations, Reason
 
 __all__ = [
     "DirectoryEntry",
@@ -20,3 +29,21 @@ __all__ = [
     "match_archive",
     "parse_directory_csv",
 ]
+
+_MODULES = {
+    "DirectoryEntry": "model",
+    "DirectoryReader": "directory",
+    "Match": "model",
+    "MemoryDirectory": "directory",
+    "Observations": "model",
+    "Reason": "model",
+    "match_archive": "engine",
+    "parse_directory_csv": "directory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
