@@ -6,8 +6,9 @@ needs to declare the commands, does not bring the dispatcher and its storage.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chatbot.lazy import exports
 
 if TYPE_CHECKING:
     from chatbot.conversation.context import Context, Progress
@@ -16,18 +17,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Command", "CommandRegistry", "Context", "Dispatcher", "Progress", "UserFacingError"]
 
-_MODULES = {
-    "Command": "registry",
-    "CommandRegistry": "registry",
-    "Context": "context",
-    "Dispatcher": "dispatcher",
-    "Progress": "context",
-    "UserFacingError": "registry",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = exports(
+    __name__,
+    {
+        "Command": "registry",
+        "CommandRegistry": "registry",
+        "Context": "context",
+        "Dispatcher": "dispatcher",
+        "Progress": "context",
+        "UserFacingError": "registry",
+    },
+)

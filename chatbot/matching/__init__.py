@@ -11,8 +11,9 @@ The names below load on first use (PEP 562): a module that only needs the data m
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chatbot.lazy import exports
 
 if TYPE_CHECKING:
     from chatbot.matching.directory import DirectoryReader, MemoryDirectory, parse_directory_csv
@@ -30,20 +31,16 @@ __all__ = [
     "parse_directory_csv",
 ]
 
-_MODULES = {
-    "DirectoryEntry": "model",
-    "DirectoryReader": "directory",
-    "Match": "model",
-    "MemoryDirectory": "directory",
-    "Observations": "model",
-    "Reason": "model",
-    "match_archive": "engine",
-    "parse_directory_csv": "directory",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = exports(
+    __name__,
+    {
+        "DirectoryEntry": "model",
+        "DirectoryReader": "directory",
+        "Match": "model",
+        "MemoryDirectory": "directory",
+        "Observations": "model",
+        "Reason": "model",
+        "match_archive": "engine",
+        "parse_directory_csv": "directory",
+    },
+)
