@@ -8,7 +8,8 @@ beside today's code (the baseline commit in a temporary worktree).
   (the load benchmark's: 300 followers, 400 following, 200 posts), `chatbot console`
   with an empty input (it starts, migrates a fresh SQLite database, and stops);
 * **imports**: the import time the command pays (`python -X importtime`, the sum of
-  the top-level imports), for the same commands and for `chatbot worker`'s module;
+  the top-level imports, median of 3 runs), for the same commands and for `chatbot
+  worker`'s module;
 * **idle memory**: RSS of the bot process (and of the processes under it) 2 s after it
   is ready: the console (answered `/start`), `chatbot run` without credentials (the
   console too), and `chatbot run` in Telegram mode polling the Bot API emulator
@@ -52,18 +53,22 @@ def wall(tree: Tree, args: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
-def import_ms(tree: Tree, code: str) -> float:
-    """The imports a command pays: the sum of `-X importtime`'s top-level cumulative times."""
-    with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], input="",
-                              text=True, cwd=tmp, capture_output=True, check=True,
-                              env=_env(tree, tmp))  # fmt: skip
-    total = 0
-    for line in done.stderr.splitlines():
-        if line.startswith("import time:") and not line.split("|")[2].startswith("  "):
-            with contextlib.suppress(ValueError, IndexError):
-                total += int(line.split("|")[1])
-    return total / 1000
+def import_ms(tree: Tree, code: str, runs: int = 3) -> float:
+    """The imports a command pays: the sum of `-X importtime`'s top-level cumulative
+    times, the median of `runs` runs."""
+    found = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
+            done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], input="",
+                                  text=True, cwd=tmp, capture_output=True, check=True,
+                                  env=_env(tree, tmp))  # fmt: skip
+        total = 0
+        for line in done.stderr.splitlines():
+            if line.startswith("import time:") and not line.split("|")[2].startswith("  "):
+                with contextlib.suppress(ValueError, IndexError):
+                    total += int(line.split("|")[1])
+        found.append(total / 1000)
+    return statistics.median(found)
 
 
 def _tree_mb(pid: int) -> tuple[float, float]:
