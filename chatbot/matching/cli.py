@@ -16,19 +16,22 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.config import ConfigError
 from chatbot.i18n import Translator
-from chatbot.matching.contacts import Contacts, Ids
+from chatbot.matching.contacts import Contacts
 from chatbot.matching.directory import CsvProblem, MemoryDirectory, iter_directory_csv
 from chatbot.matching.engine import match_archive
 from chatbot.matching.model import Match
 from chatbot.matching.present import match_json, match_lines
 from chatbot.networks.types import NetworkUnavailable
+
+if TYPE_CHECKING:
+    from chatbot.archive.idlist import Ids
 
 
 def run_match(args: argparse.Namespace) -> int:

@@ -3,86 +3,24 @@
 An organisation's archive may list millions of followers. Matching works on these arrays
 in bulk (the directory joins them in the database, `MemoryDirectory` intersects them);
 only the ids something is known about (a name, a directory row, an observation) become
-Python objects.
+Python objects. The array operations are those of `chatbot.archive.idlist`.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from chatbot.archive.model import ParsedArchive
+from chatbot.archive.idlist import among, contains, joined, member, packed, without
+from chatbot.archive.model import ParsedArchive, id_array
 from chatbot.matching.model import Direction
 
-Ids = npt.NDArray[np.int64]
-IdsLike = Ids | Sequence[int] | Iterable[int]
-
-
-# Only sorting and binary search: numpy's own set functions (`unique`, `isin`) hash in
-# numpy 2.x, which is ~10x slower on millions of ids than sorting them.
-
-
-def _unique(ids: Ids, *, owned: bool) -> Ids:
-    """`ids` sorted and unique; sorted in place when `owned` (a copy made here)."""
-    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
-        return ids  # already sorted and unique (contacts passed on): no copy
-    if owned:
-        ids.sort()
-    else:
-        ids = np.sort(ids)
-    keep = np.empty(len(ids), dtype=bool)
-    keep[0] = True
-    np.not_equal(ids[1:], ids[:-1], out=keep[1:])
-    return ids if keep.all() else ids[keep]
-
-
-def packed(values: IdsLike) -> Ids:
-    """Sorted, unique int64 ids from an int64 array (kept when already sorted and unique),
-    or a copy of an `array("q")`, a list or any iterable (never a view of the caller's
-    buffer: an `array` exporting its buffer could no longer grow)."""
-    if isinstance(values, np.ndarray):
-        return _unique(values.astype(np.int64, copy=False), owned=False)
-    if isinstance(values, array | list | tuple):
-        return _unique(np.array(values, dtype=np.int64), owned=True)
-    return _unique(np.fromiter(values, dtype=np.int64), owned=True)
-
-
-def member(ids: Ids, values: Ids) -> npt.NDArray[np.bool_]:
-    """For each of `values`, whether the sorted `ids` hold it."""
-    if not len(ids):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
-    return np.asarray(ids[at] == values)
-
-
-def union(*parts: Ids) -> Ids:
-    return _unique(np.concatenate(parts), owned=True) if parts else np.empty(0, dtype=np.int64)
-
-
-def among(ids: Ids, values: Iterable[int]) -> list[int]:
-    """The `values` that are in the sorted `ids`, in their order."""
-    wanted = np.fromiter(values, dtype=np.int64)
-    return [int(v) for v in wanted[member(ids, wanted)]] if len(wanted) else []
-
-
-def contains(ids: Ids, value: int) -> bool:
-    """Whether the sorted `ids` hold `value`."""
-    at = int(np.searchsorted(ids, value))
-    return at < len(ids) and int(ids[at]) == value
-
-
-def without(ids: Ids, skip: Ids) -> Ids:
-    """The sorted `ids` less the sorted `skip` (a few ids: one copy of `ids`, no more)."""
-    if not len(ids) or not len(skip):
-        return ids
-    at = np.searchsorted(ids, skip)
-    found = at < len(ids)
-    found[found] = ids[at[found]] == skip[found]
-    return np.delete(ids, at[found]) if found.any() else ids
+if TYPE_CHECKING:
+    from chatbot.archive.idlist import Ids
 
 
 @dataclass(frozen=True)
@@ -99,8 +37,8 @@ class Contacts:
     def of(cls, parsed: ParsedArchive) -> Contacts:
         owner = parsed.owner.account_id or ""
         valid = owner.isascii() and owner.isdigit() and len(owner) <= 19 and int(owner) < 2**63
-        mine = [int(owner)] if valid else []
-        skip = union(packed(parsed.blocked), packed(parsed.muted), packed(mine))
+        mine = id_array([int(owner)] if valid else [])
+        skip = joined(parsed.blocked, parsed.muted, mine)
         following = without(packed(parsed.following), skip)
         ids = without(packed(parsed.followers), skip)
         only_followed = following[~member(ids, following)]

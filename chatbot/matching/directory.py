@@ -10,12 +10,15 @@ import io
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from chatbot.matching.contacts import Ids, IdsLike, among, member, packed
+from chatbot.archive.idlist import among, member, packed
 from chatbot.matching.model import DirectoryEntry, Network, Observations, Provenance, XProof
+
+if TYPE_CHECKING:
+    from chatbot.archive.idlist import Ids, IdsLike
 
 CSV_COLUMNS = ("x_id", "x_username", "bluesky", "mastodon")
 

@@ -10,20 +10,16 @@ about a second on either database, see bench/README.md, "Scale").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import orjson
 from sqlalchemy import ARRAY, BigInteger, TableValuedAlias, Text, bindparam, cast, func
 
-from chatbot.matching.contacts import Ids
+if TYPE_CHECKING:
+    from chatbot.archive.idlist import Ids
 
-CHUNK_IDS = 50_000  # ids per statement (a ~1 MB parameter)
-
-
-def chunks(ids: Ids, size: int = CHUNK_IDS) -> Iterator[Ids]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+CHUNK_IDS = 50_000  # ids per statement (a ~1 MB parameter; `chunks.chunks` cuts them)
 
 
 def id_table(dialect: str) -> TableValuedAlias:

@@ -17,12 +17,12 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from chatbot.matching.contacts import IdsLike, packed
+from chatbot.archive.idlist import packed
 from chatbot.matching.directory import CsvProblem, parse_directory_csv
 from chatbot.matching.model import (
     Decision,
@@ -34,8 +34,8 @@ from chatbot.matching.model import (
     XProof,
 )
 from chatbot.safetext import clean, x_screen_name
-from chatbot.storage.bulk import chunks, id_param, id_table
-from chatbot.storage.chunks import chunks as _chunks
+from chatbot.storage.bulk import CHUNK_IDS, id_param, id_table
+from chatbot.storage.chunks import chunks
 from chatbot.storage.db import Database
 from chatbot.storage.limits import fit_entry
 from chatbot.storage.observations import ObservationStore, utc_now
@@ -44,6 +44,9 @@ from chatbot.storage.schema import (
     match_decisions,
     organisations,
 )
+
+if TYPE_CHECKING:
+    from chatbot.archive.idlist import IdsLike
 
 ROWS = 2000  # rows fetched at a time by the bulk lookups
 ENTRY_COLUMNS = (  # what a DirectoryEntry holds (`_entry`)
@@ -149,7 +152,7 @@ class DirectoryStore:
         now = dt.datetime.now(dt.UTC)
         fitted = [e for e in map(fit_entry, entries) if e is not None]
         async with self.db.begin() as conn:
-            for chunk in _chunks(fitted, 20000):
+            for chunk in chunks(fitted, 20000):
                 await conn.execute(insert(directory_entries), [_row(e, None, now) for e in chunk])
 
     async def set_proofs(
@@ -235,7 +238,7 @@ class DirectoryStore:
                 .join(wanted, t.x_id == wanted.c.value)
                 .where(t.findable.is_(True), t.withdrawn_at.is_(None))
             )
-            for chunk in chunks(packed(x_ids)):
+            for chunk in chunks(packed(x_ids), CHUNK_IDS):
                 ids = id_param(conn.dialect.name, chunk)
                 async with conn.stream(query, ids) as result:  # rows in batches
                     async for rows in result.partitions(ROWS):
@@ -245,8 +248,7 @@ class DirectoryStore:
 
     async def observations(self, x_ids: IdsLike, names: Iterable[str]) -> Observations:
         """What the archives that may corroborate say (`ObservationStore.read`)."""
-        ids = packed(x_ids).tolist()
-        return await ObservationStore(self.db, clock=self.clock).read(ids, names)
+        return await ObservationStore(self.db, clock=self.clock).read(x_ids, names)
 
     async def count(self) -> int:
         async with self.db.begin() as conn:
@@ -279,7 +281,7 @@ async def _with_vouches(
         return found
     o = organisations.c
     names: dict[str, str] = {}
-    for chunk in _chunks(sorted(org_ids)):
+    for chunk in chunks(sorted(org_ids)):
         query = select(o.id, o.name).where(
             o.id.in_(chunk), o.approved_at.is_not(None), o.removed_at.is_(None)
         )

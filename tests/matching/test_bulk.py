@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chatbot.archive.idlist import member, packed, without
 from chatbot.archive.model import Owner, ParsedArchive, id_array
 from chatbot.cli import main
 from chatbot.i18n import translator
 from chatbot.matching import MemoryDirectory, match_archive
-from chatbot.matching.contacts import Contacts, member, packed, without
+from chatbot.matching.contacts import Contacts
 from chatbot.matching.model import DirectoryEntry, Observations
 from chatbot.storage.bulk import CHUNK_IDS
 from chatbot.storage.db import Database
