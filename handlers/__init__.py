@@ -11,6 +11,10 @@ from chatbot.conversation.registry import Command, CommandRegistry, lazy
 NETWORK = "bluesky|mastodon"
 LINK_USAGE = "bluesky HANDLE | mastodon USER@INSTANCE | x POST_URL | check"
 EXPORT_USAGE = "[all] | list [NAME] | starterpack [NAME] | blocks"
+# the /connect steps (`handlers.connect_flow`) whose next message may rightly hold an app
+# password ("handle password" at the handle prompt): their handler deletes it; elsewhere
+# the secret guard does
+SECRET_STEPS = frozenset({"bluesky_handle", "bluesky_password"})
 GROUP_USAGE = "[setup NAME | lang | account | roster | audience | digest | starterpack | list | …]"
 
 
@@ -79,9 +83,8 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("org", lazy("handlers.group:pressed"))
     registry.event_handler = lazy("handlers.join:chat_event")
     registry.file_handler = lazy("handlers.incoming:file_received")
-    # free text: the next step of /connect when one is expected, otherwise a hint
+    # free text: the code of an approved Bluesky login, the next step of /connect when one
+    # is expected, otherwise a hint
     registry.text_handler = lazy("handlers.incoming:text_received")
-    from handlers.connect_flow import SECRET_STEPS
-
-    registry.secret_steps = SECRET_STEPS  # they delete the password themselves
+    registry.secret_steps = SECRET_STEPS  # their handler deletes the password itself
     return registry

@@ -19,9 +19,6 @@ if TYPE_CHECKING:  # imported when used: free text checks the step without the S
 log = logging.getLogger(__name__)
 
 STEPS = ("bluesky_handle", "bluesky_password", "mastodon_instance", "mastodon_code")
-# the steps whose next message may rightly hold an app password ("handle password" at the
-# handle prompt): their handler deletes it; elsewhere the secret guard does
-SECRET_STEPS = frozenset({"bluesky_handle", "bluesky_password"})
 
 
 async def expect(

@@ -1,12 +1,14 @@
 """Messages that are not commands: a file, or free text, routed to what expects them.
 
 Most files are archives and most free text expects nothing: those paths import only
-the archive handler (or the hint), never the modules of the steps that were not taken.
+the archive handler (or the hint), never the modules of the steps that were not taken
+(free text shaped like a Bluesky login code is always offered to the login first).
 """
 
 from __future__ import annotations
 
 from chatbot.conversation import Context
+from chatbot.oauth.codes import normalise
 from handlers import connect_flow, start
 
 
@@ -42,10 +44,13 @@ async def _expected(ctx: Context) -> bool:
 
 
 async def text_received(ctx: Context) -> None:
-    """Free text: the next step of a /connect in progress, otherwise a hint."""
-    if await connect_flow.current(ctx) is None:
+    """Free text: the code of an approved Bluesky login, the next step of a /connect in
+    progress, otherwise a hint. Text that is neither a step nor shaped like a code goes
+    to the hint without importing the login modules."""
+    code = normalise(ctx.message.text.strip())
+    if code is None and await connect_flow.current(ctx) is None:
         await start.free_text(ctx)
         return
     from handlers.connect import text_router
 
-    await text_router(None)(ctx)
+    await text_router(start.free_text)(ctx)

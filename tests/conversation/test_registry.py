@@ -39,3 +39,14 @@ async def test_help_is_still_generated_from_the_registry(
     for command in build_registry().visible():
         assert f"/{command.name}" in shown
     assert "/import_directory" not in shown and "/start" not in shown  # hidden
+
+
+async def test_free_text_is_offered_to_a_waiting_login_first(
+    dispatcher: object, platform: RecordingPlatform
+) -> None:
+    """The lazy text route keeps the order of the integ side: a message shaped like a
+    Bluesky login code goes to the login even when no /connect step is pending (the one
+    who was sent someone else's link is warned); any other text gets the hint."""
+    chat = Chat(dispatcher, platform)  # type: ignore[arg-type]
+    assert "No Bluesky login is waiting for a code" in texts(await chat.say("ABCD-EFGH"))
+    assert "Send me your X archive" in texts(await chat.say("hello, what now?"))
