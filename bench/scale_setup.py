@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.servers.process import descendants  # noqa: E402
+
 BASELINE = "88b55dc"  # the code before issue 13 (bulk matching, lazy imports, fast uploads)
 PYTHON = sys.executable
 TICK = os.sysconf("SC_CLK_TCK")
@@ -93,20 +97,6 @@ def baseline_tree(rev: str = BASELINE) -> Iterator[Tree]:
 
 def _stat(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                children.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
-    found, todo = [], list(children.get(pid, []))
-    while todo:
-        child = todo.pop()
-        found.append(child)
-        todo.extend(children.get(child, []))
-    return found
 
 
 def rss_mb(pid: int) -> float:
