@@ -30,7 +30,7 @@ def _run(chars: int, rng: random.Random) -> str:
 def long_name_archive(
     dest: Path,
     *,
-    username_chars: int = 300_000,
+    username_chars: int = 15,
     name_chars: int = 1_200_000,
     bio_chars: int = 100_000,
     seed: int = 1,
@@ -38,7 +38,7 @@ def long_name_archive(
 ) -> Path:
     """Write the forged archive to `dest` and return it."""
     rng = random.Random(seed)
-    username = "a" * username_chars  # a run of letters: the chart title of the old code
+    username = "a" * username_chars  # over 15 letters, account.js is refused as damaged
     return owner_archive(dest, username, _run(name_chars, rng), _run(bio_chars, rng),
                          seed=seed, tweets=tweets)  # fmt: skip
 

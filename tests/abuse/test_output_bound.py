@@ -1,8 +1,9 @@
 """Threat model §4.7: no command answers with more than a few messages, whatever the archive.
 
-The forged archive has a 300,000-character username, a 1,200,000-character display name
-and a 100,000-character bio and location (2.3 MB zipped). Before the bounds its upload
-made 295 messages (bench/README.md, Abuse). Every command a user can then run is counted
+The forged archive has a 1,200,000-character display name and a 100,000-character bio and
+location (2.3 MB zipped; with a 300,000-character username too, before the bounds, its
+upload made 295 messages: bench/README.md, Abuse; such a username now makes account.js
+"damaged", in one short reply). Every command a user can then run is counted
 through the real dispatcher: messages, and characters of text.
 """
 
@@ -58,6 +59,18 @@ async def test_each_command_stays_within_a_few_messages(
         assert messages <= MESSAGES_PER_COMMAND, (command, messages)
         assert chars <= CHARS_PER_COMMAND, (command, chars)
     assert "\u202e" not in shown and "a" * 100 not in shown
+
+
+async def test_a_username_no_x_account_can_have_is_refused_in_one_short_reply(
+    services: Services, platform: RecordingPlatform, tmp_path: Path
+) -> None:
+    chat = Chat(Dispatcher(services, build_registry()), platform, user="mallory")
+    forged = long_name_archive(tmp_path / "twitter-forged.zip", username_chars=300_000)
+    messages, chars = _size(await chat.upload(forged))
+    assert messages <= 3 and chars <= 1_000, (messages, chars)
+    sent = [r.text for _, r in platform.sent if isinstance(r, Text)]
+    shown = "\n".join([*sent, *(text.text for _, text in platform.edits)])  # edits too
+    assert "account.js" in shown and "a" * 16 not in shown
 
 
 def test_one_reply_is_never_split_into_more_than_a_few_messages() -> None:
