@@ -40,7 +40,7 @@ if TYPE_CHECKING:
         ResponseTooLarge,
         http_client,
     )
-    from chatbot.networks.egress.requests_session import requests_session
+    from chatbot.networks.egress.requests_client import requests_session
 
 _HOST_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789.-:[]")
 
@@ -93,6 +93,6 @@ __getattr__ = exports(
         "GuardedTransport": "httpx_client",
         "ResponseTooLarge": "httpx_client",
         "http_client": "httpx_client",
-        "requests_session": "requests_session",
+        "requests_session": "requests_client",
     },
 )
