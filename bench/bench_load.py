@@ -14,27 +14,27 @@ webhook points at a round-robin proxy (also here) in front of the two front ends
 Usage:
     .venv/bin/python bench/bench_load.py [--users 200] [--ramp 60]
     .venv/bin/python bench/bench_load.py --quick    # 20 users over 10 s
+    .venv/bin/python bench/bench_load.py --find-rate [--rate-start 1] [--rate-seconds 60]
+        # the highest arrival rate the scaled setup holds, beside the baseline (load_rate.py)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import aiohttp  # noqa: E402
+from load_rate import rate_search  # noqa: E402
 from load_setup import (  # noqa: E402
     TOKEN,
     BotProcess,
@@ -48,124 +48,11 @@ from load_setup import (  # noqa: E402
     stop_all,
     wait_ready,
 )
+from load_users import FIRST_USER_ID, Results, Users  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
-from chatbot.i18n import translator  # noqa: E402
 from devtools.botapi_emulator.state import World  # noqa: E402
 from tests.servers.process import free_port  # noqa: E402
-
-REPLY_TIMEOUT_S = 120.0
-FIRST_USER_ID = 700_001
-EN = translator("en")
-ERROR_TEXTS = (
-    EN("error.internal", reference="\0").split("\0")[0],
-    EN("error.unavailable"),
-    EN("error.slow_down", seconds=0).split("0")[0],
-    EN("upload.busy"),
-    EN("upload.download_failed"),
-    EN("match.found.failed"),
-)
-Message = dict[str, Any]
-
-
-# --- the processes -------------------------------------------------------------------------
-
-
-# --- the simulated users --------------------------------------------------------------------
-
-
-@dataclass
-class Results:
-    help_s: list[float] = field(default_factory=list)
-    summary_s: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-def text_of(message: Message) -> str:
-    return str(message.get("text") or message.get("caption") or "")
-
-
-class Users:
-    def __init__(self, root: str, world: World, http: aiohttp.ClientSession) -> None:
-        self.root, self.world, self.http = root, world, http
-        self.results = Results()
-
-    def _bot_messages(self, chat_id: int, after: int) -> list[Message]:
-        chat = self.world.chats.get(chat_id)
-        if chat is None:
-            return []
-        return [
-            m
-            for number, m in chat.messages.items()
-            if number > after and self.world.is_from_bot(m) and number not in chat.deleted
-        ]
-
-    async def _reply(self, chat_id: int, after: int, test: Callable[[str], bool]) -> float:
-        """Wait for a bot message after `after` whose text passes `test`; its arrival time."""
-
-        def found() -> bool:
-            return any(test(text_of(m)) for m in self._bot_messages(chat_id, after))
-
-        async with self.world.changed:
-            await asyncio.wait_for(self.world.changed.wait_for(found), REPLY_TIMEOUT_S)
-        return time.perf_counter()
-
-    def _user(self, user_id: int) -> dict[str, Any]:
-        return {"id": user_id, "first_name": f"User {user_id}", "language_code": "en"}
-
-    async def _send(self, user_id: int, text: str) -> tuple[int, float]:
-        payload = {"user": self._user(user_id), "text": text}
-        sent = time.perf_counter()
-        async with self.http.post(self.root + "/_test/message", json=payload) as response:
-            body = await response.json()
-        if not body.get("ok"):
-            raise RuntimeError(f"HTTP {response.status}: {body}")
-        return int(body["message"]["message_id"]), sent
-
-    async def _send_file(self, user_id: int, archive: tuple[str, bytes]) -> tuple[int, float]:
-        name, data = archive
-        form = aiohttp.FormData()
-        form.add_field("user", json.dumps(self._user(user_id)))
-        form.add_field("document", data, filename=name, content_type="application/zip")
-        sent = time.perf_counter()
-        async with self.http.post(self.root + "/_test/document", data=form) as response:
-            body = await response.json()
-        if not body.get("ok"):
-            raise RuntimeError(f"HTTP {response.status}: {body}")
-        return int(body["message"]["message_id"]), sent
-
-    async def run(self, user_id: int, archive: tuple[str, bytes], seed: int) -> None:
-        title = f"Archive of @alice_{seed}"
-        step = "/start"
-        try:
-            number, _ = await self._send(user_id, "/start")
-            await self._reply(user_id, number, lambda t: t == EN("start.welcome"))
-            step = "/help"
-            number, sent = await self._send(user_id, "/help")
-            self.results.help_s.append(
-                await self._reply(user_id, number, lambda t: EN("help.title") in t) - sent
-            )
-            step = "archive"
-            number, sent = await self._send_file(user_id, archive)
-            self.results.summary_s.append(
-                await self._reply(user_id, number, lambda t: title in t) - sent
-            )
-            step = "/summary"
-            number, _ = await self._send(user_id, "/summary")
-            await self._reply(user_id, number, lambda t: title in t)
-        except TimeoutError:
-            self.results.errors.append(f"user {user_id}: no reply to {step} in 120 s")
-        except (aiohttp.ClientError, RuntimeError) as exc:
-            self.results.errors.append(f"user {user_id}: {step}: {exc}")
-
-    def error_replies(self, user_ids: list[int]) -> list[str]:
-        found = []
-        for user_id in user_ids:
-            for message in self._bot_messages(user_id, 0):
-                text = text_of(message)
-                if any(needle in text for needle in ERROR_TEXTS):
-                    found.append(f"user {user_id}: {text[:100]!r}")
-        return found
 
 
 async def drive(
@@ -228,7 +115,10 @@ async def run_single(tmp: Path, users: int, ramp_s: float) -> Outcome:
     return Outcome("1 process (polling, no Redis)", users, results, elapsed, memory, crashed)
 
 
-async def run_scaled(tmp: Path, users: int, ramp_s: float, redis_url: str) -> Outcome:
+async def run_scaled(
+    tmp: Path, users: int, ramp_s: float, redis_url: str, code: Path = REPO
+) -> Outcome:
+    """2 front ends and 2 workers running the code at `code` (this checkout by default)."""
     (tmp / "emulator").mkdir(parents=True)
     (tmp / "data").mkdir()
     redis = Redis.from_url(redis_url)
@@ -254,9 +144,9 @@ async def run_scaled(tmp: Path, users: int, ramp_s: float, redis_url: str) -> Ou
         try:
             for n, port in enumerate(fe_ports, 1):
                 fe_env = {**env, "CHATBOT_TELEGRAM_WEBHOOK_PORT": str(port)}
-                bots.append(start_bot(f"front end {n}", "run", fe_env, tmp / "data"))
+                bots.append(start_bot(f"front end {n}", "run", fe_env, tmp / "data", code))
             for n in (1, 2):
-                bots.append(start_bot(f"worker {n}", "worker", env, tmp / "data"))
+                bots.append(start_bot(f"worker {n}", "worker", env, tmp / "data", code))
             await wait_ready(bots)
             results, elapsed = await drive(root, world, users, ramp_s, bots)
             memory = [(b.role, *b.peak_rss_mb()) for b in bots]
@@ -317,11 +207,20 @@ async def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--only", choices=("single", "scaled"), help="run one setup")
     parser.add_argument("--keep", action="store_true", help="keep the logs folder")
+    rates = parser.add_argument_group("--find-rate: the highest arrival rate held (issue 13)")
+    rates.add_argument("--find-rate", action="store_true", help="search it, and the baseline's")
+    rates.add_argument("--rate-start", type=float, default=1.0, help="users per second")
+    rates.add_argument("--rate-seconds", type=float, default=60.0, help="arrivals per trial")
+    rates.add_argument("--rate-steps", type=int, default=3, help="bisection steps")
+    rates.add_argument("--rate-max", type=float, default=32.0, help="users per second")
+    rates.add_argument("--baseline", default=None, help="commit of today's code")
     args = parser.parse_args()
     users, ramp = (20, 10.0) if args.quick else (args.users, args.ramp)
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     outcomes = []
     try:
+        if args.find_rate:
+            return await rate_search(args, tmp, run_scaled)
         if args.only != "single":
             outcomes.append(await run_scaled(tmp / "scaled", users, ramp, args.redis_url))
         if args.only != "scaled":

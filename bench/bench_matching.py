@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chatbot.matching import match_archive  # noqa: E402
-from chatbot.matching.engine import directions  # noqa: E402
+from chatbot.matching.contacts import Contacts  # noqa: E402
 from chatbot.matching.model import Match  # noqa: E402
 from chatbot.networks.types import BlueskyProfile  # noqa: E402
 from chatbot.storage.db import Database  # noqa: E402
@@ -41,7 +41,7 @@ def correct(world: World, match: Match) -> bool:
 async def sfb_baseline(world: World) -> list[tuple[int, BlueskyProfile]]:
     """Sky Follower Bridge's rule on the same world (given the X display name it scrapes)."""
     out = []
-    for x_id in directions(world.archive):
+    for x_id in Contacts.of(world.archive).ids.tolist():
         name = world.archive.best_handle(x_id)
         if not name:
             continue
@@ -73,7 +73,7 @@ async def quality(world: World) -> list[str]:
         world.archive, world.directory, world.bluesky, world.mastodon, decisions={}
     )
     elapsed = time.perf_counter() - started
-    contacts = len(directions(world.archive))
+    contacts = len(Contacts.of(world.archive))
     lines = [
         f"World: seed {world.params.seed}, {contacts:,} contacts (following + followers, "
         f"blocked/muted excluded), {len(world.bluesky.profiles):,} Bluesky profiles, "
@@ -104,7 +104,7 @@ async def quality(world: World) -> list[str]:
     found = {(m.x_id, m.network) for m in matches if correct(world, m)}
     found_e = {(m.x_id, m.network) for m in eligible if correct(world, m)}
     d, h = world.findable_directory, world.findable_handle
-    wanted = directions(world.archive)
+    wanted = Contacts.of(world.archive)
     raw = {
         (x, n)
         for (x, n) in world.truth

@@ -29,15 +29,20 @@ from tests.servers.process import descendants, free_port  # noqa: E402
 TOKEN = "4242424242:AAE2e-Bench_TokenDoNotLog-xyz"
 BOT = "xmigration_bench_bot"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-CACHE = REPO / ".cache" / "bench" / "load"
+CACHE = Path(os.environ.get("BENCH_CACHE") or REPO / ".cache" / "bench") / "load"
 LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL", "WARNING")  # of the bot processes
 
 
 def archives(count: int) -> list[tuple[str, bytes]]:
+    """`count` small era-H archives: (file name, content)."""
+    return [(path.name, path.read_bytes()) for path in archive_paths(count)]
+
+
+def archive_paths(count: int) -> list[Path]:
     """`count` small era-H archives (cached): 200 tweets, 300 followers, 400 following."""
     CACHE.mkdir(parents=True, exist_ok=True)
     ignore = REPO / ".cache" / ".gitignore"
-    if not ignore.exists():
+    if not os.environ.get("BENCH_CACHE") and not ignore.exists():
         ignore.write_text("*\n")
     paths = []
     for seed in range(1, count + 1):
@@ -45,7 +50,7 @@ def archives(count: int) -> list[tuple[str, bytes]]:
         if not path.exists():
             spec = ArchiveSpec(era="H", tweets=200, followers=300, following=400, seed=seed)
             generate(spec, path)
-        paths.append((path.name, path.read_bytes()))
+        paths.append(path)
     return paths
 
 
@@ -85,12 +90,15 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def start_bot(role: str, command: str, env: dict[str, str], folder: Path) -> BotProcess:
+def start_bot(
+    role: str, command: str, env: dict[str, str], folder: Path, code: Path = REPO
+) -> BotProcess:
+    """`chatbot COMMAND` from the code at `code` (this checkout, or another commit's)."""
     ops_port = free_port()
     full = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     full.pop("DATABASE_URL", None)
     full.update(env, CHATBOT_OPS_PORT=str(ops_port), CHATBOT_LOG_LEVEL=LOG_LEVEL, LANG="C.UTF-8")
-    full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full.get("PYTHONPATH")]))
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), full.get("PYTHONPATH")]))
     log = folder / f"{role.replace(' ', '-')}.log"
     chatbot = Path(sys.executable).with_name("chatbot")
     popen = subprocess.Popen(

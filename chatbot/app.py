@@ -10,7 +10,6 @@ from typing import Any
 
 from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
-from chatbot.notify import MatchNotifier
 from chatbot.platforms.base import Adapter, Platform
 from chatbot.services import Services
 from chatbot.web import start_web
@@ -42,6 +41,8 @@ def build_adapters(settings: Settings, dispatcher: Dispatcher) -> list[Adapter]:
 
 def start_notifier(services: Services, adapters: list[Adapter]) -> asyncio.Task[None]:
     """The new-match notices (issue 4 §7): one task, sending through the running platforms."""
+    from chatbot.notify import MatchNotifier
+
     platforms = {adapter.platform.name: adapter.platform for adapter in adapters}
     return asyncio.create_task(MatchNotifier(services, platforms).run_forever(), name="notices")
 

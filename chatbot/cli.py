@@ -21,6 +21,7 @@ import orjson
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, load_settings
+from chatbot.memory import return_freed_memory
 from chatbot.private_files import restrict_umask
 
 
@@ -28,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     command = args.command or "run"
+    return_freed_memory()  # big archives come and go: give their memory back
     if command == "summary":
         return _summary(args.paths, as_json=args.json, lang=args.lang)
     if command == "match":

@@ -8,6 +8,10 @@ than the least served user in line: ahead of them once, never for good. The exec
 itself never holds more tasks than it has processes. Long id lists come back from a
 parser process through a file in the upload's private folder instead of a pickle,
 which would hold three copies of them at once.
+
+The work itself (the reader, the chart, the posts' preparation and their libraries) is
+imported where it runs: a worker process loads only what its tasks use, and the bot's
+own process none of it.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from chatbot.archive import ParsedArchive, read_archive
-from chatbot.config import ArchiveLimits
+from chatbot.memory import return_freed_memory
 from chatbot.ops.metrics import ARCHIVE_PARSE_SECONDS
-from chatbot.posts.prepare import Prepared, prepare_posts
-from chatbot.summary.chart import ChartLabels, posts_per_year_png
+
+if TYPE_CHECKING:
+    from chatbot.archive import ParsedArchive
+    from chatbot.posts.prepare import Prepared
+    from chatbot.summary.chart import ChartLabels
 
 T = TypeVar("T")
 TASKS_PER_POOL = 50  # per process, before the pool is replaced
@@ -39,6 +45,9 @@ CHARTS_CACHED = 256  # recent charts kept (~30 KB each): /summary again costs no
 
 
 def _read(paths: Sequence[Path], hints: bool, by_file: bool) -> tuple[ParsedArchive, str | None]:
+    from chatbot.archive import read_archive
+    from chatbot.config import ArchiveLimits
+
     parsed = read_archive(paths, ArchiveLimits(), hints=hints)
     if not by_file or sum(len(getattr(parsed, name)) for name in ID_LISTS) < IDS_BY_FILE:
         return parsed, None
@@ -50,6 +59,18 @@ def _read(paths: Sequence[Path], hints: bool, by_file: bool) -> tuple[ParsedArch
     for name in ID_LISTS:
         setattr(parsed, name, array("q"))
     return parsed, f"{path}\n" + ",".join(str(lengths[name]) for name in ID_LISTS)
+
+
+def _chart(tweets_per_year: dict[int, int], labels: ChartLabels) -> bytes:
+    from chatbot.summary.chart import posts_per_year_png
+
+    return posts_per_year_png(tweets_per_year, labels)
+
+
+def _prepare(paths: list[Path], media_dir: Path, options: dict[str, Any]) -> Prepared:
+    from chatbot.posts.prepare import prepare_posts
+
+    return prepare_posts(paths, media_dir, **options)
 
 
 def _load_ids(parsed: ParsedArchive, ticket: str) -> None:
@@ -101,7 +122,9 @@ class ParserPool:
         # not `max_tasks_per_child`: on Python 3.11 a pool whose processes reached it stops
         # replacing them and every later task waits forever (CPython gh-115634)
         return ProcessPoolExecutor(
-            max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self._workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=return_freed_memory,
         )
 
     def _next_executor(self) -> Executor:
@@ -193,7 +216,7 @@ class ParserPool:
         self, paths: Sequence[Path], media_dir: Path, *, user: Hashable = None, **options: Any
     ) -> Prepared:
         """`chatbot.posts.prepare.prepare_posts` in a worker (photos are re-encoded there)."""
-        call = functools.partial(prepare_posts, list(paths), media_dir, **options)
+        call = functools.partial(_prepare, list(paths), media_dir, options)
         return await self.run(user, call)
 
     async def chart(
@@ -203,7 +226,7 @@ class ParserPool:
         key = (tuple(sorted(tweets_per_year.items())), labels)
         png = self._charts.get(key)
         if png is None:
-            call = functools.partial(posts_per_year_png, dict(tweets_per_year), labels)
+            call = functools.partial(_chart, dict(tweets_per_year), labels)
             png = await self.run(user, call)
             self._charts[key] = png
             while len(self._charts) > CHARTS_CACHED:

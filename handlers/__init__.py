@@ -2,121 +2,92 @@
 
 `build_registry` declares every command once, in the order a migration goes (`/help`
 lists them in that order): the archive, the matches, the new accounts, the follows and
-files, then forgetting.
+files, then forgetting. Handlers are named ``"module:function"`` and imported on first
+use: building the registry imports none of them (nor the SDKs they use).
 """
 
-from chatbot.conversation import Context
-from chatbot.conversation.registry import Command, CommandRegistry, Handler
-from handlers import (
-    archive,
-    blocks,
-    connect,
-    connect_flow,
-    connect_mastodon,
-    consent,
-    directory_admin,
-    export,
-    follow,
-    forget,
-    group,
-    group_approval,
-    group_progress,
-    group_roster,
-    handover,
-    import_posts,
-    join,
-    language,
-    link,
-    match,
-    match_reports,
-    profile,
-    start,
-    undo,
-)
+from chatbot.conversation.registry import Command, CommandRegistry, lazy
 
 NETWORK = "bluesky|mastodon"
+LINK_USAGE = "bluesky HANDLE | mastodon USER@INSTANCE | x POST_URL | check"
+EXPORT_USAGE = "[all] | list [NAME] | starterpack [NAME] | blocks"
+# the /connect steps (`handlers.connect_flow`) whose next message may rightly hold an app
+# password ("handle password" at the handle prompt): their handler deletes it; elsewhere
+# the secret guard does
+SECRET_STEPS = frozenset({"bluesky_handle", "bluesky_password"})
 GROUP_USAGE = "[setup NAME | lang | account | roster | audience | digest | starterpack | list | …]"
-
-
-async def file_received(ctx: Context) -> None:
-    """A file in a private chat: the CSV an admin announced, the archive `/import posts`
-    asked for again, otherwise an archive to read. In scale-out mode a front end hands
-    every file to the workers, which route it the same way."""
-    if ctx.services.queue is not None and not ctx.services.in_worker:
-        await handover.hand_over(ctx)
-    elif await directory_admin.expecting_csv(ctx):
-        await directory_admin.csv_received(ctx)
-    elif (org_id := await group_roster.expecting_csv(ctx)) is not None:
-        await group_roster.csv_received(ctx, org_id)
-    elif await import_posts.expecting_archive(ctx):
-        await import_posts.archive_received(ctx)
-    else:
-        await archive.received(ctx)
 
 
 def build_registry() -> CommandRegistry:
     registry = CommandRegistry()
 
-    def personal(name: str, handler: Handler, usage: str = "", secret: int | None = None) -> None:
-        registry.add(Command(name, handler, f"help.cmd.{name}", usage, private_only=True,
+    def personal(name: str, handler: str, usage: str = "", secret: int | None = None) -> None:
+        registry.add(Command(name, lazy(handler), f"help.cmd.{name}", usage, private_only=True,
                              secret_args=secret))  # fmt: skip
 
-    registry.add(Command("start", start.start, "help.cmd.start", hidden=True))
-    registry.add(Command("help", start.help_, "help.cmd.help"))
-    registry.add(Command("lang", language.lang, "help.cmd.lang", usage="[en|fr]"))
-    personal("summary", archive.summary)
-    personal("match", match.match)
-    personal("link", link.link, "bluesky HANDLE | mastodon USER@INSTANCE | x POST_URL | check")
-    personal("findable", consent.findable, "[on|off]")
-    personal("unlink", consent.unlink, f"[{NETWORK}]")
-    personal("notify", consent.notify, "[on|off]")
-    personal("connect", connect.connect, f"[{NETWORK}]", secret=1)  # after the network
-    personal("disconnect", connect.disconnect, NETWORK)
-    personal("follow", follow.follow, f"{NETWORK} [verified|likely]")
-    personal("status", follow.status)
-    personal("pause", follow.pause)
-    personal("resume", follow.resume)
-    personal("cancel", follow.cancel)
-    personal("export", export.export, "[all] | list [NAME] | starterpack [NAME] | blocks")
-    personal("profile", profile.profile, f"[{NETWORK}]")
-    personal("import", import_posts.import_, "posts [dry] [FROM] [TO]")
-    personal("blocks", blocks.blocks, f"[{NETWORK}]")
-    personal("undo", undo.undo, f"[follows|posts|lists|blocks|profile] [{NETWORK}]")
-    personal("forget", forget.forget)
+    def in_group(name: str, handler: str, usage: str = "") -> None:
+        registry.add(Command(name, lazy(handler), f"help.cmd.{name}", usage, group_only=True))
+
+    registry.add(Command("start", lazy("handlers.start:start"), "help.cmd.start", hidden=True))
+    registry.add(Command("help", lazy("handlers.start:help_"), "help.cmd.help"))
+    registry.add(Command("lang", lazy("handlers.language:lang"), "help.cmd.lang", "[en|fr]"))
+    personal("summary", "handlers.archive:summary")
+    personal("match", "handlers.match:match")
+    personal("link", "handlers.link:link", LINK_USAGE)
+    personal("findable", "handlers.consent:findable", "[on|off]")
+    personal("unlink", "handlers.consent:unlink", f"[{NETWORK}]")
+    personal("notify", "handlers.consent:notify", "[on|off]")
+    personal("connect", "handlers.connect:connect", f"[{NETWORK}]", secret=1)  # after the network
+    personal("disconnect", "handlers.connect:disconnect", NETWORK)
+    personal("follow", "handlers.follow:follow", f"{NETWORK} [verified|likely]")
+    personal("status", "handlers.follow:status")
+    personal("pause", "handlers.follow:pause")
+    personal("resume", "handlers.follow:resume")
+    personal("cancel", "handlers.follow:cancel")
+    personal("export", "handlers.export:export", EXPORT_USAGE)
+    personal("profile", "handlers.profile:profile", f"[{NETWORK}]")
+    personal("import", "handlers.import_posts:import_", "posts [dry] [FROM] [TO]")
+    personal("blocks", "handlers.blocks:blocks", f"[{NETWORK}]")
+    personal("undo", "handlers.undo:undo", f"[follows|posts|lists|blocks|profile] [{NETWORK}]")
+    personal("forget", "handlers.forget:forget")
     # organisations (issue 6): in their group chat; admin subcommands checked by /group
-    registry.add(Command("group", group.group, "help.cmd.group", GROUP_USAGE, group_only=True))
-    registry.add(Command("join", join.join, "help.cmd.join", group_only=True))
-    registry.add(Command("progress", group_progress.progress, "help.cmd.progress",
-                         group_only=True))  # fmt: skip
-    registry.add(Command("leave", join.leave, "help.cmd.leave"))
+    in_group("group", "handlers.group:group", GROUP_USAGE)
+    in_group("join", "handlers.join:join")
+    in_group("progress", "handlers.group_progress:progress")
+    registry.add(Command("leave", lazy("handlers.join:leave"), "help.cmd.leave"))
     registry.add(
         Command(
             "import_directory",
-            directory_admin.import_directory,
+            lazy("handlers.directory_admin:import_directory"),
             "help.cmd.import_directory",
             private_only=True,
             admin_only=True,
             hidden=True,
         )
     )
-    for name, handler in (("orgs", group_approval.orgs), ("reports", match_reports.reports)):
-        registry.add(Command(name, handler, f"help.cmd.{name}", private_only=True,
+    for name, handler in (("orgs", "handlers.group_approval:orgs"),
+                          ("reports", "handlers.match_reports:reports")):  # fmt: skip
+        registry.add(Command(name, lazy(handler), f"help.cmd.{name}", private_only=True,
                              admin_only=True, hidden=True))  # fmt: skip
-    registry.add_callback("lang", language.chosen)
-    registry.add_callback("forget", forget.confirmed, private_only=True)
-    registry.add_callback("m", match.pressed, private_only=True)
-    registry.add_callback("fw", follow.pressed, private_only=True)
-    registry.add_callback("findable", consent.findable_pressed, private_only=True)
-    registry.add_callback("notify", consent.notify_pressed, private_only=True)
-    registry.add_callback("profile", profile.pressed, private_only=True)
-    registry.add_callback("posts", import_posts.pressed, private_only=True)
-    registry.add_callback("blk", blocks.pressed, private_only=True)
-    registry.add_callback("undo", undo.pressed, private_only=True)
-    registry.add_callback("mscope", connect_mastodon.scope_pressed, private_only=True)
-    registry.add_callback("org", group.pressed)
-    registry.event_handler = join.chat_event
-    registry.file_handler = file_received
-    # free text: the next step of /connect when one is expected, otherwise a hint
-    registry.text_handler = connect.text_router(start.free_text)
-    registry.secret_steps = connect_flow.SECRET_STEPS  # they delete the password themselves
+    registry.add_callback("lang", lazy("handlers.language:chosen"))
+    registry.add_callback("forget", lazy("handlers.forget:confirmed"), private_only=True)
+    registry.add_callback("m", lazy("handlers.match:pressed"), private_only=True)
+    registry.add_callback("fw", lazy("handlers.follow:pressed"), private_only=True)
+    registry.add_callback("findable", lazy("handlers.consent:findable_pressed"),
+                          private_only=True)  # fmt: skip
+    registry.add_callback("notify", lazy("handlers.consent:notify_pressed"), private_only=True)
+    registry.add_callback("profile", lazy("handlers.profile:pressed"), private_only=True)
+    registry.add_callback("posts", lazy("handlers.import_posts:pressed"), private_only=True)
+    registry.add_callback("blk", lazy("handlers.blocks:pressed"), private_only=True)
+    registry.add_callback("undo", lazy("handlers.undo:pressed"), private_only=True)
+    registry.add_callback(
+        "mscope", lazy("handlers.connect_mastodon:scope_pressed"), private_only=True
+    )
+    registry.add_callback("org", lazy("handlers.group:pressed"))
+    registry.event_handler = lazy("handlers.join:chat_event")
+    registry.file_handler = lazy("handlers.incoming:file_received")
+    # free text: the code of an approved Bluesky login, the next step of /connect when one
+    # is expected, otherwise a hint
+    registry.text_handler = lazy("handlers.incoming:text_received")
+    registry.secret_steps = SECRET_STEPS  # their handler deletes the password itself
     return registry

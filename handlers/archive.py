@@ -23,6 +23,9 @@ from handlers.summary_view import chart_labels, render_handles, render_summary
 log = logging.getLogger(__name__)
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# Uploads up to this size are read once, names included (a fraction of a second); larger
+# ones get their summary first, then a second pass over the posts for the names.
+ONE_READ_BYTES = 4_000_000
 
 
 async def received(ctx: Context) -> None:
@@ -118,8 +121,9 @@ async def _parse_and_reply(
     """Parse, store, summarise: (the archive as stored or None when unreadable, the previous)."""
     services = ctx.services
     previous = await services.archives.load(ctx.user.id)
+    once = path.stat().st_size <= ONE_READ_BYTES  # noqa: ASYNC240 (a stat)
     try:
-        quick = await services.parser.read([path], hints=False, user=ctx.user.id)
+        quick = await services.parser.read([path], hints=once, user=ctx.user.id)
     except ArchiveError as exc:
         await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
         return None, previous
@@ -132,6 +136,9 @@ async def _parse_and_reply(
     await progress.done(ctx.t("upload.read_done"))
     await _send_summary(ctx, parsed)
     if not _has_posts(quick):
+        return parsed, previous
+    if once:  # the names were read with the summary
+        await ctx.reply(Text(render_handles(ctx.t, parsed)))
         return parsed, previous
     await ctx.say("upload.looking_for_handles")
     try:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
-from chatbot.accounts.mastodon import Authorization
 from chatbot.conversation import Context
 from chatbot.conversation.pending import Pending
+
+if TYPE_CHECKING:  # imported when used: free text checks the step without the SDK
+    from chatbot.accounts.mastodon import Authorization
 
 log = logging.getLogger(__name__)
 
 STEPS = ("bluesky_handle", "bluesky_password", "mastodon_instance", "mastodon_code")
-# the steps whose next message may rightly hold an app password ("handle password" at the
-# handle prompt): their handler deletes it; elsewhere the secret guard does
-SECRET_STEPS = frozenset({"bluesky_handle", "bluesky_password"})
 
 
 async def expect(
@@ -31,6 +31,8 @@ async def expect(
 
 def authorization(pending: Pending) -> Authorization | None:
     """The Mastodon authorization a /connect step carries, if any."""
+    from chatbot.accounts.mastodon import Authorization
+
     started = pending.data.get("auth")
     return Authorization(**started) if isinstance(started, dict) else None
 

@@ -21,9 +21,7 @@ from chatbot.matching import match_archive
 from chatbot.matching.model import NETWORKS, TIERS, Match
 from chatbot.networks import lookup_budget
 from chatbot.networks.lookup_budget import LookupBudget
-from chatbot.networks.types import (
-    NetworkUnavailable,
-)
+from chatbot.networks.types import NetworkUnavailable
 from chatbot.platforms.base import Button, Text
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore, DirectoryStore
@@ -66,15 +64,18 @@ async def user_matches(
     *,
     fresh: bool = False,
     budget: LookupBudget | None = None,
+    parsed: ParsedArchive | None = None,
 ) -> list[Match] | None:
     """The user's current matches (cached for a while on `services`); None without archive.
 
-    Raises `NetworkUnavailable` when a network did not answer.
+    `parsed`: the user's stored archive when the caller already loaded it (an
+    organisation's millions of follower ids are unpacked once). Raises
+    `NetworkUnavailable` when a network did not answer.
     """
     cached = services.match_cache.get(user_id)
     if not fresh and cached and time.monotonic() - cached[0] < CACHE_S:
         return cached[1]
-    parsed = await services.archives.load(user_id)
+    parsed = parsed or await services.archives.load(user_id)
     if parsed is None:
         return None
     found = await run_matching(services, user_id, parsed, budget)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chatbot.accounts import AccountExpired, ServiceUnavailable
 from chatbot.archive import ParsedArchive
@@ -21,10 +22,12 @@ from chatbot.archive.profile_media import (
 )
 from chatbot.conversation import Context
 from chatbot.migration.profile import NETWORKS, ProfileDraft, draft_profile
-from chatbot.migration.profile_write import NotConnected, write_profile
 from chatbot.platforms.base import Image, Text
 from chatbot.services import Services
 from handlers.match_counts import network_name
+
+if TYPE_CHECKING:
+    from chatbot.migration.profile_write import Written
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,14 @@ _FIELD_KEYS = {
     "avatar": "profile.field.avatar",
     "banner": "profile.field.banner",
 }
+
+
+async def write_profile(services: Services, user_id: int, draft: ProfileDraft) -> Written:
+    """`chatbot.migration.profile_write.write_profile`, whose SDKs load on first use only
+    (an upload keeps the pictures through this module and never needs them)."""
+    from chatbot.migration import profile_write
+
+    return await profile_write.write_profile(services, user_id, draft)
 
 
 async def keep_images(ctx: Context, path: Path, parsed: ParsedArchive) -> None:
@@ -125,6 +136,8 @@ async def pressed(ctx: Context) -> None:
     if draft is None:
         await ctx.say("profile.need_archive")
         return
+    from chatbot.migration.profile_write import NotConnected
+
     try:
         written = await write_profile(ctx.services, ctx.user.id, draft)
     except NotConnected:

@@ -1,7 +1,13 @@
-"""Commands declared once, with their metadata; `/help` is built from this registry."""
+"""Commands declared once, with their metadata; `/help` is built from this registry.
+
+A handler may be named by ``"module:function"`` (`lazy`): its module is imported on the
+first call, so building the registry imports no handler, and a process loads only the
+handlers its users need (the chat and network SDKs they pull in are heavy).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -10,6 +16,40 @@ if TYPE_CHECKING:
     from chatbot.conversation.context import Context
 
 Handler = Callable[["Context"], Awaitable[None]]
+
+
+class LazyHandler:
+    """A handler named by ``"module:function"``, imported on its first call."""
+
+    __slots__ = ("_target", "ref")
+
+    def __init__(self, ref: str) -> None:
+        module, _, name = ref.partition(":")
+        if not module or not name.isidentifier():
+            raise ValueError(f"a handler reference is 'module:function', not {ref!r}")
+        self.ref = ref
+        self._target: Handler | None = None
+
+    def resolve(self) -> Handler:
+        """The handler itself (its module is imported the first time)."""
+        if self._target is None:
+            module, _, name = self.ref.partition(":")
+            target = getattr(importlib.import_module(module), name)
+            if not callable(target):
+                raise TypeError(f"{self.ref} is not a handler")
+            self._target = target
+        return self._target
+
+    async def __call__(self, ctx: Context) -> None:
+        await self.resolve()(ctx)
+
+    def __repr__(self) -> str:
+        return f"lazy({self.ref!r})"
+
+
+def lazy(ref: str) -> Handler:
+    """The handler `ref` (``"handlers.export:export"``), imported when first called."""
+    return LazyHandler(ref)
 
 
 class UserFacingError(Exception):
@@ -27,7 +67,7 @@ class Command:
 
     Attributes:
         name: what follows the slash (or ``!`` on Matrix).
-        handler: the coroutine that runs it.
+        handler: the coroutine that runs it (or `lazy` one, imported on first use).
         help_key: locale key of the one-line description shown by ``/help``.
         usage: the arguments shown by ``/help`` (not translated: command syntax).
         private_only: personal commands; in a group the bot moves to a private chat.
@@ -104,3 +144,10 @@ class CommandRegistry:
 
     def visible(self) -> Iterator[Command]:
         return (c for c in self._ordered if not c.hidden)
+
+    def handlers(self) -> list[Handler]:
+        """Every handler: commands, callbacks, files, text and events (for checks)."""
+        found: list[Handler] = [c.handler for c in self._ordered]
+        found += [route.handler for route in self._callbacks.values()]
+        found += [h for h in (self.file_handler, self.text_handler, self.event_handler) if h]
+        return found

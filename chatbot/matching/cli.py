@@ -3,7 +3,9 @@
 Online, Bluesky is read through a public AppView and Mastodon through one instance's
 lookup; the network clients (`chatbot.networks.bluesky.PublicAppView`,
 `chatbot.networks.mastodon.MastodonLookup`) are imported only then, under the egress
-policy of the configuration (``CHATBOT_EGRESS_ALLOW``).
+policy of the configuration (``CHATBOT_EGRESS_ALLOW``). A directory file is read as a
+stream and only the rows of the archive's contacts are kept: a million-row file against a
+two-million-follower archive stays within a few hundred megabytes.
 """
 
 from __future__ import annotations
@@ -14,18 +16,22 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.config import ConfigError
 from chatbot.i18n import Translator
-from chatbot.matching.directory import MemoryDirectory, parse_directory_csv
+from chatbot.matching.contacts import Contacts
+from chatbot.matching.directory import CsvProblem, MemoryDirectory, iter_directory_csv
 from chatbot.matching.engine import match_archive
 from chatbot.matching.model import Match
 from chatbot.matching.present import match_json, match_lines
 from chatbot.networks.types import NetworkUnavailable
+
+if TYPE_CHECKING:
+    from chatbot.archive.idlist import Ids
 
 
 def run_match(args: argparse.Namespace) -> int:
@@ -36,15 +42,13 @@ def run_match(args: argparse.Namespace) -> int:
     if parsed is None:
         return 2
     directory = MemoryDirectory()
+    contacts = Contacts.of(parsed)
     for path in args.directory:
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except OSError:
+            problems = _load(directory, Path(path), contacts.ids)
+        except (OSError, UnicodeDecodeError):
             print(t("cli.cannot_open", path=str(path)), file=sys.stderr)
             return 2
-        entries, problems = parse_directory_csv(text, detail=Path(path).name)
-        for entry in entries:
-            directory.add(entry)
         for problem in problems:
             reason = t(f"csvimport.reason.{problem.problem}")
             line = t("match.cli.csv_problem", path=str(path), line=problem.line, problem=reason)
@@ -60,12 +64,24 @@ def run_match(args: argparse.Namespace) -> int:
             print(f"chatbot: {exc}", file=sys.stderr)
             return 2
     try:
-        matches = asyncio.run(_run(parsed, directory, *readers))
+        matches = asyncio.run(_run(parsed, contacts, directory, *readers))
     except NetworkUnavailable as exc:
         print(t("match.cli.network_down", network=exc.network, detail=exc.detail), file=sys.stderr)
         return 3
     _print(t, matches, as_json=args.json, offline=args.offline)
     return 0
+
+
+def _load(directory: MemoryDirectory, path: Path, contacts: Ids) -> list[CsvProblem]:
+    """Stream the CSV at `path` into `directory`, keeping the rows of `contacts`."""
+    problems: list[CsvProblem] = []
+    with path.open(encoding="utf-8-sig", newline="") as lines:
+        for row in iter_directory_csv(lines, detail=path.name, only=contacts):
+            if isinstance(row, CsvProblem):
+                problems.append(row)
+            else:
+                directory.add(row)
+    return problems
 
 
 def _readers(appview: str, instance: str) -> tuple[Any, Any]:
@@ -82,10 +98,16 @@ def _readers(appview: str, instance: str) -> tuple[Any, Any]:
 
 
 async def _run(
-    parsed: ParsedArchive, directory: MemoryDirectory, bluesky: Any, mastodon: Any
+    parsed: ParsedArchive,
+    contacts: Contacts,
+    directory: MemoryDirectory,
+    bluesky: Any,
+    mastodon: Any,
 ) -> list[Match]:
     try:
-        return await match_archive(parsed, directory, bluesky, mastodon, decisions={})
+        return await match_archive(
+            parsed, directory, bluesky, mastodon, decisions={}, contacts=contacts
+        )
     finally:
         for reader in (bluesky, mastodon):
             close = getattr(reader, "aclose", None) or getattr(reader, "close", None)
@@ -96,9 +118,12 @@ async def _run(
 
 
 def _print(t: Translator, matches: Sequence[Match], *, as_json: bool, offline: bool) -> None:
-    if as_json:
-        data = [match_json(t, m) for m in matches]
-        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if as_json:  # one match at a time: tens of thousands of them never sit in memory twice
+        sys.stdout.write("[")
+        for number, match in enumerate(matches):
+            item = orjson.dumps(match_json(t, match), option=orjson.OPT_INDENT_2).decode()
+            sys.stdout.write(("," if number else "") + "\n  " + item.replace("\n", "\n  "))
+        sys.stdout.write("\n]\n" if matches else "]\n")
         return
     if offline:
         print(t("match.cli.offline"))

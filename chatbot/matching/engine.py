@@ -4,16 +4,23 @@ Both directions (accounts followed, and followers); blocked and muted accounts a
 owner are never proposed; rejected matches are never proposed again, confirmed ones are
 flagged. Without readers (offline) only the directory and unchecked handle guesses are
 used, and guesses stay "possible".
+
+The contacts stay packed (`Contacts`): the directory takes all of them at once and
+answers with the few it knows, and only ids with a name, a directory entry or an
+observation become `Identity` objects. An organisation with millions of followers is
+matched in seconds and in memory that grows with what is known, not with the list.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from types import MappingProxyType
 
 from chatbot.archive.model import ParsedArchive
 from chatbot.matching import candidates as cand
+from chatbot.matching.contacts import Contacts
 from chatbot.matching.directory import DirectoryReader
 from chatbot.matching.model import (
     TIER_RANK,
@@ -46,32 +53,23 @@ from chatbot.matching.text import (
 )
 from chatbot.networks.types import BlueskyProfile, BlueskyReader, MastodonReader
 
-
-def directions(parsed: ParsedArchive) -> dict[int, Direction]:
-    """Every X id to look for, with its direction; blocked, muted and the owner left out."""
-    skip = set(parsed.blocked) | set(parsed.muted)
-    if parsed.owner.account_id and parsed.owner.account_id.isdigit():
-        skip.add(int(parsed.owner.account_id))
-    out: dict[int, Direction] = {}
-    for x_id in parsed.following:
-        if x_id not in skip:
-            out[x_id] = "following"
-    for x_id in parsed.followers:
-        if x_id not in skip:
-            out[x_id] = "both" if x_id in out else "follower"
-    return out
+NOTHING: Mapping[str, int] = MappingProxyType({})  # shared by the many ids without names
+NONE: frozenset[str] = frozenset()
 
 
 def identities(
     parsed: ParsedArchive, x_ids: Iterable[int], observations: Observations
 ) -> dict[int, Identity]:
-    """What is known of each id's screen names, and which names are tied to several ids."""
+    """What is known of each id's screen names, and which names are tied to several ids.
+
+    `x_ids` are the ids something is known about (`known`), not every contact."""
     own_holders: Counter[str] = Counter()
     for names in parsed.handles.values():
         own_holders.update({n.lower() for n in names})
     out: dict[int, Identity] = {}
     for x_id in x_ids:
-        own = dict(parsed.handles.get(x_id, {}))
+        handles = parsed.handles.get(x_id)
+        own = dict(handles) if handles else NOTHING
         observed = observations.names(x_id)
         reused = set()
         for name in {n.lower() for n in (*own, *observed)}:
@@ -79,8 +77,22 @@ def identities(
                 reused.add(name)
             if any(other != x_id for other in observations.ids(name)):
                 reused.add(name)
-        out[x_id] = Identity(x_id, own, dict(observed), frozenset(reused))
+        out[x_id] = Identity(
+            x_id, own, dict(observed) if observed else NOTHING, frozenset(reused) or NONE
+        )
     return out
+
+
+def known(
+    contacts: Contacts,
+    parsed: ParsedArchive,
+    entries: dict[int, list[DirectoryEntry]],
+    observations: Observations,
+) -> list[int]:
+    """The contacts with a name in the archive, a directory entry or an observation."""
+    found = set(contacts.among(parsed.handles)) | set(entries)
+    found.update(x_id for x_id, names in observations.names_by_id.items() if names)
+    return sorted(found)
 
 
 class _Run:
@@ -90,18 +102,23 @@ class _Run:
         bluesky: BlueskyReader | None,
         mastodon: MastodonReader | None,
         concurrency: int,
+        contacts: Contacts | None = None,
     ) -> None:
         self.parsed = parsed
         self.bluesky = bluesky
         self.mastodon = mastodon
         self.concurrency = concurrency
-        self.wanted = directions(parsed)
-        self.people: dict[int, Identity] = {}
+        self.contacts = contacts or Contacts.of(parsed)
+        self.people: dict[int, Identity] = {}  # the contacts something is known about
+        self.directions: dict[int, Direction] = {}
         self.rows: list[Match] = []
         # matched Bluesky profiles, to look for the Mastodon accounts they name
         self.parents: list[tuple[int, Tier, BlueskyProfile]] = []
         # Mastodon directory links, to offer their Bridgy Fed handle on Bluesky
         self.bridgeable: list[tuple[int, Tier, str, tuple[Reason, ...]]] = []
+        # one copy of each distinct list of reasons: thousands of directory entries of one
+        # import share the same ones
+        self.reasons: dict[tuple[Reason, ...], tuple[Reason, ...]] = {}
 
     def add(
         self,
@@ -126,7 +143,7 @@ class _Run:
                 acct=acct,
                 tier=tier,
                 reasons=reasons,
-                direction=self.wanted[x_id],
+                direction=self.directions.get(x_id) or self.contacts.direction(x_id),
             )
         )
 
@@ -152,7 +169,8 @@ class _Run:
             own = self.parsed.handles.get(x_id)  # the user's own archive: trusted for them
             for entry, verdict in zip(group, judge_entries(group, observations, own=own),
                                       strict=True):  # fmt: skip
-                tier, reasons = verdict.tier, verdict.reasons
+                tier = verdict.tier
+                reasons = self.reasons.setdefault(verdict.reasons, verdict.reasons)
                 if entry.network == "bluesky":
                     handle, did = entry.handle, entry.did
                     if self.bluesky is not None:
@@ -255,17 +273,22 @@ async def match_archive(
     *,
     decisions: Decisions,
     concurrency: int = 8,
+    contacts: Contacts | None = None,
 ) -> list[Match]:
-    """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first."""
-    run = _Run(parsed, bluesky, mastodon, concurrency)
-    ids = sorted(run.wanted)
+    """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first.
+
+    `contacts`: `Contacts.of(parsed)` when the caller already has it."""
+    run = _Run(parsed, bluesky, mastodon, concurrency, contacts)
+    ids = run.contacts.ids
     entries = await directory.entries(ids)
     # the names the user's archive knows AND the names directory entries claim: a claimed
     # name that other archives tie to another id is what exposes a forged entry
     names = {name for names in parsed.handles.values() for name in names}
     names |= {e.x_username for found in entries.values() for e in found if e.x_username}
     observations = await directory.observations(ids, names)
-    run.people = identities(parsed, ids, observations)
+    ids_known = known(run.contacts, parsed, entries, observations)
+    run.people = identities(parsed, ids_known, observations)
+    run.directions = run.contacts.directions(ids_known)
     await run.directory(entries, observations)
     verified = {(m.x_id, m.network) for m in run.rows if m.tier == "verified"}
     people = [p for p in run.people.values() if p.names and (p.x_id, "bluesky") not in verified]

@@ -72,7 +72,7 @@ async def audience(services: Services, org: Organisation) -> Audience:
         return Audience()
     followers = len(parsed.followers)
     try:
-        matches = await user_matches(services, org.audience_user_id)
+        matches = await user_matches(services, org.audience_user_id, parsed=parsed)
     except NetworkUnavailable as exc:
         return Audience(followers, unavailable=exc.network, missing=False)
     return Audience(followers, audience_found(matches or []), missing=False)

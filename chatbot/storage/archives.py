@@ -25,10 +25,10 @@ _PIECE = 1 << 20
 def pack_ids(ids: array[int]) -> bytes:
     """Little-endian int64 ids, zlib-compressed (1M ids ~ 8 MB raw), compressed straight
     from the array's memory (no copy of a list of tens of millions of ids)."""
+    data = ids if ids.typecode == "q" and sys.byteorder == "little" else array("q", ids)
     if sys.byteorder == "big":
-        ids = array("q", ids)
-        ids.byteswap()
-    return zlib.compress(memoryview(ids), 1)
+        data.byteswap()
+    return zlib.compress(memoryview(data).cast("B"), 1)
 
 
 def unpack_ids(blob: bytes) -> array[int]:

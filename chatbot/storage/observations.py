@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, case, cast, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chatbot.archive.idlist import packed
 from chatbot.matching.model import Observations
 from chatbot.matching.spoofing import OBSERVER_MIN_AGE
-from chatbot.storage.chunks import chunks as _chunks
+from chatbot.storage.bulk import CHUNK_IDS, id_param, id_table
+from chatbot.storage.chunks import chunks
 from chatbot.storage.db import OBSERVATIONS_LOCK, Database, transaction_lock
 from chatbot.storage.schema import archives, handle_hints, users, x_name_observations
+
+if TYPE_CHECKING:
+    from chatbot.archive.idlist import Ids, IdsLike
 
 
 def utc_now() -> dt.datetime:
@@ -32,10 +37,11 @@ class ObservationStore:
         self.db = db
         self.clock = clock  # when observers come of age (tests move it)
 
-    async def read(self, x_ids: Sequence[int], names: Iterable[str]) -> Observations:
+    async def read(self, x_ids: IdsLike, names: Iterable[str]) -> Observations:
         """What the archives that may corroborate say about these ids and names. Rows
-        waiting for observers who have come of age since are refreshed first."""
-        unique = sorted(set(x_ids))
+        waiting for observers who have come of age since are refreshed first. The ids (an
+        archive's millions) are joined in bulk (`chatbot.storage.bulk`)."""
+        unique = packed(x_ids)
         wanted = {n.lower()[:64] for n in names}
         result, due = await self._read_observations(unique, wanted)
         if due:
@@ -44,7 +50,7 @@ class ObservationStore:
         return result
 
     async def _read_observations(
-        self, x_ids: Sequence[int], wanted: set[str]
+        self, x_ids: Ids, wanted: set[str]
     ) -> tuple[Observations, set[int]]:
         o = x_name_observations.c
         columns = (o.x_id, o.screen_name, o.users, o.young_since)
@@ -52,16 +58,18 @@ class ObservationStore:
         result, due = Observations(), set()
         names = set(wanted)
         async with self.db.begin() as conn:
-            for chunk in _chunks(x_ids):
-                query = select(*columns).where(o.x_id.in_(chunk))
-                for x_id, name, count, young in await conn.execute(query):
+            table = id_table(conn.dialect.name)
+            by_id = select(*columns).join(table, o.x_id == table.c.value)
+            for chunk in chunks(x_ids, CHUNK_IDS):
+                ids = id_param(conn.dialect.name, chunk)
+                for x_id, name, count, young in await conn.execute(by_id, ids):
                     if young is not None and young <= matured:
                         due.add(int(x_id))
                     if count > 0:
                         result.names_by_id.setdefault(int(x_id), {})[name] = count
                         names.add(name)
-            for chunk in _chunks(sorted(names)):
-                query = select(*columns).where(o.screen_name.in_(chunk))
+            for some in chunks(sorted(names)):
+                query = select(*columns).where(o.screen_name.in_(some))
                 for x_id, name, count, young in await conn.execute(query):
                     if young is not None and young <= matured:
                         due.add(int(x_id))
@@ -109,7 +117,7 @@ class ObservationStore:
                 await conn.execute(delete(x_name_observations))
                 await self._insert_aggregate(conn, aggregate.group_by(h.x_id, name))
                 return
-            for chunk in _chunks(sorted(set(x_ids))):
+            for chunk in chunks(sorted(set(x_ids))):
                 await conn.execute(
                     delete(x_name_observations).where(x_name_observations.c.x_id.in_(chunk))
                 )
@@ -121,5 +129,5 @@ class ObservationStore:
             {"x_id": x_id, "screen_name": screen_name, "users": users, "young_since": young}
             for x_id, screen_name, users, young in await conn.execute(query)
         ]
-        for chunk in _chunks(rows, 20000):
+        for chunk in chunks(rows, 20000):
             await conn.execute(insert(x_name_observations), list(chunk))

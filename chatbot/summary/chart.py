@@ -1,14 +1,33 @@
 """A PNG bar chart of posts per year. Labels arrive translated; the engine writes no text.
 
-Drawing text costs CPU in proportion to its length (a 300,000-character title took ~27 s),
-so labels are clipped here, whatever the caller passes, and the number of bars is
-bounded: a chart costs the same small time for any input (threat model §4.5).
+Drawn with Pillow (already used for profile pictures): every upload gets this chart,
+and matplotlib took ~0.5 s to import and ~0.13 s of CPU per chart, with ~60 MB in the
+parser process that drew it (issue 13, bench/README.md "Exodus day"). The text is set
+in DejaVu Sans (shipped with matplotlib, found without importing it) or Pillow's own
+font.
+
+Drawing text costs CPU in proportion to its length (a 300,000-character title took ~27 s
+with matplotlib), so labels are clipped here, whatever the caller passes, and the number
+of bars is bounded: a chart costs the same small time for any input (threat model §4.5).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import math
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+WIDTH, HEIGHT = 800, 400
+BAR = (17, 133, 254)  # #1185fe
+INK = (34, 34, 34)
+GRID = (225, 225, 225)
+LEFT, RIGHT, TOP, BOTTOM = 78, 20, 44, 56  # plot margins
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 TITLE_CHARS = 120
 AXIS_CHARS = 60
@@ -22,35 +41,82 @@ class ChartLabels:
     thousands_separator: str = ","
 
 
+@cache
+def _font(size: int) -> Font:
+    spec = importlib.util.find_spec("matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if path.is_file():
+            return ImageFont.truetype(str(path), size)
+    return ImageFont.load_default(size)
+
+
+def _ticks(top: int) -> list[int]:
+    """About five round integer steps from 0 to at least `top`."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / 5
+    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return list(range(0, math.ceil(top / step) * step + 1, step))
+
+
+def _number(n: int, separator: str) -> str:
+    return f"{n:,}".replace(",", separator)
+
+
+def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font: Font,
+          anchor: str) -> None:  # fmt: skip
+    draw.text(xy, text, fill=INK, font=font, anchor=anchor)
+
+
+def _rotated(image: Image.Image, text: str, font: Font, center: tuple[int, int],
+             angle: int) -> None:  # fmt: skip
+    """`text` turned by `angle` degrees, centred on `center`."""
+    box = font.getbbox(text)
+    label = Image.new("RGBA", (int(box[2]) + 4, int(box[3]) + 4), (255, 255, 255, 0))
+    ImageDraw.Draw(label).text((2, 2), text, fill=INK, font=font)
+    label = label.rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+    image.paste(label, (center[0] - label.width // 2, center[1] - label.height // 2), label)
+
+
 def posts_per_year_png(tweets_per_year: dict[int, int], labels: ChartLabels) -> bytes:
     """Render posts per year (missing years shown as zero) as an 800×400 PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
     years = sorted(tweets_per_year)[-MAX_YEARS:]
     span = list(range(max(years[0], years[-1] - MAX_YEARS + 1), years[-1] + 1)) if years else []
     counts = [tweets_per_year.get(year, 0) for year in span]
-    figure = Figure(figsize=(8, 4), dpi=100)
-    axes = figure.add_subplot()
-    bars = axes.bar([str(year) for year in span], counts, color="#1185fe", width=0.6)
-    if len(span) <= 20:
-        axes.bar_label(
-            bars,
-            labels=[f"{n:,}".replace(",", labels.thousands_separator[:4]) for n in counts],
-            padding=2,
-        )
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_title(_clip(labels.title, TITLE_CHARS))
-    axes.set_ylabel(_clip(labels.y_axis, AXIS_CHARS))
-    axes.spines[["top", "right"]].set_visible(False)
-    if len(span) > 12:
-        axes.tick_params(axis="x", labelrotation=45)
-    figure.tight_layout()
+    separator = labels.thousands_separator[:4]
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    small, title = _font(12), _font(15)
+    _text(draw, (WIDTH / 2, 14), _clip(labels.title, TITLE_CHARS), title, "mt")
+    _rotated(image, _clip(labels.y_axis, AXIS_CHARS), small,
+             (16, TOP + (HEIGHT - TOP - BOTTOM) // 2), 90)  # fmt: skip
+    ticks = _ticks(max(counts, default=0))
+    plot_h, base = HEIGHT - TOP - BOTTOM, HEIGHT - BOTTOM
+
+    def y_of(value: float) -> float:
+        return base - plot_h * value / ticks[-1]
+
+    for tick in ticks:
+        draw.line([(LEFT, y_of(tick)), (WIDTH - RIGHT, y_of(tick))], fill=GRID)
+        _text(draw, (LEFT - 6, y_of(tick)), _number(tick, separator), small, "rm")
+    draw.line([(LEFT, TOP), (LEFT, base)], fill=INK)
+    draw.line([(LEFT, base), (WIDTH - RIGHT, base)], fill=INK)
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(span))
+    for index, (year, count) in enumerate(zip(span, counts, strict=True)):
+        middle = LEFT + slot * (index + 0.5)
+        half = slot * 0.3
+        if count:
+            draw.rectangle([(middle - half, y_of(count)), (middle + half, base)], fill=BAR)
+        if len(span) <= 20:
+            _text(draw, (middle, y_of(count) - 3), _number(count, separator), small, "mb")
+        if len(span) > 12:
+            _rotated(image, str(year), small, (int(middle), base + 20), 45)
+        else:
+            _text(draw, (middle, base + 6), str(year), small, "mt")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    image.save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()
 
 

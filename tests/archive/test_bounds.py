@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
 import tracemalloc
 from array import array
 from pathlib import Path
 
 import pytest
 
-from chatbot.archive import ArchiveError, merge_archives, read_archive
-from chatbot.archive.idlist import dedupe, union
+from chatbot.archive import ArchiveError, idlist, merge_archives, read_archive
+from chatbot.archive.idlist import dedupe, packed, union
 from chatbot.config import ArchiveLimits
 
 from .conftest import Make, extract
@@ -90,6 +91,21 @@ def test_dedupe_and_union_in_place() -> None:
     assert dedupe(ids) is ids and list(ids) == [0, 1, 4, 2**62]
     merged, cut = union([array("q", [9, 1]), array("q", [1, 5, 3])], limit=3)
     assert (list(merged), cut) == ([1, 3, 5], True)
+
+
+def test_long_lists_are_deduplicated_in_place_like_short_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past `SMALL` ids the sort runs in numpy on the array's own buffer, compacting block
+    by block (small blocks here, so that duplicates straddle them); the result is the one
+    of the plain sort, and matching's packed copies come from the same code."""
+    monkeypatch.setattr(idlist, "_BLOCK", 1000)
+    values = random.Random(13).choices(range(-(2**62), 2**62, 2**40), k=3 * idlist.SMALL)
+    values += values[:5000]  # duplicates far apart
+    ids = array("q", values)
+    assert dedupe(ids) is ids and list(ids) == sorted(set(values))
+    again = packed(array("q", values))
+    assert again.tolist() == list(ids) and packed(again) is again  # already a set: no copy
 
 
 def test_owner_fields_follow_x_rules(tmp_path: Path) -> None:

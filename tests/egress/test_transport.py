@@ -12,6 +12,7 @@ import gzip
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
@@ -173,3 +174,14 @@ async def test_a_slow_server_cannot_hold_a_request(egress: Egress, attacker: Att
     with pytest.raises(requests.RequestException):
         await asyncio.to_thread(requests_session(egress).get, url, timeout=5.0)
     assert time.monotonic() - started < 2.5
+
+
+def test_the_lazily_loaded_clients_stay_the_functions() -> None:
+    """The package loads its HTTP clients on first use (issue 13); every later import,
+    from any module, still gives the function, never the submodule of the same name."""
+    import chatbot.networks.egress as package
+
+    for name in ("requests_session", "http_client", "EgressRefused", "ResponseTooLarge"):
+        first, again = getattr(package, name), getattr(package, name)
+        assert first is again and not isinstance(again, ModuleType), name
+    assert callable(package.requests_session) and callable(package.http_client)

@@ -15,7 +15,7 @@ from chatbot.conversation import Dispatcher
 from chatbot.matching.model import DirectoryEntry
 from chatbot.networks.types import BlueskyProfile, MastodonAccount
 from chatbot.platforms.base import RecordingPlatform, Text
-from chatbot.services import Services
+from chatbot.services import LazyReader, Services
 from chatbot.storage.directory import DecisionStore, DirectoryStore
 from chatbot.storage.links import UserLinks
 from devtools.memnet import MemoryBluesky, MemoryMastodon
@@ -162,8 +162,10 @@ async def test_services_build_the_network_readers_unless_offline(settings: Setti
     online = await Services.start(
         settings.model_copy(update={"matching_offline": False}), processes=False
     )
-    try:
-        names = [type(r).__name__ for r in (online.bluesky, online.mastodon, online.oembed)]
+    try:  # built on first use (their HTTP client is heavy), then the real clients
+        readers = [online.bluesky, online.mastodon, online.oembed]
+        assert all(isinstance(r, LazyReader) and not r.built for r in readers)
+        names = [type(r.resolve()).__name__ for r in readers if isinstance(r, LazyReader)]
         assert names == ["PublicAppView", "MastodonLookup", "XOembedClient"]
     finally:
         await online.close()

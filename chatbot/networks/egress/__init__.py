@@ -25,18 +25,22 @@ the operator configured and stay outside this module.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from chatbot.lazy import exports
 from chatbot.networks.egress.addresses import literal_address
-from chatbot.networks.egress.httpx_client import (
-    EgressRefused,
-    GuardedClient,
-    GuardedTransport,
-    ResponseTooLarge,
-    http_client,
-)
 from chatbot.networks.egress.policy import Egress, Refused, Resolver, SystemResolver
-from chatbot.networks.egress.requests_session import requests_session
+
+if TYPE_CHECKING:
+    from chatbot.networks.egress.httpx_client import (
+        EgressRefused,
+        GuardedClient,
+        GuardedTransport,
+        ResponseTooLarge,
+        http_client,
+    )
+    from chatbot.networks.egress.requests_client import requests_session
 
 _HOST_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789.-:[]")
 
@@ -78,3 +82,17 @@ __all__ = [
     "http_client",
     "requests_session",
 ]
+
+# the HTTP clients load on first use (PEP 562): the policy alone, which the bot's services
+# hold from the start, does not bring httpx or requests with it
+__getattr__ = exports(
+    __name__,
+    {
+        "EgressRefused": "httpx_client",
+        "GuardedClient": "httpx_client",
+        "GuardedTransport": "httpx_client",
+        "ResponseTooLarge": "httpx_client",
+        "http_client": "httpx_client",
+        "requests_session": "requests_client",
+    },
+)
