@@ -3,7 +3,9 @@
 Each input line is one message. ``/upload PATH [PATH ...]`` stands for sending files.
 Replies are printed to stdout as they are sent; pictures and files are saved in
 ``<data dir>/console-files`` and their path is printed. When stdin is not a terminal,
-lines are read one at a time until end of input, so a conversation can be scripted::
+lines are read one at a time until end of input, so a conversation can be scripted; there,
+a command waits for the background work of the lines before it (the matching after an
+upload), so it sees what a person who waited for the answer would see::
 
     printf '/lang fr\\n/upload twitter.zip\\n' | chatbot console
 """
@@ -149,6 +151,8 @@ async def run_console(
         if line.strip() in ("/quit", "/exit"):
             break
         number += 1
+        if not interactive and not line.lstrip().startswith("/upload"):
+            await dispatcher.services.jobs.idle()  # a script answers what it has read
         for message in parse_line(line, chat, user, number):
             await dispatcher.handle(platform, message)
     await dispatcher.services.jobs.idle()  # background work (matching) finishes and is shown
