@@ -48,20 +48,9 @@ class AtprotoAccountWriter(AtprotoFollowWriter):
 
     async def get_record(self, uri: str) -> tuple[dict[str, Any], str] | None:
         """(value, CID) of a record of this repository, None when there is none."""
-        from atproto import models
-
         _, collection, rkey = split_uri(uri)
-        params = models.ComAtprotoRepoGetRecord.Params(
-            repo=self.did, collection=collection, rkey=rkey
-        )
-        try:
-            response = await self._call("query", "com.atproto.repo.getRecord", params=params)
-        except WriterError as exc:
-            if exc.code.startswith(("http_400", "http_404")):  # RecordNotFound
-                return None
-            raise
-        content = response.content if isinstance(response.content, dict) else {}
-        if not content.get("uri"):
+        content = await self.read_record(collection, rkey)
+        if content is None:
             return None
         return dict(content.get("value") or {}), str(content.get("cid") or "")
 

@@ -134,6 +134,22 @@ class AtprotoCaller:
         except exceptions.AtProtocolError as exc:
             raise WriterError(type(exc).__name__[:60], retry=True) from None
 
+    async def read_record(self, collection: str, rkey: str) -> dict[str, Any] | None:
+        """``getRecord`` of this repository (``uri``, ``cid``, ``value``); None if absent."""
+        from atproto import models
+
+        params = models.ComAtprotoRepoGetRecord.Params(
+            repo=self.did, collection=collection, rkey=rkey
+        )
+        try:
+            response = await self._call("query", "com.atproto.repo.getRecord", params=params)
+        except WriterError as exc:
+            if exc.code.startswith(("http_400", "http_404")):  # RecordNotFound
+                return None
+            raise
+        content = response.content if isinstance(response.content, dict) else {}
+        return content if content.get("uri") else None
+
 
 class AtprotoFollowWriter(AtprotoCaller):
     """`BlueskyFollowWriter` over a logged-in `atproto.AsyncClient`."""

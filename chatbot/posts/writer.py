@@ -72,16 +72,7 @@ class AtprotoPostWriter(AtprotoCaller):
         )
 
     async def get_post(self, rkey: str) -> PostRef | None:
-        from atproto import models
-
-        params = models.ComAtprotoRepoGetRecord.Params(repo=self.did, collection=POST, rkey=rkey)
-        try:
-            response = await self._call("query", "com.atproto.repo.getRecord", params=params)
-        except WriterError as exc:
-            if exc.code.startswith(("http_400", "http_404")):  # RecordNotFound
-                return None
-            raise
-        content = response.content if isinstance(response.content, dict) else {}
-        if not content.get("uri"):
+        content = await self.read_record(POST, rkey)
+        if content is None:
             return None
         return PostRef(str(content["uri"]), str(content.get("cid", "")))
