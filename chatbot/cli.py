@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         type=Path,
         default=[],
-        help="a CSV x_id,x_username,bluesky,mastodon",
+        help="a CSV x_id,x_username,bluesky,mastodon[,threads]",
     )
     match.add_argument("--json", action="store_true", help="print a JSON list")
     match.add_argument("--offline", action="store_true", help="no network: directory and guesses")
@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--appview", default="https://public.api.bsky.app", help="Bluesky AppView")
     match.add_argument(
         "--mastodon-instance", default="https://mastodon.social", help="instance for lookups"
+    )
+    match.add_argument(
+        "--threads", default="", help="WebFinger names on Threads (https://www.threads.net)"
     )
     return parser
 

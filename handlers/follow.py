@@ -1,4 +1,5 @@
-"""`/follow bluesky|mastodon [verified|likely]`, `/status`, `/pause`, `/resume`, `/cancel`.
+"""`/follow bluesky|mastodon|threads [verified|likely]`, `/status`, `/pause`, `/resume`,
+`/cancel`.
 
 Follows run as background jobs (`chatbot.migration.jobs.JobRunner`) whose state lives in
 the database; this module only chooses the targets and talks to the user. By default it
@@ -11,6 +12,10 @@ list as a file), and the job starts only when the user presses "Start"
 (``fw:go:<network>:<choice>:<digest>``). The digest names the list that was shown: if the
 matches changed meanwhile (a source retracted, a decision, another process's matching),
 the user gets the new preview instead of a job.
+
+Threads accounts (``user@threads.net``, only those whose owners opted in to the fediverse)
+are followed from the user's connected Mastodon account: ``/follow threads`` runs a
+Mastodon follow job of those accts (the server resolves each through its search).
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ from chatbot.undo.store import UndoStore
 from handlers.export import send_files
 from handlers.match_counts import matches_or_explain
 
-NETWORKS = ("bluesky", "mastodon")
+NETWORKS = ("bluesky", "mastodon", "threads")
+# the account that follows on each network: Threads accounts from the Mastodon one
+ACCOUNT_OF = {"bluesky": "bluesky", "mastodon": "mastodon", "threads": "mastodon"}
 MASTODON_API_MAX = 400  # follows per day through the API; more: the CSV import
 PREVIEW = 10  # matches listed in the preview; all of them in the file beyond that
 
@@ -91,7 +98,7 @@ async def follow(ctx: Context) -> None:
     network = args[0]
     tier = args[1] if len(args) > 1 and args[1] != "anyway" else None
     jobs = runner(ctx.services, ctx)
-    if await _running(ctx, jobs, network):
+    if await _running(ctx, jobs, ACCOUNT_OF[network]):
         return
     found = await matches_or_explain(ctx)
     if found is None:
@@ -100,9 +107,10 @@ async def follow(ctx: Context) -> None:
     if not picked:
         await ctx.say("follow.none", network=ctx.t(f"follow.network.{network}"))
         return
-    if not await _connected(ctx, jobs, network):
+    if not await _connected(ctx, jobs, ACCOUNT_OF[network]):
         return
-    if network == "mastodon" and len(picked) > MASTODON_API_MAX and "anyway" not in args:
+    api_limited = ACCOUNT_OF[network] == "mastodon" and len(picked) > MASTODON_API_MAX
+    if api_limited and "anyway" not in args:
         days = math.ceil(len(picked) / MASTODON_API_MAX)
         await ctx.say("follow.mastodon_large", count=len(picked), days=days)
         return
@@ -167,8 +175,9 @@ async def pressed(ctx: Context) -> None:
         await ctx.say("error.stale_button")
         return
     network, tier = parts[2], {"v": "verified", "l": "likely"}.get(parts[3])
+    account = ACCOUNT_OF[network]
     jobs = runner(ctx.services, ctx)
-    if await _running(ctx, jobs, network):
+    if await _running(ctx, jobs, account):
         return
     found = await matches_or_explain(ctx)  # kept since the preview (or matched again)
     if found is None:
@@ -180,14 +189,14 @@ async def pressed(ctx: Context) -> None:
         if picked:
             await _preview(ctx, network, tier, picked)
         return
-    await jobs.submit(ctx.user.id, network, targets, await follow_params(ctx, network))
+    await jobs.submit(ctx.user.id, account, targets, await follow_params(ctx, account))
     t = ctx.t
     if network == "bluesky":
         hours = max(1, math.ceil(estimate_hours(len(targets), jobs.options.headroom)))
         text = t.plural("follow.started.bluesky", len(targets), hours=hours)
     else:
         days = t.plural("follow.days", math.ceil(len(targets) / MASTODON_API_MAX))
-        text = t.plural("follow.started.mastodon", len(targets), days=days)
+        text = t.plural(f"follow.started.{network}", len(targets), days=days)
     await ctx.reply(Text(text))
 
 

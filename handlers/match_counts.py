@@ -50,6 +50,7 @@ async def run_matching(
                 services.bluesky,
                 services.mastodon,
                 decisions=decisions,
+                threads=services.threads,
             )
     finally:
         await lookup_budget.finish(services, user_id, budget)

@@ -54,9 +54,11 @@ def run_match(args: argparse.Namespace) -> int:
             line = t("match.cli.csv_problem", path=str(path), line=problem.line, problem=reason)
             print(line, file=sys.stderr)
     readers: tuple[Any, Any] = (None, None)
+    threads: Any = None
     if not args.offline:
         try:
             readers = _readers(args.appview, args.mastodon_instance)
+            threads = _threads_reader(args.threads) if args.threads else None
         except ImportError:
             print(t("match.cli.network_missing"), file=sys.stderr)
             return 2
@@ -64,7 +66,7 @@ def run_match(args: argparse.Namespace) -> int:
             print(f"chatbot: {exc}", file=sys.stderr)
             return 2
     try:
-        matches = asyncio.run(_run(parsed, contacts, directory, *readers))
+        matches = asyncio.run(_run(parsed, contacts, directory, *readers, threads))
     except NetworkUnavailable as exc:
         print(t("match.cli.network_down", network=exc.network, detail=exc.detail), file=sys.stderr)
         return 3
@@ -97,19 +99,30 @@ def _readers(appview: str, instance: str) -> tuple[Any, Any]:
     )
 
 
+def _threads_reader(url: str) -> Any:
+    """WebFinger on Threads (`--threads URL`; an empty URL leaves Threads out)."""
+    from chatbot.config import load_settings
+    from chatbot.networks.egress import Egress
+
+    threads = importlib.import_module("chatbot.networks.threads")
+    return threads.ThreadsLookup(url, egress=Egress.from_settings(load_settings()))
+
+
 async def _run(
     parsed: ParsedArchive,
     contacts: Contacts,
     directory: MemoryDirectory,
     bluesky: Any,
     mastodon: Any,
+    threads: Any = None,
 ) -> list[Match]:
     try:
         return await match_archive(
-            parsed, directory, bluesky, mastodon, decisions={}, contacts=contacts
-        )
+            parsed, directory, bluesky, mastodon, decisions={}, contacts=contacts,
+            threads=threads,
+        )  # fmt: skip
     finally:
-        for reader in (bluesky, mastodon):
+        for reader in (bluesky, mastodon, threads):
             close = getattr(reader, "aclose", None) or getattr(reader, "close", None)
             if close is not None:
                 result = close()

@@ -51,6 +51,8 @@ from chatbot.matching.text import (
     bsky_social_handles,
     mastodon_accts,
 )
+from chatbot.matching.threads import find_threads
+from chatbot.networks.threads_names import ThreadsReader
 from chatbot.networks.types import BlueskyProfile, BlueskyReader, MastodonReader
 
 NOTHING: Mapping[str, int] = MappingProxyType({})  # shared by the many ids without names
@@ -116,6 +118,8 @@ class _Run:
         self.parents: list[tuple[int, Tier, BlueskyProfile]] = []
         # Mastodon directory links, to offer their Bridgy Fed handle on Bluesky
         self.bridgeable: list[tuple[int, Tier, str, tuple[Reason, ...]]] = []
+        # Threads directory links, judged like the others (`chatbot.matching.threads`)
+        self.threads_entries: list[tuple[int, Tier, tuple[Reason, ...], DirectoryEntry]] = []
         # one copy of each distinct list of reasons: thousands of directory entries of one
         # import share the same ones
         self.reasons: dict[tuple[Reason, ...], tuple[Reason, ...]] = {}
@@ -171,6 +175,9 @@ class _Run:
                                       strict=True):  # fmt: skip
                 tier = verdict.tier
                 reasons = self.reasons.setdefault(verdict.reasons, verdict.reasons)
+                if entry.network == "threads":
+                    self.threads_entries.append((x_id, tier, reasons, entry))
+                    continue
                 if entry.network == "bluesky":
                     handle, did = entry.handle, entry.did
                     if self.bluesky is not None:
@@ -274,8 +281,9 @@ async def match_archive(
     decisions: Decisions,
     concurrency: int = 8,
     contacts: Contacts | None = None,
+    threads: ThreadsReader | None = None,
 ) -> list[Match]:
-    """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first.
+    """Find the X contacts of `parsed` on Bluesky, Mastodon and Threads, best tiers first.
 
     `contacts`: `Contacts.of(parsed)` when the caller already has it."""
     run = _Run(parsed, bluesky, mastodon, concurrency, contacts)
@@ -300,6 +308,8 @@ async def match_archive(
             await run.bridged_on_bluesky(bluesky)
     if mastodon is not None:
         await run.mastodon_from_bluesky(mastodon)
+    if threads is not None or run.threads_entries:
+        await find_threads(run, threads, mastodon, run.threads_entries)
     return apply_decisions(resolve_conflicts(run.rows), decisions)
 
 

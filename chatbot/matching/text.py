@@ -51,6 +51,11 @@ _NOT_FEDIVERSE = frozenset(
         "x.com",
         "bsky.app",
         "bsky.social",
+        # Threads is a network of its own (chatbot.matching.threads), not a Mastodon server
+        "threads.net",
+        "threads.com",
+        "www.threads.net",
+        "www.threads.com",
     }
 )
 _NOT_DOMAIN_TLDS = frozenset({"png", "jpg", "gif", "js", "html", "txt", "pdf"})

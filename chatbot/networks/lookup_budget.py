@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chatbot.services import Services
 
-SERVICES = ("bluesky", "mastodon")
+SERVICES = ("bluesky", "mastodon", "threads")
 _STATE_KEY = "lookups"  # rate_budgets.network of this budget
 
 
@@ -86,6 +86,14 @@ async def charge(network: str) -> None:
     budget = _current.get()
     if budget is not None:
         await budget.take(network)
+
+
+def not_searched(network: str) -> None:
+    """Lookups on `network` were left out of this run (a service that does not answer and
+    that the run can do without): the user is told as for a spent budget."""
+    budget = _current.get()
+    if budget is not None:
+        budget.capped.add(network)
 
 
 def _today() -> str:
