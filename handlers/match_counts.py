@@ -1,4 +1,5 @@
-"""Matching right after an archive upload: in the background, then counts per direction.
+"""Matching right after an archive upload: in the background, then counts per direction,
+and the chart of where the network went (`handlers.netchart_view`).
 
 The upload handler calls `after_upload`; the observations (which X id went by which
 screen name, across users' archives) are refreshed at once, the matching itself runs as
@@ -138,6 +139,9 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
     if not ctx.user.notify_matches:
         buttons = ((Button(ctx.t("match.notify.button"), "notify:on"),),)
     await ctx.reply(Text("\n".join(lines), buttons=buttons))
+    from handlers.netchart_view import send_user_chart  # Pillow: only once there is a chart
+
+    await send_user_chart(ctx, found, (len(parsed.following), len(parsed.followers)))
 
 
 def capped_notice(t: Translator, budget: LookupBudget) -> str:
