@@ -14,8 +14,9 @@ everywhere a user or a bio writes one, and normalised to the fediverse address
    fetched for ``preferredUsername``, ``name`` and ``summary`` (the bio). Threads answers
    only signed actor fetches ("authorized fetch"), which this reader does not make: there
    the account keeps what WebFinger said (no bio), and the rules that read a Threads bio
-   (`chatbot.matching.threads` T2/T3 upgrades) do not apply. A subject or an actor naming
-   another user than the one asked is not accepted.
+   (`chatbot.matching.threads` T2/T3 upgrades) do not apply; after
+   `REFUSALS_BEFORE_SKIPPING` refusals in a row the reader stops asking for actors. A
+   subject or an actor naming another user than the one asked is not accepted.
 
 Requests are charged to the user's lookup budget as service ``threads``, rate limits
 (429 and ``Retry-After``) are honoured by `RateLimitedClient`, results are cached (24 h
@@ -45,6 +46,7 @@ from chatbot.networks.threads_names import (
 from chatbot.networks.types import NetworkUnavailable
 
 THREADS_BASE_URL = "https://www.threads.net"
+REFUSALS_BEFORE_SKIPPING = 3  # actors refused in a row before the reader stops asking
 _AP_TYPES = "application/activity+json"
 _AP_ACCEPT = f'{_AP_TYPES}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
@@ -68,6 +70,9 @@ class ThreadsLookup:
         self._client = RateLimitedClient("threads", self.base_url, policy=policy,
                                          shared=self._shared)  # fmt: skip
         self.cache: TTLCache[str, ThreadsAccount] = TTLCache(hit_ttl, miss_ttl)
+        # Threads answers only signed actor fetches: after a few refusals in a row (of
+        # accounts WebFinger found) the reader stops asking, which halves its requests
+        self.refused = 0
 
     @property
     def requests(self) -> int:
@@ -119,7 +124,10 @@ class ThreadsLookup:
             None,
         )
         page = f"https://www.threads.com/@{name}"
-        actor = await self._actor(actor_url) if actor_url else None
+        asking = actor_url is not None and self.refused < REFUSALS_BEFORE_SKIPPING
+        actor = await self._actor(actor_url) if asking and actor_url else None
+        if asking:
+            self.refused = 0 if actor is not None else self.refused + 1
         if actor is None:
             return ThreadsAccount(name, page)
         preferred = actor.get("preferredUsername")

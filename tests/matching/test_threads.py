@@ -3,12 +3,15 @@ Threads does (over real HTTP), and the evidence rules T1-T3 of `chatbot.matching
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
+from chatbot.cli import main
 from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.matching.directory import parse_directory_csv
 from chatbot.matching.model import Match
@@ -213,3 +216,47 @@ async def test_threads_down_leaves_the_other_networks_alone() -> None:
         "hidden@threads.net",
     }
     assert budget.capped == {"threads"}
+
+
+def test_chatbot_match_json_lists_threads_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    following = tmp_path / "following.js"
+    following.write_text(
+        'window.YTD.following.part0 = [{"following": {"accountId": "1001"}},'
+        ' {"following": {"accountId": "1002"}}]',
+        encoding="utf-8",
+    )
+    directory = tmp_path / "dir.csv"
+    directory.write_text(
+        "x_id,x_username,bluesky,mastodon,threads\n"
+        "1001,ana,,,https://www.threads.com/@Ana.Site\n1002,bo,,@bo@threads.net\n",
+        encoding="utf-8",
+    )
+    code = main(["match", str(following), "--directory", str(directory), "--offline", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    rows = {(d["x_id"], d["network"], d["handle"], d["tier"]) for d in json.loads(out.out)}
+    assert rows == {
+        ("1001", "threads", "ana.site@threads.net", "possible"),
+        ("1002", "threads", "bo@threads.net", "possible"),
+    }
+
+
+async def test_reader_refuses_answers_about_someone_else(threads: ThreadsStandin) -> None:
+    """A hostile or broken answer cannot make the bot store another account, nor send it
+    to fetch an actor elsewhere (here an internal address) or about another user."""
+    threads.signed_fetch = False
+    link = {"rel": "self", "type": "application/activity+json"}
+    threads.jrd_for["friend"] = {"subject": "acct:namesake@threads.net", "links": []}
+    threads.jrd_for["linked"] = {
+        "subject": "acct:linked@threads.net",
+        "links": [{**link, "href": "http://169.254.169.254/ap/users/1/"}],
+    }
+    threads.actor_name_for["namesake"] = "friend"
+    async with _reader(threads) as reader:
+        assert await reader.lookup("friend") is None  # the subject is another user
+        linked = await reader.lookup("linked")  # found, but its actor is not fetched
+        assert linked is not None and linked.note is None
+        assert await reader.lookup("namesake") is None  # the actor is another user
+    assert not any(hit.startswith("/ap/users/") and "000001/" in hit for hit in threads.hits)

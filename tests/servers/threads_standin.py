@@ -59,6 +59,10 @@ class ThreadsStandin:
         self.throttle = 0  # the next N requests get 429
         self.retry_after = 1
         self.signed_fetch = True  # actors refuse unsigned fetches (as Threads does)
+        # hostile answers, for the tests of what the reader refuses: username -> the JRD
+        # served instead, or the actor's preferredUsername
+        self.jrd_for: dict[str, dict[str, object]] = {}
+        self.actor_name_for: dict[str, str] = {}
 
     def add(self, profile: ThreadsProfile) -> ThreadsProfile:
         if not profile.numeric_id:
@@ -90,6 +94,8 @@ class ThreadsStandin:
         profile = self.profiles.get(username.lower())
         if domain.lower() != "threads.net" or profile is None or not profile.fediverse_sharing:
             return not_found()
+        if profile.username in self.jrd_for:
+            return web.json_response(self.jrd_for[profile.username])
         name = profile.username
         return web.json_response(
             {
@@ -129,7 +135,7 @@ class ThreadsStandin:
                 ],
                 "id": self.actor_url(profile),
                 "type": "Person",
-                "preferredUsername": profile.username,
+                "preferredUsername": self.actor_name_for.get(profile.username, profile.username),
                 "name": profile.display_name,
                 "summary": summary,
                 "url": f"https://www.threads.net/@{profile.username}",
