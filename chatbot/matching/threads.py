@@ -125,10 +125,17 @@ def own_names(identity: Identity) -> list[str]:
 
 async def lookups(
     reader: ThreadsReader, usernames: Sequence[str], concurrency: int
-) -> dict[str, ThreadsAccount]:
+) -> tuple[dict[str, ThreadsAccount], set[str]]:
+    """The accounts found, and the names Threads said it does not know (a name left out by
+    a spent budget is in neither)."""
     unique = list(dict.fromkeys(usernames))
-    results = await cand.bounded(unique, reader.lookup, concurrency)
-    return {name: found for name, found in zip(unique, results, strict=True) if found}
+
+    async def one(name: str) -> ThreadsAccount | str:
+        return await reader.lookup(name) or name
+
+    results = await cand.bounded(unique, one, concurrency)
+    found = {r.username: r for r in results if isinstance(r, ThreadsAccount)}
+    return found, {r for r in results if isinstance(r, str)}
 
 
 async def parents_of(run: _Run, mastodon: MastodonReader | None) -> list[Parent]:
@@ -162,17 +169,18 @@ async def find_threads(
     people = [p for p in run.people.values() if own_names(p)]
     wanted = [threads_username(e.acct or e.handle or "") for _, _, _, e in entries]
     accounts: dict[str, ThreadsAccount] = {}
+    missing: set[str] = set()
     if reader is not None:
         usernames = [n for n in wanted if n] + [name for _, name in named]
         usernames += [name for person in people for name in own_names(person)]
         try:
-            accounts = await lookups(reader, usernames, run.concurrency)
+            accounts, missing = await lookups(reader, usernames, run.concurrency)
         except NetworkUnavailable as exc:
             log.info("Threads lookups skipped: %s", exc)
             lookup_budget.not_searched("threads")
             reader, named, people = None, [], []
     for (x_id, tier, reasons, entry), username in zip(entries, wanted, strict=True):
-        if username is None or (reader is not None and username not in accounts):
+        if username is None or username in missing:
             continue  # not a Threads address, or it no longer answers
         acct = threads_acct(username)
         run.add(x_id, "threads", tier, reasons, handle=acct, acct=acct,

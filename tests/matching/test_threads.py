@@ -260,3 +260,19 @@ async def test_reader_refuses_answers_about_someone_else(threads: ThreadsStandin
         assert linked is not None and linked.note is None
         assert await reader.lookup("namesake") is None  # the actor is another user
     assert not any(hit.startswith("/ap/users/") and "000001/" in hit for hit in threads.hits)
+
+
+async def test_a_spent_budget_keeps_the_directory_rows(threads: ThreadsStandin) -> None:
+    """Rows are dropped only when Threads says the account is gone, not when the user's
+    lookups ran out before asking."""
+    budget = lookup_budget.LookupBudget(per_run=1, per_second=1000)
+    async with _reader(threads) as reader:
+        with lookup_budget.metered(budget):
+            found = await match_archive(
+                _archive(), _directory(), None, None, decisions={}, threads=reader
+            )
+    rows = {m.acct for m in found if m.network == "threads" and m.x_id in (ROW, HIDDEN)}
+    assert budget.capped == {"threads"} and len(rows) >= 1
+    asked = [hit for hit in threads.hits if "webfinger" in hit]
+    assert len(asked) == 1  # one answer: that row is judged, the other kept unchecked
+    assert ("hidden@threads.net" in rows) == ("hidden" not in asked[0])
