@@ -1,0 +1,116 @@
+"""Competing claims, the graph signal and Bluesky's verification (issue 12 items 2 and 4).
+
+The rows are scored as the engine scores them (`score_bluesky`), given the support the
+graph step fills in (`Match.support`), then weighed by `resolve_conflicts`."""
+
+from __future__ import annotations
+
+from chatbot.i18n import Translator
+from chatbot.matching.engine import apply_decisions
+from chatbot.matching.model import Match
+from chatbot.matching.present import match_lines
+from chatbot.matching.scoring import Identity, resolve_conflicts, score_bluesky
+from chatbot.networks.types import BlueskyProfile
+
+ALICE = Identity(42, own={"alice_b": 3})
+REAL = BlueskyProfile("did:plc:real", "abrown.bsky.social", "Alice Brown",
+                      "Journaliste. Anciennement @alice_b sur Twitter.")  # fmt: skip
+IMPOSTOR = BlueskyProfile("did:plc:fake", "alice-b.bsky.social", "Alice Brown", "x.com/alice_b")
+FAN = BlueskyProfile("did:plc:fan", "alice-b-fan.bsky.social", "Alice fans",
+                     "Compte fan de @alice_b, non officiel")  # fmt: skip
+
+
+def row(profile: BlueskyProfile, support: int | None, identity: Identity = ALICE) -> Match:
+    scored = score_bluesky(identity, profile)
+    assert scored is not None
+    return Match(identity.x_id, identity.best_name, "bluesky", profile.handle, profile.did,
+                 None, scored.tier, scored.reasons, "following", support=support)  # fmt: skip
+
+
+def by_did(matches: list[Match]) -> dict[str | None, Match]:
+    return {m.did: m for m in matches}
+
+
+def test_the_real_person_outranks_the_impostor_who_copied_handle_name_and_link() -> None:
+    found = apply_decisions(resolve_conflicts([row(IMPOSTOR, 0), row(REAL, 12)]), {})
+    real, impostor = found  # the real account first
+    assert (real.did, real.tier) == (REAL.did, "likely")
+    assert (impostor.did, impostor.tier) == (IMPOSTOR.did, "possible")
+    assert not impostor.eligible_for_auto_follow
+    assert {"graph_support", "competing_claim"} <= set(real.reason_codes())
+    assert {"no_known_followers", "competing_claim"} <= set(impostor.reason_codes())
+    t = Translator("en")
+    text = "\n".join(match_lines(t, real))
+    assert "another account also claims @alice_b" in text
+    assert "12 accounts you know follow it or are followed by it" in text
+    fr = "\n".join(match_lines(Translator("fr"), impostor))
+    assert "un autre compte revendique aussi @alice_b" in fr
+    assert "personne que vous connaissez" in fr
+
+
+def test_an_impostor_alone_never_reaches_likely_once_the_graph_was_looked_at() -> None:
+    (alone,) = resolve_conflicts([row(IMPOSTOR, 0)])
+    assert alone.tier == "possible" and "no_known_followers" in alone.reason_codes()
+    # the graph not looked at (offline, nothing to compare with): the rules of R2 hold
+    (unknown,) = resolve_conflicts([row(IMPOSTOR, None)])
+    assert unknown.tier == "likely"
+
+
+def test_without_the_graph_an_uncorroborated_handle_facing_a_genuine_link_is_possible() -> None:
+    found = by_did(resolve_conflicts([row(IMPOSTOR, None), row(REAL, None)]))
+    assert found[IMPOSTOR.did].tier == "possible"
+    assert found[REAL.did].tier == "possible"
+    assert "competing_claim" in found[IMPOSTOR.did].reason_codes()
+
+
+def test_a_cross_link_with_support_is_lifted_and_a_handle_needs_more() -> None:
+    (link,) = resolve_conflicts([row(REAL, 1)])
+    assert link.tier == "likely" and "graph_support" in link.reason_codes()
+    handle_only = BlueskyProfile("did:plc:h", "alice-b.bsky.social", "A", "hello")
+    (two,) = resolve_conflicts([row(handle_only, 2)])
+    (three,) = resolve_conflicts([row(handle_only, 3)])
+    assert (two.tier, three.tier) == ("possible", "likely")
+
+
+def test_of_two_corroborated_claims_the_better_supported_wins() -> None:
+    other = BlueskyProfile("did:plc:other", "alice.example.org", "Alice", "ex-@alice_b")
+    found = by_did(resolve_conflicts([row(REAL, 9), row(other, 2)]))
+    assert found[REAL.did].tier == "likely"
+    assert found[other.did].tier == "possible"
+    # equal evidence: nobody can tell, both possible (R9)
+    tied = resolve_conflicts([row(REAL, 3), row(other, 3)])
+    assert {m.tier for m in tied} == {"possible"}
+
+
+def test_a_fan_account_is_evidence_against_not_a_rival() -> None:
+    assert score_bluesky(ALICE, FAN) is None
+    (real,) = resolve_conflicts([row(REAL, 4)])
+    assert real.tier == "likely" and "competing_claim" not in real.reason_codes()
+
+
+def test_bluesky_verification_is_strong_and_impersonation_a_veto() -> None:
+    verified = BlueskyProfile("did:plc:v", "alice-b.bsky.social", "Alice Brown", "hi",
+                              verified=True, verifier="bsky.app")  # fmt: skip
+    (match,) = resolve_conflicts([row(verified, 0)])
+    assert match.tier == "likely"
+    assert "verified on Bluesky by bsky.app" in match_lines(Translator("en"), match)[-1]
+    # verified, yet a rival corroborated by the graph with a genuine link: both stand, the
+    # verified one first (Bluesky checked it)
+    found = by_did(resolve_conflicts([row(verified, 0), row(REAL, 5)]))
+    assert found[verified.did].tier == "likely" and found[REAL.did].tier == "possible"
+    labelled = BlueskyProfile("did:plc:l", "alice-b.bsky.social", "Alice Brown", "x.com/alice_b",
+                              labels=("impersonation",), verified=True)  # fmt: skip
+    assert score_bluesky(ALICE, labelled) is None
+    # verification alone (no link, not the handle) says nothing about the X account
+    other = BlueskyProfile("did:plc:o", "brown.bsky.social", "Alice Brown", "", verified=True)
+    assert score_bluesky(ALICE, other) is None
+
+
+def test_the_users_decision_counts_whatever_the_tier() -> None:
+    impostor, real = row(IMPOSTOR, 0), row(REAL, 0)
+    decided = apply_decisions(
+        resolve_conflicts([impostor, real]),
+        {(42, "bluesky", REAL.did): "confirmed", (42, "bluesky", IMPOSTOR.did): "rejected"},
+    )
+    (kept,) = decided  # the rejected one never comes back
+    assert kept.did == REAL.did and kept.tier == "possible" and kept.eligible_for_auto_follow
