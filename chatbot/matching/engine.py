@@ -292,12 +292,27 @@ async def match_archive(
 
 
 def apply_decisions(matches: Iterable[Match], decisions: Decisions) -> list[Match]:
-    """Rejected matches disappear for good; confirmed ones are flagged. Sorted for display."""
+    """Rejected matches disappear for good; confirmed ones are flagged. Sorted for display:
+    best tier first, and of the accounts claiming one X account, the best supported first.
+
+    A decision is looked up by the match's target (DID or acct) and by its handle, so that
+    a match rejected before its DID was known (a directory row read offline) stays gone."""
     out = []
     for match in matches:
-        decision = decisions.get((match.x_id, match.network, match.target))
-        if decision == "rejected":
+        keys = [(match.x_id, match.network, match.target)]
+        if match.handle and match.handle != match.target:
+            keys.append((match.x_id, match.network, match.handle))
+        found = [decisions.get(key) for key in keys]
+        if "rejected" in found:
             continue
-        out.append(replace(match, confirmed=True) if decision == "confirmed" else match)
-    out.sort(key=lambda m: (-TIER_RANK[m.tier], m.network, (m.x_username or "").lower(), m.x_id))
+        out.append(replace(match, confirmed=True) if "confirmed" in found else match)
+    out.sort(
+        key=lambda m: (
+            -TIER_RANK[m.tier],
+            m.network,
+            (m.x_username or "").lower(),
+            m.x_id,
+            -(m.support or 0),
+        )
+    )
     return out

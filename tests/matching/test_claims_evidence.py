@@ -5,9 +5,11 @@ graph step fills in (`Match.support`), then weighed by `resolve_conflicts`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chatbot.i18n import Translator
 from chatbot.matching.engine import apply_decisions
-from chatbot.matching.model import Match
+from chatbot.matching.model import Decisions, Match
 from chatbot.matching.present import match_lines
 from chatbot.matching.scoring import Identity, resolve_conflicts, score_bluesky
 from chatbot.networks.types import BlueskyProfile
@@ -114,3 +116,12 @@ def test_the_users_decision_counts_whatever_the_tier() -> None:
     )
     (kept,) = decided  # the rejected one never comes back
     assert kept.did == REAL.did and kept.tier == "possible" and kept.eligible_for_auto_follow
+
+
+def test_a_rejection_made_before_the_did_was_known_still_holds() -> None:
+    handle_only = Match(42, "alice_b", "bluesky", "alice-b.bsky.social", None, None,
+                        "possible", (), "following")  # fmt: skip
+    decisions: Decisions = {(42, "bluesky", "alice-b.bsky.social"): "rejected"}
+    assert apply_decisions([handle_only], decisions) == []
+    with_did = replace(handle_only, did="did:plc:x")
+    assert apply_decisions([with_did], decisions) == []
