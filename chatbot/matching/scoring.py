@@ -288,6 +288,26 @@ def resolve_conflicts(matches: Iterable[Match]) -> list[Match]:
             note = Reason.of("several_candidates", count=len(group))
             group = [replace(m, tier="possible", reasons=(*m.reasons, note)) for m in group]
         out.extend(group)
+    return _follow_parents(out)
+
+
+_THROUGH_BLUESKY = frozenset({"mastodon_in_bluesky_bio", "bridged_account"})
+
+
+def _follow_parents(matches: list[Match]) -> list[Match]:
+    """A Mastodon account found through a Bluesky profile is no surer than that profile
+    once R13/R14 weighed it (an impostor's bio may name an account it also controls)."""
+    parents = {(m.x_id, (m.handle or "").lower()): m.tier for m in matches
+               if m.network == "bluesky"}  # fmt: skip
+    out = []
+    for match in matches:
+        if match.network == "mastodon" and match.tier == "likely":
+            via = [str(value) for r in match.reasons if r.code in _THROUGH_BLUESKY
+                   for name, value in r.params if name == "handle"]  # fmt: skip
+            tiers = [parents.get((match.x_id, h.lower())) for h in via]
+            if tiers and all(t == "possible" for t in tiers):
+                match = replace(match, tier="possible")
+        out.append(match)
     return out
 
 

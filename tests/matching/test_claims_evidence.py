@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from chatbot.i18n import Translator
 from chatbot.matching.engine import apply_decisions
-from chatbot.matching.model import Decisions, Match
+from chatbot.matching.model import Decisions, Match, Reason
 from chatbot.matching.present import match_lines
 from chatbot.matching.scoring import Identity, resolve_conflicts, score_bluesky
 from chatbot.networks.types import BlueskyProfile
@@ -125,3 +125,15 @@ def test_a_rejection_made_before_the_did_was_known_still_holds() -> None:
     assert apply_decisions([handle_only], decisions) == []
     with_did = replace(handle_only, did="did:plc:x")
     assert apply_decisions([with_did], decisions) == []
+
+
+def test_a_mastodon_account_named_by_a_demoted_impostor_is_no_surer() -> None:
+    impostor = row(IMPOSTOR, 0)
+    named = Match(42, "alice_b", "mastodon", "alice@fedi.example", None, "alice@fedi.example",
+                  "likely", (Reason.of("mastodon_in_bluesky_bio", handle=IMPOSTOR.handle),
+                             Reason.of("mastodon_links_back")), "following")  # fmt: skip
+    found = {m.network: m for m in resolve_conflicts([impostor, named])}
+    assert found["bluesky"].tier == "possible" and found["mastodon"].tier == "possible"
+    # a corroborated parent leaves it likely
+    kept = {m.network: m for m in resolve_conflicts([row(IMPOSTOR, 4), named])}
+    assert kept["mastodon"].tier == "likely"
