@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex  # type: ignore[import-untyped]
 
@@ -57,7 +58,7 @@ _PATTERNS = tuple(
         # "Twitter: @name", "X/Twitter → @name", "X @name", "ex-Twitter : name",
         # "X (ex-Twitter) : name"
         rf"(?<![\w@]){_XS}\s*{_ARROW}?\s*@{_NAME}{_NAME_END}",
-        rf"(?<![\w@])(?:ex|anciennement|formerly|former|previously|old)?[\s-]*{_XS}\s*"
+        rf"(?<![\w@])(?:(?:ex|anciennement|formerly|former|previously|old)[\s-]*)?{_XS}\s*"
         rf"{_ARROW}+\s*@?{_NAME}{_NAME_END}",
         # "@name on X/Twitter", "@name sur Twitter", "@name chez X", "@name @ twitter"
         rf"@{_NAME}\s+(?:on|sur|chez|at|@|via)\s+(?:the\s+bird\s*site|{_XS}){_NAME_END}",
@@ -89,6 +90,8 @@ _SENTENCE_NEGATION = re.compile(
 )
 _MENTION = re.compile(rf"(?<![\w@]){_NAME_AT}")
 _SENTENCES = re.compile(r"[.!?…](?=\s|$)|[;|•·]|\s[-–—]\s")
+_BLANKS = re.compile(r"\s+")
+_REPEATS = re.compile(r"([^\w\s])\1{2,}")
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\u0085\u2028\u2029]+")
 
 
@@ -110,7 +113,10 @@ def normalise(text: str) -> str:
     """The bio as the rules read it: clipped, without invisible characters, NFKC."""
     text = unicodedata.normalize("NFKC", text[:BIO_LIMIT])
     text = _LINE_BREAKS.sub(" | ", text)  # a line ends a sentence
-    return str(_INVISIBLE.sub("", text))
+    text = str(_INVISIBLE.sub("", text))
+    # runs of blanks or of one punctuation sign collapsed: the rules' optional separators
+    # then never backtrack over long runs (a hostile bio of 3,000 spaces is read at once)
+    return _REPEATS.sub(r"\1\1", _BLANKS.sub(" ", text))
 
 
 def names_in(text: str) -> set[str]:
@@ -126,6 +132,7 @@ def _disclaimed_in(text: str) -> set[str]:
     return names_in(text) | ({m.lower() for m in _MENTION.findall(text)} - _X_RESERVED)
 
 
+@lru_cache(maxsize=4096)  # one profile is scored against each X id it was found for
 def read_bio(text: str | None) -> BioEvidence:
     """The X names `text` claims and disclaims (a name both claimed and disclaimed is only
     disclaimed: "parody of @alice, the real one is @alice on X")."""

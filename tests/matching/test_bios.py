@@ -4,6 +4,8 @@ Every phrasing below is one seen in real bios, in English and in French."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from chatbot.matching.bios import BIO_LIMIT, read_bio
@@ -126,3 +128,24 @@ def test_a_phrasing_on_another_handle_is_a_possible_match(bio: str) -> None:
 def test_the_display_name_alone_is_never_a_match() -> None:
     assert score_bluesky(ALICE, _profile("abrown.bsky.social", "hello", "Alice B")) is None
     assert score_bluesky(ALICE, _profile("abrown.bsky.social", "", "alice_b")) is None
+
+
+HOSTILE = [
+    "x" + " " * (BIO_LIMIT - 1),
+    "ex" + "-" * (BIO_LIMIT - 2),
+    "ex" + " -" * (BIO_LIMIT // 2) + "twitter",
+    "twitter" + ":" * (BIO_LIMIT - 8) + "a",
+    "x (" * (BIO_LIMIT // 3),
+    "@a (" * (BIO_LIMIT // 4),
+    "nitter." + "a." * (BIO_LIMIT // 2) + "/x",
+    "x.com/" + "a" * BIO_LIMIT * 10,
+]
+
+
+@pytest.mark.parametrize("bio", HOSTILE)
+def test_a_hostile_bio_is_read_in_bounded_time(bio: str) -> None:
+    """Runs that made the optional separators backtrack (0.5 s for 3,000 blanks)."""
+    started = time.perf_counter()
+    for _ in range(10):
+        read_bio(bio)
+    assert time.perf_counter() - started < 1.0  # 10 reads; about 5 ms each here
