@@ -35,16 +35,14 @@ R11 A bio that names the X account with a negation (fan, parody, unofficial, mir
 R12 Bluesky's own verification (a valid ``verification`` from a verifier the AppView
     trusts) with a bio cross-link or the handle -> likely; alone -> nothing (it says who
     the account is on Bluesky, not which X account it was).
-R13 The social graph (`Match.support`: accounts the user knows that follow it or that it
-    follows; None when it was not looked at), in `weigh_claims`: a bio cross-link with
-    support lifts possible to likely, a handle from the user's own archive with
-    ``MIN_SUPPORT_HANDLE`` of it too; a bio match with zero support and no Bluesky
-    verification is at most possible (an impostor can copy a handle, a name and a link,
-    not who follows them).
-R14 Competing claims (several accounts claim one X account through their bio or handle):
-    ranked by Bluesky verification, then a corroborated cross-link, then support, then a
-    cross-link; a weaker one is at most possible, and an uncorroborated one facing a rival
-    with a cross-link too. Each says so ("another account also claims @name").
+R13 The social graph (`Match.support`, accounts the user knows around the account) lifts
+    and drops tiers on its own in `chatbot.matching.graph`; here it ranks rivals (R14). A
+    Mastodon account found through a Bluesky profile is no surer than that profile.
+R14 Competing claims (several accounts claim one X account through their bio or handle,
+    `claims.weigh_claims`): ranked by Bluesky verification, then a corroborated
+    cross-link, then support, then a cross-link; a weaker one is at most possible, and so
+    is an uncorroborated one facing a rival with a cross-link. Each says so ("another
+    account also claims @name").
 """
 
 from __future__ import annotations
@@ -279,7 +277,7 @@ def resolve_conflicts(matches: Iterable[Match]) -> list[Match]:
         groups.setdefault((match.x_id, match.network), []).append(match)
     out: list[Match] = []
     for (_, network), found in groups.items():
-        group = weigh_claims(found) if network == "bluesky" else found  # R13, R14
+        group = weigh_claims(found) if network == "bluesky" else found  # R14
         if any(m.tier == "verified" for m in group):
             out.extend(m for m in group if m.tier == "verified")
             continue
