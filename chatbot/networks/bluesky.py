@@ -43,6 +43,21 @@ def normalize_actor(actor: str) -> str | None:
     return handle if len(handle) <= 253 and _HANDLE.match(handle) else None
 
 
+def _verification(state: object) -> tuple[bool, str | None]:
+    """``app.bsky.actor.defs#verificationState``: whether ``verifiedStatus`` is "valid" (the
+    AppView counts only the verifiers it trusts), and the handle of a valid issuer."""
+    if not isinstance(state, dict) or state.get("verifiedStatus") != "valid":
+        return False, None
+    items = state.get("verifications")
+    for item in items[:MAX_VERIFICATIONS] if isinstance(items, list) else ():
+        if not isinstance(item, dict) or item.get("isValid") is not True:
+            continue
+        issuer = item.get("issuerHandle")
+        if isinstance(issuer, str) and normalize_actor(issuer):
+            return True, issuer.lower()
+    return True, None
+
+
 def _profile(view: dict[str, Any]) -> BlueskyProfile | None:
     did, handle = view.get("did"), view.get("handle")
     if not isinstance(did, str) or not isinstance(handle, str):
@@ -67,19 +82,6 @@ def _profile(view: dict[str, Any]) -> BlueskyProfile | None:
         verified=verified,
         verifier=verifier,
     )
-
-
-def _verification(state: object) -> tuple[bool, str | None]:
-    """``app.bsky.actor.defs#verificationState``: whether ``verifiedStatus`` is "valid" (the
-    AppView counts only the verifiers it trusts), and the handle of a valid issuer."""
-    if not isinstance(state, dict) or state.get("verifiedStatus") != "valid":
-        return False, None
-    items = state.get("verifications")
-    for item in items[:MAX_VERIFICATIONS] if isinstance(items, list) else ():
-        issuer = item.get("issuerHandle") if isinstance(item, dict) else None
-        if item.get("isValid") is True and isinstance(issuer, str) and normalize_actor(issuer):
-            return True, issuer.lower()
-    return True, None
 
 
 class PublicAppView:

@@ -128,3 +128,34 @@ def test_a_mastodon_account_named_by_a_demoted_impostor_is_no_surer() -> None:
     # a parent that stays likely leaves it likely
     kept = {m.network: m for m in resolve_conflicts([row(IMPOSTOR, None), named])}
     assert kept["mastodon"].tier == "likely"
+
+
+def test_what_an_appview_says_about_verification_is_read_warily() -> None:
+    """A hostile or broken AppView: wrong types, huge lists, invalid issuers, no crash."""
+    from chatbot.networks.bluesky import MAX_VERIFICATIONS, _profile
+
+    base = {"did": "did:plc:v", "handle": "V.example.org"}
+    valid = {"isValid": True, "issuerHandle": "Trusted.Example"}
+    cases: list[tuple[object, tuple[bool, str | None]]] = [
+        (None, (False, None)),
+        ("valid", (False, None)),
+        ({"verifiedStatus": "invalid", "verifications": [valid]}, (False, None)),
+        ({"verifiedStatus": "valid", "verifications": [valid]}, (True, "trusted.example")),
+        ({"verifiedStatus": "valid", "verifications": ["x", 3, None, valid]},
+         (True, "trusted.example")),
+        ({"verifiedStatus": "valid", "verifications": {"a": 1}}, (True, None)),
+        ({"verifiedStatus": "valid",
+          "verifications": [{"isValid": True, "issuerHandle": "not a handle\u202e"}]},
+         (True, None)),
+        ({"verifiedStatus": "valid",
+          "verifications": [{"isValid": False}] * (10 * MAX_VERIFICATIONS) + [valid]},
+         (True, None)),
+    ]  # fmt: skip
+    for state, expected in cases:
+        profile = _profile({**base, "verification": state, "labels": ["x", {"val": 3}]})
+        assert profile is not None
+        assert (profile.verified, profile.verifier) == expected, state
+    huge = _profile(
+        {**base, "description": "x.com/a " * 100_000, "labels": [{"val": "a"}] * 10**5}
+    )
+    assert huge is not None and len(huge.description or "") <= 3000 and huge.labels == ("a",)
