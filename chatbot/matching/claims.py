@@ -83,5 +83,12 @@ def weigh_claims(group: Sequence[Match]) -> list[Match]:
         if stronger or (any(links(r) for r in rivals) and not corroborated(match)):
             tier = "possible"
         note = Reason.of("competing_claim", name=match.x_username or "", count=len(rivals))
-        out.append(replace(match, tier=tier, reasons=(*match.reasons, note)))
+        out.append(replace(match, tier=tier, reasons=_before_graph(match.reasons, note)))
     return out
+
+
+def _before_graph(reasons: tuple[Reason, ...], note: Reason) -> tuple[Reason, ...]:
+    """`note` before the graph's reasons, which then say why this one stands out or not:
+    "another account also claims @name" · "followed by 12 people you know"."""
+    at = next((i for i, r in enumerate(reasons) if r.code.startswith("graph_")), len(reasons))
+    return (*reasons[:at], note, *reasons[at:])

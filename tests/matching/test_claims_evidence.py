@@ -159,3 +159,11 @@ def test_what_an_appview_says_about_verification_is_read_warily() -> None:
         {**base, "description": "x.com/a " * 100_000, "labels": [{"val": "a"}] * 10**5}
     )
     assert huge is not None and len(huge.description or "") <= 3000 and huge.labels == ("a",)
+
+
+def test_the_claim_is_said_before_the_graph_says_why() -> None:
+    real = row(REAL, 12)
+    real = replace(real, reasons=(*real.reasons, Reason.of("graph_support", count=12)))
+    found = by_did(resolve_conflicts([row(IMPOSTOR, 0), real]))
+    assert found[REAL.did].reason_codes()[-2:] == ("competing_claim", "graph_support")
+    assert found[IMPOSTOR.did].reason_codes()[-1] == "competing_claim"
