@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a CSV x_id,x_username,bluesky,mastodon[,threads]",
     )
     match.add_argument("--json", action="store_true", help="print a JSON list")
-    match.add_argument("--offline", action="store_true", help="no network: directory and guesses")
+    match.add_argument("--offline", action="store_true", help="no network: directory links")
     match.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="language of the text")
     match.add_argument("--appview", default="https://public.api.bsky.app", help="Bluesky AppView")
     match.add_argument(

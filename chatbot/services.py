@@ -42,7 +42,7 @@ class Services:
     secrets: SecretBox  # encrypts sessions and tokens at rest (issue 5)
     accounts: AccountStore  # connected Bluesky / Mastodon accounts
     # network readers (issue 4); None when offline or not available: matching then uses
-    # the directory and unchecked guesses only. Tests inject in-memory ones.
+    # the directory only (never unchecked guesses). Tests inject in-memory ones.
     bluesky: BlueskyReader | None = None
     mastodon: MastodonReader | None = None
     threads: ThreadsReader | None = None  # Threads accounts that opted in to the fediverse

@@ -3,9 +3,10 @@
 
 Follows run as background jobs (`chatbot.migration.jobs.JobRunner`) whose state lives in
 the database; this module only chooses the targets and talks to the user. By default it
-follows the eligible matches (verified ones, and likely ones the user confirmed) among
-the accounts the user followed on X; ``verified`` narrows to verified matches,
-``likely`` adds every likely match.
+follows the eligible matches (verified ones, and the ones the user confirmed, whatever
+their tier: the user's word counts) among the accounts the user followed on X;
+``verified`` narrows to verified matches, ``likely`` adds every likely match. A match the
+user rejected never reaches this module (`apply_decisions` drops it).
 
 Nothing is followed unseen: `/follow` shows a preview (how many, the first ones, the whole
 list as a file), and the job starts only when the user presses "Start"
@@ -66,9 +67,9 @@ def chosen(found: list[Match], network: str, tier: str | None) -> list[Match]:
         if tier == "verified":
             ok = match.tier == "verified"
         elif tier == "likely":
-            ok = match.tier in ("verified", "likely")
+            ok = match.tier in ("verified", "likely") or match.confirmed
         else:
-            ok = match.eligible_for_auto_follow
+            ok = match.eligible_for_auto_follow  # verified, or confirmed whatever its tier
         target = match.did if network == "bluesky" else match.acct
         if ok and target and target not in picked:
             picked[target] = match

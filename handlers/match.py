@@ -13,8 +13,8 @@ rejecting a match the directory supports also reports it to the bot's administra
 (`handlers.match_reports`).
 
 Network readers are ``services.bluesky`` / ``services.mastodon``; without them (offline)
-the matching uses the directory and unchecked guesses. A network that does not answer
-gives a translated message; the user sends /match again later.
+the matching uses the directory alone (a handle guessed from a name is never a match). A
+network that does not answer gives a translated message; the user sends /match again later.
 """
 
 from __future__ import annotations

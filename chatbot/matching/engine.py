@@ -2,8 +2,8 @@
 
 Both directions (accounts followed, and followers); blocked and muted accounts and the
 owner are never proposed; rejected matches are never proposed again, confirmed ones are
-flagged. Without readers (offline) only the directory and unchecked handle guesses are
-used, and guesses stay "possible".
+flagged. Without readers (offline) only the directory is used: a handle guessed from a
+name is never a match (`chatbot.matching.guesses` lists them apart for the command line).
 
 The contacts stay packed (`Contacts`): the directory takes all of them at once and
 answers with the few it knows, and only ids with a name, a directory entry or an
@@ -38,7 +38,6 @@ from chatbot.matching.scoring import (
     Scored,
     bio_claims,
     excluded,
-    guess_offline,
     resolve_conflicts,
     score_bluesky,
     score_mastodon,
@@ -48,7 +47,6 @@ from chatbot.matching.text import (
     bridged_acct_of,
     bridgy_bluesky_handle,
     bridgy_mastodon_acct,
-    bsky_social_handles,
     mastodon_accts,
 )
 from chatbot.matching.threads import find_threads
@@ -205,14 +203,6 @@ class _Run:
                 )  # fmt: skip
                 self.bridgeable.append((x_id, tier, acct, reasons))
 
-    def guesses(self, people: list[Identity]) -> None:
-        for person in people:
-            name = person.names[0]
-            handles = bsky_social_handles(name)
-            if handles:
-                result = guess_offline(name, handles[0])
-                self.add(person.x_id, "bluesky", result.tier, result.reasons, handle=handles[0])
-
     async def search_bluesky(self, people: list[Identity], reader: BlueskyReader) -> None:
         pools = await cand.bluesky_candidates(people, reader, concurrency=self.concurrency)
         for x_id, pool in pools.items():
@@ -300,9 +290,7 @@ async def match_archive(
     await run.directory(entries, observations)
     verified = {(m.x_id, m.network) for m in run.rows if m.tier == "verified"}
     people = [p for p in run.people.values() if p.names and (p.x_id, "bluesky") not in verified]
-    if bluesky is None:
-        run.guesses(people)
-    else:
+    if bluesky is not None:  # offline, names are never guessed into matches (`guesses`)
         await run.search_bluesky(people, bluesky)
         if run.bridgeable:
             await run.bridged_on_bluesky(bluesky)
@@ -314,12 +302,27 @@ async def match_archive(
 
 
 def apply_decisions(matches: Iterable[Match], decisions: Decisions) -> list[Match]:
-    """Rejected matches disappear for good; confirmed ones are flagged. Sorted for display."""
+    """Rejected matches disappear for good; confirmed ones are flagged. Sorted for display:
+    best tier first, and of the accounts claiming one X account, the best supported first.
+
+    A decision is looked up by the match's target (DID or acct) and by its handle, so that
+    a match rejected before its DID was known (a directory row read offline) stays gone."""
     out = []
     for match in matches:
-        decision = decisions.get((match.x_id, match.network, match.target))
-        if decision == "rejected":
+        keys = [(match.x_id, match.network, match.target)]
+        if match.handle and match.handle != match.target:
+            keys.append((match.x_id, match.network, match.handle))
+        found = [decisions.get(key) for key in keys]
+        if "rejected" in found:
             continue
-        out.append(replace(match, confirmed=True) if decision == "confirmed" else match)
-    out.sort(key=lambda m: (-TIER_RANK[m.tier], m.network, (m.x_username or "").lower(), m.x_id))
+        out.append(replace(match, confirmed=True) if "confirmed" in found else match)
+    out.sort(
+        key=lambda m: (
+            -TIER_RANK[m.tier],
+            m.network,
+            (m.x_username or "").lower(),
+            m.x_id,
+            -(m.support or 0),
+        )
+    )
     return out

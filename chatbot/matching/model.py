@@ -68,6 +68,9 @@ class Match:
     reasons: tuple[Reason, ...]
     direction: Direction
     confirmed: bool = False  # the user confirmed this exact target before
+    support: int | None = (
+        None  # accounts the user knows that follow it or that it follows; None: not looked at
+    )
 
     @property
     def target(self) -> str:
@@ -76,7 +79,8 @@ class Match:
 
     @property
     def eligible_for_auto_follow(self) -> bool:
-        return self.tier == "verified" or (self.tier == "likely" and self.confirmed)
+        """Verified, or confirmed by the user whatever its tier: the user's word counts."""
+        return self.tier == "verified" or self.confirmed
 
     def reason_codes(self) -> tuple[str, ...]:
         return tuple(reason.code for reason in self.reasons)

@@ -31,7 +31,7 @@ from tests.servers.threads_standin import ThreadsProfile, ThreadsStandin
 
 BOT = pytest.mark.parametrize("bot", ["mastodon_settings"], indirect=True)
 OWNER = 4000
-CONTACTS = {4001: "friend", 4002: "linked", 4003: "namesake", 4004: "hermit", 4005: "fan"}
+CONTACTS = {4001: "friend", 4002: "linked", 4003: "namesake", 4004: "hermit", 4005: "ada"}
 FOLLOWING = [4001, 4002, 4003, 4004]
 FOLLOWERS = [4005, 4001]
 

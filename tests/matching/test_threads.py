@@ -120,7 +120,7 @@ def _archive() -> ParsedArchive:
     parsed.handles = {
         x: Counter({name: 2})
         for x, name in [(FRIEND, "friend"), (NAMESAKE, "namesake"), (LINKED, "linked"),
-                        (FAN, "fan")]
+                        (FAN, "ada")]
     }  # fmt: skip
     return parsed
 
@@ -139,13 +139,13 @@ def _bluesky() -> MemoryBluesky:
     return MemoryBluesky([
         BlueskyProfile("did:plc:friend", "friend.bsky.social", "Friend",
                        "x.com/friend · threads.com/@friend"),
-        BlueskyProfile("did:plc:fan", "fan.bsky.social", "Fan", "x.com/fan @fan@fedi.example"),
+        BlueskyProfile("did:plc:ada", "ada.bsky.social", "Ada", "x.com/ada @ada@fedi.example"),
     ])  # fmt: skip
 
 
 def _mastodon() -> MemoryMastodon:
     mastodon = MemoryMastodon()
-    mastodon.add(MastodonAccount("fan@fedi.example", "u", note="x.com/fan @namesake@threads.net"))
+    mastodon.add(MastodonAccount("ada@fedi.example", "u", note="x.com/ada @namesake@threads.net"))
     return mastodon
 
 
