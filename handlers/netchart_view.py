@@ -28,7 +28,8 @@ def chart_labels(
     for side, total in reach.totals.items():
         found = reach.reached.get(side, 0)  # each account once, on any network
         key = (headings or _HEADINGS)[side] + ("" if total else "_unknown")
-        sides.append(t.plural(key, total or found, found=t.number(found), total=t.number(total)))
+        # the plural agrees with the accounts found ("1 retrouvé", "3 retrouvés")
+        sides.append(t.plural(key, found, found=t.number(found), total=t.number(total)))
     return NetChartLabels(
         title=title,
         sides=sides,
