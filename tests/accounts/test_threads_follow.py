@@ -18,7 +18,7 @@ from PIL import Image as PILImage
 
 from chatbot.networks.threads import ThreadsLookup
 from chatbot.networks.types import BlueskyProfile
-from chatbot.platforms.base import Image, Reply
+from chatbot.platforms.base import Image, Reply, Text
 from devtools.memnet import MemoryBluesky, MemoryMastodon
 from handlers.follow import runner
 from tests.accounts.conftest import Bot
@@ -190,4 +190,28 @@ async def test_threads_in_french(bot: Bot, threads: ThreadsStandin, tmp_path: Pa
     assert "sa bio Threads renvoie au compte X @linked" in shown
     usage = texts(await chat.say("/follow"))
     assert "/follow threads" in usage
+    await reader.aclose()
+
+
+@BOT
+async def test_a_confirmed_threads_match_is_followed_from_mastodon_only(
+    bot: Bot, threads: ThreadsStandin, tmp_path: Path
+) -> None:
+    """The review buttons work for Threads matches (``m:c:<x_id>:t:<tag>``); /follow threads
+    needs the Mastodon account, and says so."""
+    reader = await _bot_with_readers(bot, threads)
+    chat = bot.chat("ugo")
+    await chat.upload(archive_zip(tmp_path / "twitter-2024-01-01-x.zip"))
+    review = await chat.say("/match")
+    buttons = {
+        text.text.splitlines()[0]: [b.data for row in text.buttons for b in row]
+        for text in review
+        if isinstance(text, Text) and text.buttons
+    }
+    head = "[possible] Threads: X @namesake → namesake@threads.net (you followed them)"
+    confirm = buttons[head][0]
+    assert confirm.startswith("m:c:4003:t:")
+    assert "namesake@threads.net" in texts(await chat.press(confirm))
+    said = texts(await chat.say("/follow threads"))
+    assert "Connect your Mastodon account first with /connect mastodon" in said
     await reader.aclose()
