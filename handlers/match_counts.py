@@ -96,8 +96,8 @@ async def matches_or_explain(ctx: Context, *, fresh: bool = False) -> list[Match
         return None
     if found is None:
         await ctx.say("match.need_archive")
-    elif budget.capped:
-        await ctx.reply(Text(capped_notice(ctx.t, budget)))
+    elif budget.capped or budget.skipped:
+        await ctx.reply(Text("\n".join(budget_notices(ctx.t, budget))))
     return found
 
 
@@ -129,8 +129,7 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
         await ctx.say("match.found.failed")
         return
     lines = render_counts(ctx.t, found)
-    if budget.capped:
-        lines.append(capped_notice(ctx.t, budget))
+    lines += budget_notices(ctx.t, budget)
     if not found:
         lines.append(ctx.t("match.found.none"))
     else:
@@ -142,6 +141,15 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
     from handlers.netchart_view import send_user_chart  # Pillow: only once there is a chart
 
     await send_user_chart(ctx, found, (len(parsed.following), len(parsed.followers)))
+
+
+def budget_notices(t: Translator, budget: LookupBudget) -> list[str]:
+    """What was not searched this time: lookups cut short, networks that did not answer."""
+    notices = [capped_notice(t, budget)] if budget.capped else []
+    if budget.skipped:
+        networks = ", ".join(network_name(t, n) for n in sorted(budget.skipped))
+        notices.append(t("match.skipped", networks=networks))
+    return notices
 
 
 def capped_notice(t: Translator, budget: LookupBudget) -> str:

@@ -50,6 +50,7 @@ class LookupBudget:
     room: dict[str, int] = field(default_factory=dict)  # left today, per service
     spent: Counter[str] = field(default_factory=Counter)
     capped: set[str] = field(default_factory=set)
+    skipped: set[str] = field(default_factory=set)  # did not answer; the run went on without
     _next: dict[str, float] = field(default_factory=dict)
 
     def limit(self, network: str) -> int:
@@ -90,10 +91,10 @@ async def charge(network: str) -> None:
 
 def not_searched(network: str) -> None:
     """Lookups on `network` were left out of this run (a service that does not answer and
-    that the run can do without): the user is told as for a spent budget."""
+    that the run can do without, such as Threads): the user is told to try again later."""
     budget = _current.get()
     if budget is not None:
-        budget.capped.add(network)
+        budget.skipped.add(network)
 
 
 def _today() -> str:

@@ -88,7 +88,7 @@ class ThreadsLookup:
         await self.aclose()
 
     async def lookup(self, username: str) -> ThreadsAccount | None:
-        name = threads_username(username) or username_of(username)
+        name = threads_username(username) or username_of(username.lstrip("@"))
         if name is None:
             return None
         cached, account = self.cache.get(name)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
+from chatbot.networks.http import HttpPolicy
 from chatbot.networks.threads import ThreadsLookup
 from chatbot.networks.types import BlueskyProfile
 from chatbot.platforms.base import Image, Reply, Text
@@ -215,3 +216,22 @@ async def test_a_confirmed_threads_match_is_followed_from_mastodon_only(
     said = texts(await chat.say("/follow threads"))
     assert "Connect your Mastodon account first with /connect mastodon" in said
     await reader.aclose()
+
+
+@BOT
+async def test_threads_down_is_said_and_the_rest_is_shown(bot: Bot, tmp_path: Path) -> None:
+    """Nothing answers on the Threads host: Bluesky's match is counted and charted, and
+    the user is told Threads was not searched this time."""
+    policy = HttpPolicy(attempts=1, backoff_initial=0.05)
+    bot.services.threads = ThreadsLookup("http://127.0.0.1:9", egress=local_egress(),
+                                         policy=policy)  # fmt: skip
+    bot.services.bluesky = MemoryBluesky([
+        BlueskyProfile("did:plc:friend", "friend.bsky.social", "Friend", "x.com/friend"),
+    ])  # fmt: skip
+    chat = bot.chat("vic")
+    replies = await chat.upload(archive_zip(tmp_path / "twitter-2024-01-01-x.zip"))
+    said = texts(replies)
+    assert "Bluesky: 1 likely" in said and "Threads:" not in said
+    assert "Threads did not answer, so I could not look for your contacts there" in said
+    assert described(images(replies)[-1])[2] == "  Bluesky: 1 (verified 0, likely 1, possible 0)"
+    await bot.services.threads.aclose()  # type: ignore[attr-defined]
