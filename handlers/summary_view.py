@@ -6,16 +6,20 @@ bounded them may hold anything), so a summary stays a few lines long.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from babel.numbers import get_group_symbol
 
 from chatbot.archive.idlist import W_CAPPED, count_in, id_limit
 from chatbot.archive.model import ParsedArchive
+from chatbot.archive.reader import W_MISSING_PART, W_NO_TWEETS, W_ONLY_HEADERS
 from chatbot.config import ArchiveLimits
 from chatbot.i18n import Translator
 from chatbot.safetext import display, x_screen_name
 from chatbot.summary.chart import ChartLabels
+
+_FILE_NAME = re.compile(r"[a-z-]{1,40}(-part[0-9]{1,3})?\.js|…")
 
 
 def render_summary(
@@ -38,7 +42,9 @@ def render_summary(
         lines.append(t("summary.generated", date=parsed.generated_at))
     counts = parsed.counts
     if counts.tweets is not None:
-        if parsed.first_tweet and parsed.last_tweet:
+        if _posts_absent(parsed):  # X's index counted them; the file itself was not sent
+            lines.append(t.plural("summary.posts_indexed", counts.tweets))
+        elif parsed.first_tweet and parsed.last_tweet:
             lines.append(
                 t.plural(
                     "summary.posts_range",
@@ -70,30 +76,48 @@ def render_summary(
 
 
 def _warnings(t: Translator, parsed: ParsedArchive, limits: ArchiveLimits) -> Iterator[str]:
-    """The reader's warnings; a cap that applied says how many entries were kept."""
-    for key in parsed.warnings:
+    """The reader's warnings; a cap that applied says how many entries were kept, a
+    missing file is named as that era named it."""
+    where = t("archive.where.root" if parsed.era == "gdpr-root" else "archive.where.data")
+    for warning in parsed.warnings:
+        key, _, value = warning.partition(":")
         if key.startswith(W_CAPPED):
             what = key.removeprefix(W_CAPPED)
             if what == "handles":
                 yield t.plural(key, limits.max_handle_ids)
             elif what in ("followers", "following", "blocked", "muted"):
                 yield t.plural(key, id_limit(limits, what))
-        else:
-            yield t(key)
+        elif key == W_MISSING_PART:
+            files = [name for name in value.split(",") if _FILE_NAME.fullmatch(name)]
+            if files:
+                yield t.plural(key, len(files), files=", ".join(files), where=where)
+        elif key in (W_NO_TWEETS, W_ONLY_HEADERS):
+            name = value if _FILE_NAME.fullmatch(value) else "tweets.js"
+            parts = name.removesuffix(".js") + "-part1.js…"
+            yield t(key, file=name, file_parts=parts, where=where)
+        elif key.startswith("archive.warning."):
+            yield t(key, where=where)
+
+
+def _posts_absent(parsed: ParsedArchive) -> bool:
+    return any(w.startswith(W_NO_TWEETS) for w in parsed.warnings)
 
 
 def render_handles(t: Translator, parsed: ParsedArchive) -> str:
     """How many followed accounts and followers have a recovered screen name."""
-    following = count_in(parsed.following, parsed.handles)  # lists are sorted: no walk
-    followers = count_in(parsed.followers, parsed.handles)
-    return t(
-        "summary.handles",
-        handles=parsed.handles_recovered,
-        following=following,
-        following_total=len(parsed.following),
-        followers=followers,
-        followers_total=len(parsed.followers),
-    )
+    found = parsed.handles_recovered
+    details = []
+    if len(parsed.following):  # lists are sorted: no walk
+        details.append(t.plural("summary.handles_following", len(parsed.following),
+                                found=count_in(parsed.following, parsed.handles)))  # fmt: skip
+    if len(parsed.followers):
+        details.append(t.plural("summary.handles_followers", len(parsed.followers),
+                                found=count_in(parsed.followers, parsed.handles)))  # fmt: skip
+    if not details:
+        return t.plural("summary.handles_no_lists", found)
+    if not found:
+        return t("summary.handles_none")
+    return t.plural("summary.handles", found, details=t("summary.handles_and").join(details))
 
 
 def chart_labels(t: Translator, parsed: ParsedArchive) -> ChartLabels:
