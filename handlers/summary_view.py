@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from babel.dates import format_skeleton
 from babel.numbers import get_group_symbol
 
 from chatbot.archive.idlist import W_CAPPED, count_in, id_limit
@@ -122,7 +123,23 @@ def render_handles(t: Translator, parsed: ParsedArchive) -> str:
 
 def chart_labels(t: Translator, parsed: ParsedArchive) -> ChartLabels:
     username = x_screen_name(parsed.owner.username)
-    who = f"@{username}" if username else ""
-    title = t("summary.chart_title", who=who).strip()
+    if username:
+        title = t("summary.chart_title_of", username=username)
+    else:
+        title = t("summary.chart_title")
     separator = get_group_symbol(locale=t.locale)
-    return ChartLabels(title=title, y_axis=t("summary.chart_y"), thousands_separator=separator)
+    return ChartLabels(title=title, y_axis=t("summary.chart_y"), thousands_separator=separator,
+                       partial_note=_partial_note(t, parsed))  # fmt: skip
+
+
+def _partial_note(t: Translator, parsed: ParsedArchive) -> str:
+    """ "* 2026: until March 6" when the chart's last year was not over: the archive was
+    made during it (or, without its date, the last post is the last thing known)."""
+    if not parsed.tweets_per_year:
+        return ""
+    year = max(parsed.tweets_per_year)
+    until = parsed.generated_at or parsed.last_tweet
+    if until is None or until.year != year or (until.month, until.day) == (12, 31):
+        return ""
+    day = format_skeleton("MMMMd", until, locale=t.locale)
+    return t("summary.chart_partial", year=str(year), date=day)
