@@ -146,7 +146,7 @@ def _summary(paths: Sequence[Path], *, as_json: bool, lang: str | None) -> int:
         sys.stdout.write("\n")
     else:
         print(render_summary(t, parsed))
-        if parsed.posts_read:  # names come from the posts, when they were sent
+        if parsed.posts_read or parsed.handles:  # names come from posts, when they were sent
             print(render_handles(t, parsed))
     return 0
 

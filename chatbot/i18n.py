@@ -114,9 +114,11 @@ class Translator:
         return format_percent(value, locale=self.locale, format="#,##0.#%")
 
     def date(self, value: dt.date | dt.datetime, fmt: str = "long") -> str:
-        if isinstance(value, dt.datetime):
-            return format_date(value.date(), format=fmt, locale=self.locale)
-        return format_date(value, format=fmt, locale=self.locale)
+        day = value.date() if isinstance(value, dt.datetime) else value
+        text = format_date(day, format=fmt, locale=self.locale)
+        if self.language == "fr" and day.day == 1 and text.startswith("1 "):
+            return "1er " + text[2:]  # French writes the first of the month "1er mars"
+        return text
 
     def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
         return format_datetime(value, format=fmt, locale=self.locale, tzinfo=dt.UTC)

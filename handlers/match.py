@@ -74,6 +74,9 @@ async def match(ctx: Context) -> None:
         return
     if not found:
         parsed = await ctx.services.archives.load(ctx.user.id)
+        if parsed is not None and not (len(parsed.following) or len(parsed.followers)):
+            await ctx.say("match.need_lists")  # nobody to look for: not "none found yet"
+            return
         note = bare_ids_note(ctx.t, parsed) if parsed is not None else None
         lines = [ctx.t("match.none"), *([note] if note else []), ctx.t("match.found.none")]
         await ctx.reply(Text("\n".join(lines)))

@@ -91,7 +91,7 @@ async def matches_or_explain(ctx: Context, *, fresh: bool = False) -> list[Match
     try:
         found = await user_matches(ctx.services, ctx.user.id, fresh=fresh, budget=budget)
     except NetworkUnavailable as exc:
-        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
+        await say_network_down(ctx, exc)
         return None
     if found is None:
         await ctx.say("match.need_archive")
@@ -158,6 +158,13 @@ def bare_ids_note(t: Translator, parsed: ParsedArchive) -> str | None:
 
 
 _NO_POSTS = ("archive.warning.no_tweets_file", "archive.warning.only_tweet_headers")
+
+
+async def say_network_down(ctx: Context, exc: NetworkUnavailable) -> None:
+    """A network did not answer: the work is unfinished everywhere (the next network is
+    not tried), and the user sends the command they sent again (not always /match)."""
+    command = f"/{ctx.message.command or 'match'}"
+    await ctx.say("match.network_down", network=network_name(ctx.t, exc.network), command=command)
 
 
 def capped_notice(t: Translator, budget: LookupBudget) -> str:

@@ -14,12 +14,14 @@ from babel.numbers import get_group_symbol
 
 from chatbot.archive.idlist import W_CAPPED, count_in, id_limit
 from chatbot.archive.model import ParsedArchive
-from chatbot.archive.reader import W_MISSING_PART, W_NO_TWEETS, W_ONLY_HEADERS
+from chatbot.archive.reader import W_MISSING_PART, W_NO_OWNER, W_NO_TWEETS, W_ONLY_HEADERS
 from chatbot.config import ArchiveLimits
 from chatbot.i18n import Translator
 from chatbot.safetext import display, x_screen_name
 from chatbot.summary.chart import ChartLabels
 
+W_NO_TWEETS_COUNTED = "archive.warning.no_tweets_file_counted"
+W_NO_OWNER_ROOT = "archive.warning.no_owner_root"
 _FILE_NAME = re.compile(r"[a-z-]{1,40}(-part[0-9]{1,3})?\.js|…")
 
 
@@ -95,7 +97,11 @@ def _warnings(t: Translator, parsed: ParsedArchive, limits: ArchiveLimits) -> It
         elif key in (W_NO_TWEETS, W_ONLY_HEADERS):
             name = value if _FILE_NAME.fullmatch(value) else "tweets.js"
             parts = name.removesuffix(".js") + "-part1.js…"
+            if key == W_NO_TWEETS and parsed.counts.tweets is not None:
+                key = W_NO_TWEETS_COUNTED  # the number shown comes from X's index
             yield t(key, file=name, file_parts=parts, where=where)
+        elif key == W_NO_OWNER and parsed.era == "gdpr-root":
+            yield t(W_NO_OWNER_ROOT, where=where)  # those archives had no manifest.js
         elif key.startswith("archive.warning."):
             yield t(key, where=where)
 

@@ -37,7 +37,7 @@ async def _settle(ctx: Context, generation: int) -> None:
         return
     if _digest(ctx, parsed) != batch.shown:  # not shown yet, or changed since
         await send_summary(ctx, parsed)
-    if batch.posts:
+    if batch.posts or parsed.handles:  # names come from posts (notes and community posts too)
         await ctx.reply(Text(render_handles(ctx.t, parsed)))
     await start_matching(ctx, parsed)
 

@@ -44,7 +44,7 @@ async def test_no_tweets_file_no_names_promised_and_the_era_file_named(
     assert t(lang, "upload.looking_for_handles") not in shown
     assert "🔗" not in shown  # no line about names recovered from posts
     assert plural(lang, "summary.posts_indexed", 30) in shown
-    warning = t(lang, "archive.warning.no_tweets_file", file="tweet.js",
+    warning = t(lang, "archive.warning.no_tweets_file_counted", file="tweet.js",
                 file_parts="tweet-part1.js…", where=t(lang, "archive.where.data"))  # fmt: skip
     assert warning in shown and "tweets.js" not in shown
     assert "/import posts" in warning
@@ -112,8 +112,15 @@ async def test_missing_parts_are_named_and_headers_alone_say_the_posts_are_missi
 ) -> None:
     """Item 5: the files the manifest lists and the upload lacks, by name; tweet-headers.js
     without tweets.js says the posts themselves are not there."""
-    upload, _ = make(tmp_path, "H", drop=["follower-part1.js", "tweets.js"], followers=3000,
-                     part_size_bytes=100_000)  # fmt: skip
+    upload, _ = make(
+        tmp_path,
+        "H",
+        drop=["follower-part1.js", "tweets.js"],
+        followers=3000,
+        part_size_bytes=100_000,
+        notes=0,
+        community=0,
+    )  # no names anywhere
     shown = texts(await chat(dispatcher, platform, lang).upload(upload))
     where = t(lang, "archive.where.data")
     assert plural(lang, "archive.warning.missing_part", 1, files="follower-part1.js",
