@@ -30,23 +30,17 @@ ONE_READ_BYTES = 4_000_000
 
 async def received(ctx: Context) -> None:
     """A file arrived in a private chat: read it, store it, acknowledge it. The summary
-    and the matching wait until the user's files stop arriving (`handlers.upload_batch`)."""
-    batches, user_id = ctx.services.batches, ctx.user.id
-    await batches.arrived(user_id)
-    stored = None
-    try:
-        async with downloaded(ctx) as (path, progress):
-            if path is None:
-                return
-            await progress.update(ctx.t("upload.reading"))
-            stored = await _read_and_store(ctx, path, progress)
-            if stored is not None:  # the avatar and banner only, for /profile
-                await keep_images(ctx, path, stored)
-    finally:
-        generation = await batches.done(
-            user_id, changed=stored is not None, posts=bool(stored and stored.posts_read)
-        )
-        upload_batch.settle_later(ctx, generation)
+    and the matching wait until the user's files stop arriving (`handlers.upload_batch`,
+    called by the dispatcher once the file is handled)."""
+    async with downloaded(ctx) as (path, progress):
+        if path is None:
+            return
+        await progress.update(ctx.t("upload.reading"))
+        stored = await _read_and_store(ctx, path, progress)
+        if stored is not None:  # the avatar and banner only, for /profile
+            await ctx.services.batches.note(upload_batch.key(ctx), changed=True,
+                                            posts=stored.posts_read)  # fmt: skip
+            await keep_images(ctx, path, stored)
 
 
 @contextlib.asynccontextmanager
@@ -137,7 +131,7 @@ async def _read_and_store(ctx: Context, path: Path, progress: Progress) -> Parse
     await progress.done(ctx.t("upload.read_done"))
     if once or not quick.posts_read:
         return quick
-    if await services.batches.alone(ctx.user.id):  # the summary first, the names after
+    if await services.batches.alone(upload_batch.key(ctx)):  # the summary first, then names
         await upload_batch.show_summary(ctx, parsed)
     await ctx.say("upload.looking_for_handles")
     try:

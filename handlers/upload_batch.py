@@ -14,11 +14,16 @@ import hashlib
 
 from chatbot.archive import ParsedArchive
 from chatbot.conversation import Context
+from chatbot.conversation.batches import batch_key
 from chatbot.platforms.base import Image, Text
 from handlers.match_counts import start_matching
 from handlers.summary_view import chart_labels, render_handles, render_summary
 
 JOB = "upload"
+
+
+def key(ctx: Context) -> str:
+    return batch_key(ctx.platform.name, ctx.message.user.user_id)
 
 
 def settle_later(ctx: Context, generation: int) -> None:
@@ -29,7 +34,7 @@ def settle_later(ctx: Context, generation: int) -> None:
 async def _settle(ctx: Context, generation: int) -> None:
     services = ctx.services
     await asyncio.sleep(services.settings.upload_batch_s)
-    batch = await services.batches.settle(ctx.user.id, generation)
+    batch = await services.batches.settle(key(ctx), generation)
     if batch is None or not batch.changed:  # a later file ends it, or nothing was stored
         return
     parsed = await services.archives.load(ctx.user.id)
@@ -45,7 +50,7 @@ async def _settle(ctx: Context, generation: int) -> None:
 async def show_summary(ctx: Context, parsed: ParsedArchive) -> None:
     """The summary shown before the batch ends (a large archive, before its names)."""
     await send_summary(ctx, parsed)
-    await ctx.services.batches.shown(ctx.user.id, _digest(ctx, parsed))
+    await ctx.services.batches.shown(key(ctx), _digest(ctx, parsed))
 
 
 async def send_summary(ctx: Context, parsed: ParsedArchive) -> None:

@@ -38,20 +38,32 @@ class Settled:
     shown: str
 
 
+def batch_key(platform: str, user_id: str) -> str:
+    """A user's batch: by platform user, known before the user is looked up."""
+    return f"{platform}:{user_id}"
+
+
 class UploadBatches(Protocol):
-    async def arrived(self, user_id: int) -> None:
-        """A file of the user arrived (before it is downloaded)."""
+    """`key` is `batch_key(...)`. The dispatcher calls `arrived` when a file reaches it
+    (before it waits behind the user's earlier messages) and `done` when it was handled;
+    the archive handler `note`s what a file changed."""
 
-    async def done(self, user_id: int, *, changed: bool, posts: bool) -> int:
-        """A file is read (or failed): the batch's generation now."""
+    async def arrived(self, key: str) -> None:
+        """A file of the user arrived."""
 
-    async def alone(self, user_id: int) -> bool:
-        """Whether no other file of the user is being read."""
+    async def note(self, key: str, *, changed: bool, posts: bool) -> None:
+        """A file stored something (`changed`), posts among it (`posts`)."""
 
-    async def shown(self, user_id: int, digest: str) -> None:
+    async def done(self, key: str) -> int:
+        """A file was handled (or failed): the batch's generation now."""
+
+    async def alone(self, key: str) -> bool:
+        """Whether no other file of the user is waiting or being read."""
+
+    async def shown(self, key: str, digest: str) -> None:
         """The summary with this digest was shown during the batch."""
 
-    async def settle(self, user_id: int, generation: int) -> Settled | None:
+    async def settle(self, key: str, generation: int) -> Settled | None:
         """End the batch if no file is open and none arrived since `generation`."""
 
     def lock(self, user_id: int) -> contextlib.AbstractAsyncContextManager[None]:
@@ -68,36 +80,39 @@ class _State:
 
 
 class MemoryBatches:
-    """One process: the dispatcher already keeps a user's messages in order."""
+    """One process."""
 
     def __init__(self) -> None:
-        self._states: dict[int, _State] = {}
+        self._states: dict[str, _State] = {}
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def arrived(self, user_id: int) -> None:
-        state = self._states.setdefault(user_id, _State())
+    async def arrived(self, key: str) -> None:
+        state = self._states.setdefault(key, _State())
         state.open += 1
         state.generation += 1
 
-    async def done(self, user_id: int, *, changed: bool, posts: bool) -> int:
-        state = self._states.setdefault(user_id, _State())
-        state.open = max(0, state.open - 1)
+    async def note(self, key: str, *, changed: bool, posts: bool) -> None:
+        state = self._states.setdefault(key, _State())
         state.changed |= changed
         state.posts |= posts
+
+    async def done(self, key: str) -> int:
+        state = self._states.setdefault(key, _State())
+        state.open = max(0, state.open - 1)
         return state.generation
 
-    async def alone(self, user_id: int) -> bool:
-        state = self._states.get(user_id)
+    async def alone(self, key: str) -> bool:
+        state = self._states.get(key)
         return state is None or state.open <= 1
 
-    async def shown(self, user_id: int, digest: str) -> None:
-        self._states.setdefault(user_id, _State()).shown = digest
+    async def shown(self, key: str, digest: str) -> None:
+        self._states.setdefault(key, _State()).shown = digest
 
-    async def settle(self, user_id: int, generation: int) -> Settled | None:
-        state = self._states.get(user_id)
+    async def settle(self, key: str, generation: int) -> Settled | None:
+        state = self._states.get(key)
         if state is None or state.open or state.generation != generation:
             return None
-        del self._states[user_id]
+        del self._states[key]
         return Settled(state.changed, state.posts, state.shown)
 
     @contextlib.asynccontextmanager
@@ -128,35 +143,35 @@ class RedisBatches:
         self._settle = redis.register_script(_SETTLE)
 
     @staticmethod
-    def _key(user_id: int) -> str:
-        return f"chatbot:upload:batch:{user_id}"
+    def _key(key: str) -> str:
+        return f"chatbot:upload:batch:{key}"
 
-    async def arrived(self, user_id: int) -> None:
-        key = self._key(user_id)
+    async def arrived(self, key: str) -> None:
+        name = self._key(key)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(key, "open", 1).hincrby(key, "generation", 1).expire(key, BATCH_TTL_S)
-            await pipe.execute()
+            pipe.hincrby(name, "open", 1).hincrby(name, "generation", 1)
+            await pipe.expire(name, BATCH_TTL_S).execute()
 
-    async def done(self, user_id: int, *, changed: bool, posts: bool) -> int:
-        key = self._key(user_id)
+    async def note(self, key: str, *, changed: bool, posts: bool) -> None:
+        values = {name: "1" for name, on in (("changed", changed), ("posts", posts)) if on}
+        if values:
+            await self.redis.hset(self._key(key), mapping=values)
+
+    async def done(self, key: str) -> int:
+        name = self._key(key)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(key, "open", -1)
-            if changed:
-                pipe.hset(key, "changed", "1")
-            if posts:
-                pipe.hset(key, "posts", "1")
-            pipe.hget(key, "generation").expire(key, BATCH_TTL_S)
-            results = await pipe.execute()
-        return int(results[-2] or 0)
+            pipe.hincrby(name, "open", -1).hget(name, "generation")
+            results = await pipe.expire(name, BATCH_TTL_S).execute()
+        return int(results[1] or 0)
 
-    async def alone(self, user_id: int) -> bool:
-        return int(await self.redis.hget(self._key(user_id), "open") or 0) <= 1
+    async def alone(self, key: str) -> bool:
+        return int(await self.redis.hget(self._key(key), "open") or 0) <= 1
 
-    async def shown(self, user_id: int, digest: str) -> None:
-        await self.redis.hset(self._key(user_id), "shown", digest)
+    async def shown(self, key: str, digest: str) -> None:
+        await self.redis.hset(self._key(key), "shown", digest)
 
-    async def settle(self, user_id: int, generation: int) -> Settled | None:
-        found = await self._settle(keys=[self._key(user_id)], args=[str(generation)])
+    async def settle(self, key: str, generation: int) -> Settled | None:
+        found = await self._settle(keys=[self._key(key)], args=[str(generation)])
         if not found:
             return None
         changed, posts, shown = (_text(value) for value in found)

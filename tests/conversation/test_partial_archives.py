@@ -7,6 +7,8 @@ reads the replies as that user would.
 
 from __future__ import annotations
 
+import asyncio
+import io
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from chatbot.conversation import Dispatcher
 from chatbot.i18n import translator
 from chatbot.platforms.base import RecordingPlatform
+from chatbot.platforms.console import ConsolePlatform, run_console
 from handlers import archive
 from tests.conversation.harness import Chat, images, texts
 from tests.conversation.partial import epoch_created_at, loose, make
@@ -213,3 +216,40 @@ async def test_french_agreement_after_upload(
     people = t("fr", "match.found.followers")
     assert f"{people}\n  aucune pour l’instant" in shown
     assert f"{t('fr', 'match.found.following')}\n  aucun pour l’instant" in shown
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_album_is_one_upload(
+    dispatcher: Dispatcher, platform: RecordingPlatform, tmp_path: Path, lang: str
+) -> None:
+    """Item 3, a Telegram album: the files arrive at once (updates are handled
+    concurrently) and wait behind each other; the first one read does not end the batch
+    while the others wait, however long they take."""
+    services = dispatcher.services
+    services.settings = services.settings.model_copy(update={"upload_batch_s": 0.05})
+    files = loose(tmp_path, "H", ["following.js", "follower.js", "account.js", "tweets.js"])
+    alice = chat(dispatcher, platform, lang)
+    alice.wait_for_jobs = False
+    await asyncio.gather(*(alice.upload(path) for path in files))
+    await services.jobs.idle()
+    shown = texts(alice.new_replies())
+    assert shown.count("📦") == 1 and shown.count(t(lang, "match.found.searching")) == 1
+    assert plural(lang, "summary.following", 15) in shown and "@alice_3" in shown
+
+
+async def test_several_files_in_one_console_message(
+    dispatcher: Dispatcher, tmp_path: Path
+) -> None:
+    """Item 3 on the console: ``/upload A B C`` is one upload, then /match answers."""
+    services = dispatcher.services
+    services.settings = services.settings.model_copy(update={"upload_batch_s": 0.3})
+    files = loose(tmp_path, "D", ["account.js", "following.js", "follower.js"])
+    out = io.StringIO()
+    platform = ConsolePlatform(out, tmp_path / "files")
+    script = "/lang fr\n/upload " + " ".join(str(p) for p in files) + "\n/match\n"
+    await run_console(dispatcher, io.StringIO(script), out, platform)
+    shown = out.getvalue()
+    assert shown.count("📦") == 1 and shown.count(t("fr", "upload.read_done")) == 3
+    assert shown.index("📦") < shown.index(t("fr", "match.none"))
+    either = t("fr", "archive.posts_file_either")
+    assert t("fr", "match.bare.no_posts", file=either) in shown

@@ -9,7 +9,12 @@ from collections import Counter
 import pytest
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
-from chatbot.conversation.batches import MemoryBatches, RedisBatches, UploadBatches
+from chatbot.conversation.batches import (
+    MemoryBatches,
+    RedisBatches,
+    UploadBatches,
+    batch_key,
+)
 from chatbot.i18n import translator
 from handlers.summary_view import chart_labels, render_handles, render_summary
 
@@ -67,19 +72,22 @@ def test_chart_title_and_the_partial_last_year() -> None:
 
 
 async def _batch_rules(batches: UploadBatches) -> None:
-    await batches.arrived(1)
-    await batches.arrived(1)  # two files of one album
-    assert not await batches.alone(1)
-    first = await batches.done(1, changed=True, posts=False)
-    assert await batches.settle(1, first) is None  # the other file is still being read
-    await batches.shown(1, "abc")
-    last = await batches.done(1, changed=False, posts=True)
-    assert await batches.settle(1, last - 1) is None  # a later file ends the batch
-    settled = await batches.settle(1, last)
+    key = batch_key("telegram", "alice")
+    await batches.arrived(key)
+    await batches.arrived(key)  # two files of one album
+    assert not await batches.alone(key)
+    await batches.note(key, changed=True, posts=False)
+    first = await batches.done(key)
+    assert await batches.settle(key, first) is None  # the other file is still being read
+    await batches.shown(key, "abc")
+    await batches.note(key, changed=False, posts=True)
+    last = await batches.done(key)
+    assert await batches.settle(key, last - 1) is None  # a later file ends the batch
+    settled = await batches.settle(key, last)
     assert settled is not None and (settled.changed, settled.posts, settled.shown) == (
         True, True, "abc"
     )  # fmt: skip
-    assert await batches.settle(1, last) is None  # once
+    assert await batches.settle(key, last) is None  # once
     async with batches.lock(1):  # the stored archive is merged one file at a time
         pass
 
@@ -96,12 +104,13 @@ async def test_batches_in_redis_shared_by_workers(redis_url: str) -> None:
     try:
         await _batch_rules(RedisBatches(one))
         a, b = RedisBatches(one), RedisBatches(two)  # two workers
-        await a.arrived(5)
-        await b.arrived(5)
-        generation = await a.done(5, changed=True, posts=False)
-        assert await a.settle(5, generation) is None
-        generation = await b.done(5, changed=True, posts=False)
-        assert await a.settle(5, generation) is not None
+        await a.arrived("x:5")
+        await b.arrived("x:5")
+        await a.note("x:5", changed=True, posts=False)
+        generation = await a.done("x:5")
+        assert await a.settle("x:5", generation) is None
+        generation = await b.done("x:5")
+        assert await a.settle("x:5", generation) is not None
     finally:
         await one.aclose()
         await two.aclose()
