@@ -75,7 +75,8 @@ async def match(ctx: Context) -> None:
     if not found:
         parsed = await ctx.services.archives.load(ctx.user.id)
         if parsed is not None and not (len(parsed.following) or len(parsed.followers)):
-            await ctx.say("match.need_lists")  # nobody to look for: not "none found yet"
+            classic = parsed.era == "classic"  # an old tweet archive: a new one has them
+            await ctx.say("match.need_lists_classic" if classic else "match.need_lists")
             return
         note = bare_ids_note(ctx.t, parsed) if parsed is not None else None
         lines = [ctx.t("match.none"), *([note] if note else []), ctx.t("match.found.none")]

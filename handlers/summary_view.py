@@ -14,7 +14,15 @@ from babel.numbers import get_group_symbol
 
 from chatbot.archive.idlist import W_CAPPED, count_in, id_limit
 from chatbot.archive.model import ParsedArchive
-from chatbot.archive.reader import W_MISSING_PART, W_NO_OWNER, W_NO_TWEETS, W_ONLY_HEADERS
+from chatbot.archive.reader import (
+    W_MISSING_PART,
+    W_NO_FOLLOWERS,
+    W_NO_FOLLOWING,
+    W_NO_FOLLOWS,
+    W_NO_OWNER,
+    W_NO_TWEETS,
+    W_ONLY_HEADERS,
+)
 from chatbot.config import ArchiveLimits
 from chatbot.i18n import Translator
 from chatbot.safetext import display, x_screen_name
@@ -82,7 +90,7 @@ def _warnings(t: Translator, parsed: ParsedArchive, limits: ArchiveLimits) -> It
     """The reader's warnings; a cap that applied says how many entries were kept, a
     missing file is named as that era named it."""
     where = t("archive.where.root" if parsed.era == "gdpr-root" else "archive.where.data")
-    for warning in parsed.warnings:
+    for warning in [*parsed.warnings, *_loose_warnings(parsed)]:
         key, _, value = warning.partition(":")
         if key.startswith(W_CAPPED):
             what = key.removeprefix(W_CAPPED)
@@ -106,6 +114,19 @@ def _warnings(t: Translator, parsed: ParsedArchive, limits: ArchiveLimits) -> It
             yield t(key, where=where)
 
 
+def _loose_warnings(parsed: ParsedArchive) -> list[str]:
+    """Files sent one by one: once they stop arriving, a missing follow list is said too
+    (the reader cannot tell, file by file)."""
+    if parsed.era != "loose":
+        return []
+    following, followers = parsed.counts.following is not None, parsed.counts.followers is not None
+    if not (following or followers):
+        return [W_NO_FOLLOWS]
+    if not following:
+        return [W_NO_FOLLOWING]
+    return [] if followers else [W_NO_FOLLOWERS]
+
+
 def _posts_absent(parsed: ParsedArchive) -> bool:
     return any(w.startswith(W_NO_TWEETS) for w in parsed.warnings)
 
@@ -120,8 +141,9 @@ def render_handles(t: Translator, parsed: ParsedArchive) -> str:
     if len(parsed.followers):
         details.append(t.plural("summary.handles_followers", len(parsed.followers),
                                 found=count_in(parsed.followers, parsed.handles)))  # fmt: skip
-    if not details:
-        return t.plural("summary.handles_no_lists", found)
+    if not details:  # an old tweet archive never had the lists: a new archive has them
+        key = "summary.handles_classic" if parsed.era == "classic" else "summary.handles_no_lists"
+        return t.plural(key, found)
     if not found:
         return t("summary.handles_none")
     return t.plural("summary.handles", found, details=t("summary.handles_and").join(details))

@@ -253,3 +253,18 @@ async def test_several_files_in_one_console_message(
     assert shown.index("📦") < shown.index(t("fr", "match.none"))
     either = t("fr", "archive.posts_file_either")
     assert t("fr", "match.bare.no_posts", file=either) in shown
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_classic_archive_asks_for_a_new_archive(
+    dispatcher: Dispatcher, platform: RecordingPlatform, tmp_path: Path, lang: str
+) -> None:
+    """A classic tweet archive never had follow lists: the bot asks for a new archive,
+    not for "these two files from your archive"."""
+    upload, _ = make(tmp_path, "A")
+    alice = chat(dispatcher, platform, lang)
+    shown = texts(await alice.upload(upload)) + texts(await alice.say("/match"))
+    assert t(lang, "archive.warning.classic_no_follows") in shown
+    assert t(lang, "match.need_lists_classic") in shown
+    assert t(lang, "match.need_lists") not in shown and "🔗" in shown
+    assert t(lang, "match.found.searching") not in shown
