@@ -92,9 +92,16 @@ class Translator:
         self._messages = load_catalog(language, locales_dir)
 
     def __call__(self, key: str, /, **params: object) -> str:
-        """The message `key`, formatted with `params`."""
+        """The message `key`, formatted with `params`. A message with plural forms takes
+        the form that fits an integer `count` (as `plural` does)."""
         message = self._lookup(key)
-        text = message if isinstance(message, str) else message[0]
+        count = params.get("count")
+        if isinstance(message, str):
+            text = message
+        elif isinstance(count, int) and not isinstance(count, bool):
+            text = message[min(plural_rule(self.language)(count), len(message) - 1)]
+        else:
+            text = message[0]
         return self._format(text, params)
 
     def plural(self, key: str, count: int, /, **params: object) -> str:

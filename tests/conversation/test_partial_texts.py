@@ -4,6 +4,7 @@ right-to-left names, chart labels), and the upload batches hold in Redis (scale-
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 
 import pytest
@@ -114,3 +115,29 @@ async def test_batches_in_redis_shared_by_workers(redis_url: str) -> None:
     finally:
         await one.aclose()
         await two.aclose()
+
+
+def test_french_match_directions_assume_no_gender() -> None:
+    """Item 9: not "il vous suivait" / "vous le suiviez": the account may be anyone's."""
+    fr = translator("fr")
+    shown = [fr(f"match.direction.{d}") for d in ("following", "follower", "both")]
+    assert shown == ["vous suiviez ce compte", "ce compte vous suivait",
+                     "vous vous suiviez mutuellement"]  # fmt: skip
+    assert not any(re.search(r"\b(il|elle|le|la|lui)\b", text) for text in shown)
+
+
+def test_a_message_with_plural_forms_fits_its_count_wherever_it_is_said() -> None:
+    """Done-when of issue 14: a number shown takes the form that fits it, also where the
+    code says a message with ``count=`` rather than through `plural`."""
+    en, fr = translator("en"), translator("fr")
+    assert en("export.list.done", name="X", count=1, url="u") == (
+        "Your list “X” with 1 account is ready: u"
+    )
+    assert en("export.list.done", name="X", count=3, url="u").startswith(
+        "Your list “X” with 3 accounts"
+    )
+    assert fr("posts.dry_done", count=1).endswith("publier ce post (1).")
+    assert (
+        fr("csvimport.problem.bad_id", count=2, lines="4, 9")
+        == "2 avec un x_id invalide (lignes 4, 9)"
+    )
