@@ -37,10 +37,10 @@ async def received(ctx: Context) -> None:
             return
         await progress.update(ctx.t("upload.reading"))
         stored = await _read_and_store(ctx, path, progress)
-        if stored is not None:  # the avatar and banner only, for /profile
+        if stored is not None:
             await ctx.services.batches.note(upload_batch.key(ctx), changed=True,
                                             posts=stored.posts_read)  # fmt: skip
-            await keep_images(ctx, path, stored)
+            await keep_images(ctx, path, stored)  # the avatar and banner only, for /profile
 
 
 @contextlib.asynccontextmanager

@@ -5,8 +5,9 @@ or console message) or one after another within seconds. Each file is read as it
 and gets a short acknowledgement; the summary and the matching wait until no file of the
 user is being read and none arrived for `Settings.upload_batch_s` seconds.
 
-The state of a batch is a few numbers per user: how many files are still being read
-(`open`), a generation bumped by every arrival (a settle that finds it changed leaves the
+The state of a batch is a few numbers per user: how many files reached the dispatcher and
+are not handled yet (`open`: waiting behind the user's earlier messages, or being read), a
+generation bumped by every arrival (a settle that finds it changed leaves the
 work to the later file), whether anything was stored and whether posts were read, and a
 digest of a summary already shown. One process keeps it in memory; in scale-out mode,
 where files of one user may reach different workers, it lives in Redis (expiring), and
