@@ -141,3 +141,11 @@ def test_a_message_with_plural_forms_fits_its_count_wherever_it_is_said() -> Non
         fr("csvimport.problem.bad_id", count=2, lines="4, 9")
         == "2 avec un x_id invalide (lignes 4, 9)"
     )
+
+
+def test_the_first_of_the_month_in_french() -> None:
+    """Read on the summaries: "Compte créé le 1er mars 2009", not "le 1 mars"."""
+    fr = translator("fr")
+    assert fr.date(dt.date(2009, 3, 1)) == "1er mars 2009"
+    assert fr.date(dt.date(2009, 3, 11)) == "11 mars 2009"
+    assert translator("en").date(dt.date(2009, 3, 1)) == "March 1, 2009"
