@@ -39,7 +39,8 @@ async def received(ctx: Context) -> None:
         stored = await _read_and_store(ctx, path, progress)
         if stored is not None:
             await ctx.services.batches.note(upload_batch.key(ctx), changed=True,
-                                            posts=stored.posts_read)  # fmt: skip
+                                            posts=stored.posts_read,
+                                            whole=stored.era != "loose")  # fmt: skip
             await keep_images(ctx, path, stored)  # the avatar and banner only, for /profile
 
 

@@ -36,7 +36,8 @@ def settle_later(ctx: Context, generation: int) -> None:
 
 async def _settle(ctx: Context, generation: int) -> None:
     services = ctx.services
-    await asyncio.sleep(services.settings.upload_batch_s)
+    if not await services.batches.whole(key(ctx)):  # loose files: more may follow
+        await asyncio.sleep(services.settings.upload_batch_s)
     batch = await services.batches.settle(key(ctx), generation)
     if batch is None or not batch.changed:  # a later file ends it, or nothing was stored
         return

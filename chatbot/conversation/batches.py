@@ -3,7 +3,8 @@
 A user often sends several files at once (a Telegram album, several files in one Matrix
 or console message) or one after another within seconds. Each file is read as it comes
 and gets a short acknowledgement; the summary and the matching wait until no file of the
-user is being read and none arrived for `Settings.upload_batch_s` seconds.
+user is being read and none arrived for `Settings.upload_batch_s` seconds (a whole
+archive, which replaces what was stored, is answered without that wait).
 
 The state of a batch is a few numbers per user: how many files reached the dispatcher and
 are not handled yet (`open`: waiting behind the user's earlier messages, or being read), a
@@ -52,8 +53,12 @@ class UploadBatches(Protocol):
     async def arrived(self, key: str) -> None:
         """A file of the user arrived."""
 
-    async def note(self, key: str, *, changed: bool, posts: bool) -> None:
-        """A file stored something (`changed`), posts among it (`posts`)."""
+    async def note(self, key: str, *, changed: bool, posts: bool, whole: bool = False) -> None:
+        """A file stored something (`changed`), posts among it (`posts`); `whole`: it was
+        a whole archive (which replaces what was stored: no need to wait for more)."""
+
+    async def whole(self, key: str) -> bool:
+        """Whether the last file stored was a whole archive."""
 
     async def done(self, key: str) -> int:
         """A file was handled (or failed): the batch's generation now."""
@@ -78,6 +83,7 @@ class _State:
     changed: bool = False
     posts: bool = False
     shown: str = ""
+    whole: bool = False
 
 
 class MemoryBatches:
@@ -92,10 +98,15 @@ class MemoryBatches:
         state.open += 1
         state.generation += 1
 
-    async def note(self, key: str, *, changed: bool, posts: bool) -> None:
+    async def note(self, key: str, *, changed: bool, posts: bool, whole: bool = False) -> None:
         state = self._states.setdefault(key, _State())
         state.changed |= changed
         state.posts |= posts
+        state.whole = whole
+
+    async def whole(self, key: str) -> bool:
+        state = self._states.get(key)
+        return state is not None and state.whole
 
     async def done(self, key: str) -> int:
         state = self._states.setdefault(key, _State())
@@ -153,10 +164,12 @@ class RedisBatches:
             pipe.hincrby(name, "open", 1).hincrby(name, "generation", 1)
             await pipe.expire(name, BATCH_TTL_S).execute()
 
-    async def note(self, key: str, *, changed: bool, posts: bool) -> None:
+    async def note(self, key: str, *, changed: bool, posts: bool, whole: bool = False) -> None:
         values = {name: "1" for name, on in (("changed", changed), ("posts", posts)) if on}
-        if values:
-            await self.redis.hset(self._key(key), mapping=values)
+        await self.redis.hset(self._key(key), mapping={**values, "whole": "1" if whole else "0"})
+
+    async def whole(self, key: str) -> bool:
+        return await self.redis.hget(self._key(key), "whole") in (b"1", "1")
 
     async def done(self, key: str) -> int:
         name = self._key(key)

@@ -8,6 +8,7 @@ reads the replies as that user would.
 from __future__ import annotations
 
 import asyncio
+import time
 import io
 from pathlib import Path
 
@@ -268,3 +269,15 @@ async def test_classic_archive_asks_for_a_new_archive(
     assert t(lang, "match.need_lists_classic") in shown
     assert t(lang, "match.need_lists") not in shown and "🔗" in shown
     assert t(lang, "match.found.searching") not in shown
+
+
+async def test_a_whole_archive_is_answered_without_the_wait(
+    dispatcher: Dispatcher, platform: RecordingPlatform, tmp_path: Path
+) -> None:
+    """A zip replaces what was stored: its summary does not wait for more files."""
+    services = dispatcher.services
+    services.settings = services.settings.model_copy(update={"upload_batch_s": 30.0})
+    upload, _ = make(tmp_path, "H")
+    started = time.monotonic()
+    shown = texts(await chat(dispatcher, platform, "en").upload(upload))
+    assert "📦" in shown and time.monotonic() - started < 15
