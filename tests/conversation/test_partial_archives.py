@@ -8,8 +8,8 @@ reads the replies as that user would.
 from __future__ import annotations
 
 import asyncio
-import time
 import io
+import time
 from pathlib import Path
 
 import pytest
