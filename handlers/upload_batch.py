@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 
 from chatbot.archive import ParsedArchive
 from chatbot.conversation import Context
@@ -21,7 +20,6 @@ from handlers.match_counts import start_matching
 from handlers.summary_view import chart_labels, render_handles, render_summary
 
 JOB = "upload"
-_jobs = itertools.count()
 
 
 def key(ctx: Context) -> str:
@@ -29,9 +27,10 @@ def key(ctx: Context) -> str:
 
 
 def settle_later(ctx: Context, generation: int) -> None:
-    """In the background: when no other file follows within the wait, end the batch. Each
-    file has its own job (a later file must not cut short a summary being sent)."""
-    ctx.services.jobs.spawn(f"{JOB}-{next(_jobs)}", ctx.user.id, _settle(ctx, generation))
+    """In the background: when no other file follows within the wait, end the batch. One
+    such job per user (a later file's replaces it): a user looping uploads holds one, not
+    one per file (threat model §4.5, `tests/abuse/test_fair_share.py`)."""
+    ctx.services.jobs.spawn(JOB, ctx.user.id, _settle(ctx, generation))
 
 
 async def _settle(ctx: Context, generation: int) -> None:
