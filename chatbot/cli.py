@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,12 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "run"
     return_freed_memory()  # big archives come and go: give their memory back
-    if command == "summary":
-        return _summary(args.paths, as_json=args.json, lang=args.lang)
-    if command == "match":
-        from chatbot.matching.cli import run_match
-
-        return run_match(args)
+    if command in ("summary", "match"):
+        return _piped(args)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -64,6 +61,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"chatbot: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _piped(args: argparse.Namespace) -> int:
+    """`summary` and `match` print to stdout, often into `head` or `less`, which may close
+    the pipe before the end: that is no error."""
+    try:
+        if args.command == "summary":
+            code = _summary(args.paths, as_json=args.json, lang=args.lang)
+        else:
+            from chatbot.matching.cli import run_match
+
+            code = run_match(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null first (the recipe of
+        # the signal module's documentation)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,7 +149,8 @@ def _summary(paths: Sequence[Path], *, as_json: bool, lang: str | None) -> int:
         sys.stdout.write("\n")
     else:
         print(render_summary(t, parsed))
-        print(render_handles(t, parsed))
+        if parsed.posts_read or parsed.handles:  # names come from posts, when they were sent
+            print(render_handles(t, parsed))
     return 0
 
 

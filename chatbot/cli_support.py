@@ -23,6 +23,10 @@ def terminal_translator(chosen: str | None) -> Translator:
 
 def read_or_explain(paths: Sequence[Path], t: Translator) -> ParsedArchive | None:
     """The archive with its handle hints; None after one translated line on stderr."""
+    for path in paths:
+        if not path.exists():  # a typo is not "not an X archive"
+            print(t("cli.not_found", path=str(path)), file=sys.stderr)
+            return None
     try:
         return read_archive(list(paths), hints=True)
     except ArchiveError as exc:

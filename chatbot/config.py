@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # files (archives, CSVs) each user may send per window; more are refused with a notice
     upload_limit: int = Field(5, ge=1, le=1000)
     upload_window_s: float = Field(300.0, gt=0)
+    # files that arrive within this many seconds of each other are one upload: one
+    # summary and one matching once they stop arriving (issue 14)
+    upload_batch_s: float = Field(2.5, ge=0, le=60)
     # disk all uploads being read may use together (a file whose size is not known counts
     # as the largest accepted); beyond it new files are politely refused (threat model §4.7)
     uploads_max_bytes: int = Field(16 * 1024**3, gt=0)

@@ -92,9 +92,16 @@ class Translator:
         self._messages = load_catalog(language, locales_dir)
 
     def __call__(self, key: str, /, **params: object) -> str:
-        """The message `key`, formatted with `params`."""
+        """The message `key`, formatted with `params`. A message with plural forms takes
+        the form that fits an integer `count` (as `plural` does)."""
         message = self._lookup(key)
-        text = message if isinstance(message, str) else message[0]
+        count = params.get("count")
+        if isinstance(message, str):
+            text = message
+        elif isinstance(count, int) and not isinstance(count, bool):
+            text = message[min(plural_rule(self.language)(count), len(message) - 1)]
+        else:
+            text = message[0]
         return self._format(text, params)
 
     def plural(self, key: str, count: int, /, **params: object) -> str:
@@ -114,9 +121,11 @@ class Translator:
         return format_percent(value, locale=self.locale, format="#,##0.#%")
 
     def date(self, value: dt.date | dt.datetime, fmt: str = "long") -> str:
-        if isinstance(value, dt.datetime):
-            return format_date(value.date(), format=fmt, locale=self.locale)
-        return format_date(value, format=fmt, locale=self.locale)
+        day = value.date() if isinstance(value, dt.datetime) else value
+        text = format_date(day, format=fmt, locale=self.locale)
+        if self.language == "fr" and day.day == 1 and text.startswith("1 "):
+            return "1er " + text[2:]  # French writes the first of the month "1er mars"
+        return text
 
     def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
         return format_datetime(value, format=fmt, locale=self.locale, tzinfo=dt.UTC)

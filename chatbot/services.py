@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from chatbot.archive.spool import UploadSpool
 from chatbot.config import Settings
+from chatbot.conversation.batches import MemoryBatches, UploadBatches
 from chatbot.conversation.pending import PendingSteps
 from chatbot.jobs import BackgroundJobs
 from chatbot.networks.egress import Egress
@@ -52,6 +53,8 @@ class Services:
     jobs: BackgroundJobs = field(default_factory=BackgroundJobs)
     # what each user's next message is expected to be (/connect steps, an admin's CSV)
     pending: PendingSteps = field(default_factory=PendingSteps)
+    # files of one user that arrive together, read as one upload (issue 14)
+    batches: UploadBatches = field(default_factory=MemoryBatches)
     # the matches shown by /match, per user id: (when computed, matches)
     match_cache: dict[int, tuple[float, list[Match]]] = field(default_factory=dict)
     # the follow-job runner (issue 5 §3; chatbot.migration.jobs.JobRunner), made on first use
@@ -129,6 +132,7 @@ async def _scale_out(services: Services) -> None:
     """Shared pending steps in Redis and the task queue (several processes)."""
     from redis.asyncio import Redis
 
+    from chatbot.conversation.batches import RedisBatches
     from chatbot.conversation.pending import RedisStore
     from chatbot.queue.client import TaskQueue
 
@@ -139,6 +143,7 @@ async def _scale_out(services: Services) -> None:
     await services.queue.connect()
     redis: Redis = services.queue.queue.redis
     services.pending = PendingSteps(store=RedisStore(redis, services.secrets))
+    services.batches = RedisBatches(redis)
 
 
 class LazyReader:

@@ -6,7 +6,14 @@ files, then forgetting. Handlers are named ``"module:function"`` and imported on
 use: building the registry imports none of them (nor the SDKs they use).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from chatbot.conversation.registry import Command, CommandRegistry, lazy
+
+if TYPE_CHECKING:
+    from chatbot.conversation import Context
 
 NETWORK = "bluesky|mastodon"
 LINK_USAGE = "bluesky HANDLE | mastodon USER@INSTANCE | x POST_URL | check"
@@ -86,8 +93,15 @@ def build_registry() -> CommandRegistry:
     registry.add_callback("org", lazy("handlers.group:pressed"))
     registry.event_handler = lazy("handlers.join:chat_event")
     registry.file_handler = lazy("handlers.incoming:file_received")
+    registry.file_done = _file_done  # files that arrive together: one summary (issue 14)
     # free text: the code of an approved Bluesky login, the next step of /connect when one
     # is expected, otherwise a hint
     registry.text_handler = lazy("handlers.incoming:text_received")
     registry.secret_steps = SECRET_STEPS  # their handler deletes the password itself
     return registry
+
+
+async def _file_done(ctx: Context, generation: int) -> None:
+    from handlers import upload_batch
+
+    upload_batch.settle_later(ctx, generation)

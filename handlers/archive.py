@@ -15,10 +15,10 @@ from chatbot.archive import ArchiveError, ParsedArchive, merge_archives
 from chatbot.archive.spool import UploadLost
 from chatbot.config import ArchiveLimits
 from chatbot.conversation import Context, Progress
-from chatbot.platforms.base import Attachment, DownloadFailed, Image, Text, TooBigToDownload
-from handlers.match_counts import after_upload
+from chatbot.platforms.base import Attachment, DownloadFailed, TooBigToDownload
+from handlers import upload_batch
+from handlers.match_counts import refresh_names
 from handlers.profile import keep_images
-from handlers.summary_view import chart_labels, render_handles, render_summary
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +29,19 @@ ONE_READ_BYTES = 4_000_000
 
 
 async def received(ctx: Context) -> None:
-    """A file arrived in a private chat."""
-    parsed = previous = None
+    """A file arrived in a private chat: read it, store it, acknowledge it. The summary
+    and the matching wait until the user's files stop arriving (`handlers.upload_batch`,
+    called by the dispatcher once the file is handled)."""
     async with downloaded(ctx) as (path, progress):
         if path is None:
             return
         await progress.update(ctx.t("upload.reading"))
-        parsed, previous = await _parse_and_reply(ctx, path, progress)
-        if parsed is not None:  # the avatar and banner only, for /profile
-            await keep_images(ctx, path, parsed)
-    if parsed is not None:
-        await after_upload(ctx, parsed, previous)
+        stored = await _read_and_store(ctx, path, progress)
+        if stored is not None:
+            await ctx.services.batches.note(upload_batch.key(ctx), changed=True,
+                                            posts=stored.posts_read,
+                                            whole=stored.era != "loose")  # fmt: skip
+            await keep_images(ctx, path, stored)  # the avatar and banner only, for /profile
 
 
 @contextlib.asynccontextmanager
@@ -97,7 +99,7 @@ async def summary(ctx: Context) -> None:
     if parsed is None:
         await ctx.say("upload.nothing_yet")
         return
-    await _send_summary(ctx, parsed)
+    await upload_batch.send_summary(ctx, parsed)
 
 
 async def size_ok(ctx: Context, attachment: Attachment) -> bool:
@@ -115,41 +117,42 @@ async def size_ok(ctx: Context, attachment: Attachment) -> bool:
     return True
 
 
-async def _parse_and_reply(
-    ctx: Context, path: Path, progress: Progress
-) -> tuple[ParsedArchive | None, ParsedArchive | None]:
-    """Parse, store, summarise: (the archive as stored or None when unreadable, the previous)."""
+async def _read_and_store(ctx: Context, path: Path, progress: Progress) -> ParsedArchive | None:
+    """Read one file, merge it into what the user sent before, store it, acknowledge it:
+    the archive as read (None when unreadable). A large file with posts is read twice:
+    its summary is shown first when it comes alone, then its posts are read for names."""
     services = ctx.services
-    previous = await services.archives.load(ctx.user.id)
     once = path.stat().st_size <= ONE_READ_BYTES  # noqa: ASYNC240 (a stat)
     try:
         quick = await services.parser.read([path], hints=once, user=ctx.user.id)
-    except ArchiveError as exc:
+        parsed = await _store(ctx, quick)
+    except ArchiveError as exc:  # unreadable, or a field the schema cannot hold: damaged
         await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
-        return None, previous
-    parsed = _combine(previous, quick)
-    try:
-        await services.archives.save(ctx.user.id, parsed)
-    except ArchiveError as exc:  # a field the schema cannot hold: damaged, never an outage
-        await progress.done(ctx.t(f"archive.error.{exc.code}", **exc.params))
-        return None, previous
+        return None
     await progress.done(ctx.t("upload.read_done"))
-    await _send_summary(ctx, parsed)
-    if not _has_posts(quick):
-        return parsed, previous
-    if once:  # the names were read with the summary
-        await ctx.reply(Text(render_handles(ctx.t, parsed)))
-        return parsed, previous
+    if once or not quick.posts_read:
+        return quick
+    if await services.batches.alone(upload_batch.key(ctx)):  # the summary first, then names
+        await upload_batch.show_summary(ctx, parsed)
     await ctx.say("upload.looking_for_handles")
     try:
         full = await services.parser.read([path], hints=True, user=ctx.user.id)
+        await _store(ctx, full)
     except ArchiveError as exc:
         await ctx.say(f"archive.error.{exc.code}", **exc.params)
-        return parsed, previous
-    parsed = _combine(previous, full)
-    await services.archives.save(ctx.user.id, parsed)
-    await ctx.reply(Text(render_handles(ctx.t, parsed)))
-    return parsed, previous
+        return quick
+    return full
+
+
+async def _store(ctx: Context, new: ParsedArchive) -> ParsedArchive:
+    """Merge `new` into the stored archive (one merge at a time per user) and save it."""
+    services = ctx.services
+    async with services.batches.lock(ctx.user.id):
+        previous = await services.archives.load(ctx.user.id)
+        parsed = _combine(previous, new)
+        await services.archives.save(ctx.user.id, parsed)
+    await refresh_names(ctx, parsed, previous)
+    return parsed
 
 
 def _combine(previous: ParsedArchive | None, new: ParsedArchive) -> ParsedArchive:
@@ -157,18 +160,6 @@ def _combine(previous: ParsedArchive | None, new: ParsedArchive) -> ParsedArchiv
     if previous is not None and new.era == "loose":
         return merge_archives(previous, new)
     return new
-
-
-def _has_posts(parsed: ParsedArchive) -> bool:
-    return any(kind in parsed.parts for kind in ("tweets", "tweet")) or bool(parsed.counts.tweets)
-
-
-async def _send_summary(ctx: Context, parsed: ParsedArchive) -> None:
-    await ctx.reply(Text(render_summary(ctx.t, parsed)))
-    if parsed.tweets_per_year:
-        labels = chart_labels(ctx.t, parsed)
-        png = await ctx.services.parser.chart(parsed.tweets_per_year, labels, user=ctx.user.id)
-        await ctx.reply(Image("posts-per-year.png", png, caption=ctx.t("summary.chart_caption")))
 
 
 def safe_name(name: str) -> str:

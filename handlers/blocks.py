@@ -27,7 +27,7 @@ from chatbot.storage.directory import DecisionStore
 from handlers.export import write_files
 from handlers.follow import runner
 from handlers.match import tag
-from handlers.match_counts import network_name
+from handlers.match_counts import network_name, say_network_down
 
 NETWORKS = ("bluesky", "mastodon")
 EXAMPLES = 3
@@ -46,7 +46,7 @@ async def _found(ctx: Context) -> list[SafetyMatch] | None:
     try:
         return await safety_matches(ctx.services, ctx.user.id, parsed)
     except NetworkUnavailable as exc:
-        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
+        await say_network_down(ctx, exc)
         return None
 
 

@@ -29,7 +29,7 @@ from chatbot.safetext import display
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore
 from chatbot.storage.reports import ReportStore, from_directory
-from handlers.match_counts import matches_or_explain, render_counts
+from handlers.match_counts import bare_ids_note, matches_or_explain, render_counts
 from handlers.netchart_view import send_user_chart
 
 PAGE = 5
@@ -74,7 +74,14 @@ async def match(ctx: Context) -> None:
     if found is None:
         return
     if not found:
-        await ctx.say("match.cli.none")
+        parsed = await ctx.services.archives.load(ctx.user.id)
+        if parsed is not None and not (len(parsed.following) or len(parsed.followers)):
+            classic = parsed.era == "classic"  # an old tweet archive: a new one has them
+            await ctx.say("match.need_lists_classic" if classic else "match.need_lists")
+            return
+        note = bare_ids_note(ctx.t, parsed) if parsed is not None else None
+        lines = [ctx.t("match.none"), *([note] if note else []), ctx.t("match.found.none")]
+        await ctx.reply(Text("\n".join(lines)))
         return
     lines = [ctx.t("match.counts.title"), *render_counts(ctx.t, found)]
     await ctx.reply(Text("\n".join(lines)))

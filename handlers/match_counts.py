@@ -1,9 +1,10 @@
 """Matching right after an archive upload: in the background, then counts per direction,
 and the chart of where the network went (`handlers.netchart_view`).
 
-The upload handler calls `after_upload`; the observations (which X id went by which
-screen name, across users' archives) are refreshed at once, the matching itself runs as
-a background job of that user (`services.jobs`) so the conversation stays responsive. A
+The upload handler calls `refresh_names` for each file: the observations (which X id
+went by which screen name, across users' archives) are refreshed at once; once the
+user's files stop arriving, `start_matching` runs the matching as a background job of
+that user (`services.jobs`) so the conversation stays responsive. A
 network that does not answer gives a translated message pointing to /match; the summary
 already sent is not affected.
 """
@@ -92,7 +93,7 @@ async def matches_or_explain(ctx: Context, *, fresh: bool = False) -> list[Match
     try:
         found = await user_matches(ctx.services, ctx.user.id, fresh=fresh, budget=budget)
     except NetworkUnavailable as exc:
-        await ctx.say("match.network_down", network=network_name(ctx.t, exc.network))
+        await say_network_down(ctx, exc)
         return None
     if found is None:
         await ctx.say("match.need_archive")
@@ -101,15 +102,17 @@ async def matches_or_explain(ctx: Context, *, fresh: bool = False) -> list[Match
     return found
 
 
-async def after_upload(
+async def refresh_names(
     ctx: Context, parsed: ParsedArchive, previous: ParsedArchive | None = None
 ) -> None:
-    """Refresh the observations with this archive's names, then match in the background.
-
-    The ids of the `previous` archive are refreshed too: a replaced archive stops counting.
-    """
+    """Refresh the observations with this archive's names (and those of the `previous`
+    archive: a replaced archive stops counting)."""
     ids = set(parsed.handles) | set(previous.handles if previous else ())
     await DirectoryStore(ctx.services.db).refresh_observations(sorted(ids))
+
+
+async def start_matching(ctx: Context, parsed: ParsedArchive) -> None:
+    """Match in the background, when the archive lists anyone to look for."""
     if not (len(parsed.following) or len(parsed.followers)):
         return
     await ctx.say("match.found.searching")
@@ -131,7 +134,8 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
     lines = render_counts(ctx.t, found)
     lines += budget_notices(ctx.t, budget)
     if not found:
-        lines.append(ctx.t("match.found.none"))
+        note = bare_ids_note(ctx.t, parsed)  # nothing found: say why when names lack
+        lines += [note, ctx.t("match.found.none")] if note else [ctx.t("match.found.none")]
     else:
         lines.append(ctx.t("match.found.pointer"))
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -150,6 +154,30 @@ def budget_notices(t: Translator, budget: LookupBudget) -> list[str]:
         networks = ", ".join(network_name(t, n) for n in sorted(budget.skipped))
         notices.append(t("match.skipped", networks=networks))
     return notices
+
+
+def bare_ids_note(t: Translator, parsed: ParsedArchive) -> str | None:
+    """When no name is known, only people who linked their X account can be found: say
+    why, and what to send."""
+    if parsed.handles:
+        return None
+    missing = [w for w in parsed.warnings if w.startswith(_NO_POSTS)]
+    if missing or parsed.counts.tweets is None:  # no posts file was ever sent
+        name = missing[0].partition(":")[2] if missing else ""
+        if name not in ("tweet.js", "tweets.js"):  # loose files: the era is not known
+            name = t("archive.posts_file_either")
+        return t("match.bare.no_posts", file=name)
+    return t("match.bare.no_names")
+
+
+_NO_POSTS = ("archive.warning.no_tweets_file", "archive.warning.only_tweet_headers")
+
+
+async def say_network_down(ctx: Context, exc: NetworkUnavailable) -> None:
+    """A network did not answer: the work is unfinished everywhere (the next network is
+    not tried), and the user sends the command they sent again (not always /match)."""
+    command = f"/{ctx.message.command or 'match'}"
+    await ctx.say("match.network_down", network=network_name(ctx.t, exc.network), command=command)
 
 
 def capped_notice(t: Translator, budget: LookupBudget) -> str:
@@ -185,11 +213,11 @@ def tier_counts(t: Translator, matches: Iterable[Match]) -> list[str]:
 def render_counts(t: Translator, found: list[Match]) -> list[str]:
     """Counts per network and tier, for the accounts followed and for the followers."""
     lines: list[str] = []
-    for title, wanted in (
-        ("match.found.following", ("following", "both")),
-        ("match.found.followers", ("follower", "both")),
+    for title, wanted, nobody in (
+        ("match.found.following", ("following", "both"), "match.found.nobody"),
+        ("match.found.followers", ("follower", "both"), "match.found.nobody_followers"),
     ):
         lines.append(t(title))
         counted = tier_counts(t, (m for m in found if m.direction in wanted))
-        lines += [f"  {line}" for line in counted] or [f"  {t('match.found.nobody')}"]
+        lines += [f"  {line}" for line in counted] or [f"  {t(nobody)}"]
     return lines

@@ -42,7 +42,10 @@ def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     # the generated secret key lives outside the data dir: in this test's own config dir
     monkeypatch.setenv("XDG_CONFIG_HOME", str(data_dir.parent / "config"))
-    return Settings(_env_file=None, data_dir=data_dir, matching_offline=True)  # type: ignore[call-arg]
+    # upload_batch_s=0: each upload gets its summary as soon as it is read (the batching
+    # tests set their own wait)
+    return Settings(_env_file=None, data_dir=data_dir, matching_offline=True,  # type: ignore[call-arg]
+                    upload_batch_s=0)  # fmt: skip
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,7 +7,14 @@ import time
 
 from PIL import Image
 
-from chatbot.summary.chart import BAR, MAX_YEARS, ChartLabels, posts_per_year_png
+from chatbot.summary.chart import (
+    BAR,
+    MAX_SLOT,
+    MAX_YEARS,
+    PARTIAL,
+    ChartLabels,
+    posts_per_year_png,
+)
 
 FR = ChartLabels("Publications par année @alice", "publications", "\u202f")
 
@@ -28,7 +35,19 @@ def _bars(image: Image.Image) -> int:
 def test_a_few_years_with_a_gap() -> None:
     image = _image(posts_per_year_png({2009: 400, 2012: 1234, 2013: 500}, FR))
     assert image.size == (800, 400)
-    assert _bars(image) > 200  # three bars (2010 and 2011 at zero)
+    assert _runs(image) == 3 and _bars(image) > 120  # three bars (2010 and 2011 at zero)
+
+
+def test_one_year_is_one_narrow_bar_and_a_partial_year_is_marked() -> None:
+    """Issue 14: a single-year archive got one bar across the whole chart; the last year,
+    not over when the archive was made, was drawn as if complete."""
+    single = _image(posts_per_year_png({2024: 1916}, FR))
+    assert _runs(single) == 1 and _bars(single) <= MAX_SLOT
+    partial = ChartLabels("Posts per year", "posts", partial_note="* 2026: until March 6")
+    image = _image(posts_per_year_png({2025: 1750, 2026: 1916}, partial))
+    assert _runs(image) == 1  # 2025 in full colour; 2026 lighter
+    y = image.height - 60
+    assert sum(image.getpixel((x, y)) == PARTIAL for x in range(image.width)) > 20
 
 
 def test_twenty_years_and_no_posts_at_all() -> None:

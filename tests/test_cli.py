@@ -81,3 +81,33 @@ def test_bad_input_exits_2_with_one_translated_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     missing = run("summary", str(tmp_path / "nope.zip"))
     assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_a_path_that_does_not_exist_is_not_called_an_archive(tmp_path: Path) -> None:
+    """Issue 14 item 13: a typo gets "there is no file", not "not an X archive"."""
+    for lang, expected in (("C.UTF-8", "There is no file"), ("fr_FR.UTF-8", "Il n’y a pas")):
+        result = run("summary", str(tmp_path / "A.zip"), lang=lang)
+        assert result.returncode == 2
+        assert expected in result.stderr and "X archive" not in result.stderr
+
+
+def test_a_closed_pipe_is_no_error() -> None:
+    """`chatbot summary A.zip | head -2`: the reader closes the pipe early; no traceback."""
+    process = subprocess.Popen(
+        [str(CHATBOT), "summary", str(DOGSHEEP / "account.js"), str(DOGSHEEP / "follower.js")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the bot has started: its first write finds no reader
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
+
+
+def test_no_names_line_without_posts() -> None:
+    """Item 1: follow lists alone: no "I recovered the names of 0 accounts"."""
+    result = run("summary", *(str(DOGSHEEP / n) for n in ("account.js", "following.js")))
+    assert result.returncode == 0, result.stderr
+    assert "@simonw" in result.stdout and "recovered" not in result.stdout

@@ -10,6 +10,7 @@ takes the newest known value.
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 
 from chatbot.archive.idlist import W_CAPPED, id_limit, union
@@ -49,7 +50,7 @@ def _merge_years(
     for part, part_years in new.tweet_years_by_part.items():
         if part in by_part:
             years.subtract(by_part[part])
-        elif part in old_parts:
+        elif part in old_parts and old.tweets_per_year:
             continue  # counted before from a source without per-part years: same content
         years.update(part_years)
         by_part[part] = dict(part_years)
@@ -108,6 +109,7 @@ def merge_archives(
         merged.handles.setdefault(user_id, Counter()).update(seen)
     merged.handles_without_id = old.handles_without_id + new.handles_without_id
     merged.files_read = list(dict.fromkeys([*old.files_read, *new.files_read]))
+    merged.posts_read = old.posts_read or new.posts_read
     merged.warnings = _merge_warnings(merged, old, new, capped)
     return merged
 
@@ -116,8 +118,42 @@ def _merge_warnings(
     merged: ParsedArchive, old: ParsedArchive, new: ParsedArchive, extra: list[str]
 ) -> list[str]:
     warnings = list(dict.fromkeys([*old.warnings, *new.warnings, *extra]))
-    solved = {
-        "archive.warning.no_followers_file": "follower",
-        "archive.warning.no_following_file": "following",
-    }
-    return [w for w in warnings if solved.get(w) not in merged.parts]
+    has = {kind: kind in merged.parts for kind in ("follower", "following")}
+    if _NO_FOLLOWS in warnings and any(has.values()):  # one of the two lists was sent
+        index = warnings.index(_NO_FOLLOWS)
+        warnings[index : index + 1] = [w for k, w in _SOLVED.items() if not has[k]]
+    posts = new.posts_read
+    kept = [
+        _still_missing(w, merged.parts) if w.startswith(_MISSING_PART) else w
+        for w in warnings
+        if not (w in _SOLVED.values() and has[_KIND_OF[w]])
+        and not (posts and w.startswith(_NO_POSTS))
+    ]
+    return [w for w in kept if w]
+
+
+def _still_missing(warning: str, parts: dict[str, dict[int, int]]) -> str:
+    """The missing-part warning without the files sent since ("" when none is left)."""
+    names = warning.removeprefix(_MISSING_PART).split(",")
+    left = [n for n in names if not _sent(n, parts)]
+    return _MISSING_PART + ",".join(left) if any(n != "…" for n in left) else ""
+
+
+def _sent(name: str, parts: dict[str, dict[int, int]]) -> bool:
+    """Whether a follow list's part was sent since (the parts of posts come from the
+    manifest, so a posts file cannot be told sent this way: its warning stays)."""
+    found = _PART_NAME.fullmatch(name)
+    if found is None or found["kind"] not in ("follower", "following", "block", "mute"):
+        return False
+    return int(found["part"] or 0) in parts.get(found["kind"], {})
+
+
+_NO_FOLLOWS = "archive.warning.no_follow_files"
+_SOLVED = {
+    "follower": "archive.warning.no_followers_file",
+    "following": "archive.warning.no_following_file",
+}
+_KIND_OF = {warning: kind for kind, warning in _SOLVED.items()}
+_MISSING_PART = "archive.warning.missing_part:"
+_PART_NAME = re.compile(r"(?P<kind>[a-z-]+?)(?:-part(?P<part>[0-9]{1,3}))?\.js")
+_NO_POSTS = ("archive.warning.no_tweets_file", "archive.warning.only_tweet_headers")

@@ -122,6 +122,9 @@ class ParsedArchive:
     # part sent twice does not count its years twice. Empty when the years came from
     # tweet-headers.js or the manifest era has no parts information.
     tweet_years_by_part: dict[int, dict[int, int]] = field(default_factory=dict)
+    # the owner's posts themselves were in this read (a tweets file, not only its index);
+    # not stored: it says what the read that just happened could do
+    posts_read: bool = False
 
     @property
     def handles_recovered(self) -> int:

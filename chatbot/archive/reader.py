@@ -45,7 +45,10 @@ W_NO_FOLLOWERS = "archive.warning.no_followers_file"
 W_NO_FOLLOWING = "archive.warning.no_following_file"
 W_NO_OWNER = "archive.warning.no_owner"
 W_PROTECTED = "archive.warning.was_protected"
-W_NO_TWEETS = "archive.warning.no_tweets_file"
+W_NO_TWEETS = "archive.warning.no_tweets_file"  # + ":" + the file of that era
+W_ONLY_HEADERS = "archive.warning.only_tweet_headers"  # + ":" + the file of that era
+W_NO_FOLLOWS = "archive.warning.no_follow_files"
+MAX_NAMED_PARTS = 6  # missing files named in a warning, at most
 
 
 def read_archive(
@@ -104,25 +107,50 @@ class _Reader:
         self._likes_and_lists()
         self._tweets()
         if parsed.era != "loose":
-            if not source.has("following"):
-                _warn(parsed, W_NO_FOLLOWING)
-            if not source.has("follower"):
-                _warn(parsed, W_NO_FOLLOWERS)
-            if not any(source.has(k) for k in TWEET_TYPES) and not source.has("tweet-headers"):
-                _warn(parsed, W_NO_TWEETS)
+            self._missing_files()
         if not parsed.owner.account_id and parsed.era != "loose":
             _warn(parsed, W_NO_OWNER)
+
+    def _missing_files(self) -> None:
+        """Warn about the follow lists and posts a whole archive lacks (the user slimmed it)."""
+        source, parsed = self.source, self.parsed
+        following, follower = source.has("following"), source.has("follower")
+        if not (following or follower):
+            _warn(parsed, W_NO_FOLLOWS)
+        elif not following:
+            _warn(parsed, W_NO_FOLLOWING)
+        elif not follower:
+            _warn(parsed, W_NO_FOLLOWERS)
+        if not any(source.has(k) for k in TWEET_TYPES):
+            key = W_ONLY_HEADERS if source.has("tweet-headers") else W_NO_TWEETS
+            _warn(parsed, f"{key}:{self._tweets_file()}.js")
+
+    def _tweets_file(self) -> str:
+        """The posts file of this archive's era: tweet.js until late 2022, then tweets.js."""
+        if self.manifest is not None:
+            for kind in TWEET_TYPES:
+                if kind in self.manifest.counts:
+                    return kind
+            return "tweets"
+        return "tweet"  # 2018-2020 archives without a manifest
 
     def _manifest_count(self, kind: str, part: int) -> int | None:
         return self.manifest.counts.get(kind, {}).get(part) if self.manifest else None
 
     def _check_manifest_parts(self) -> None:
+        """Files the manifest lists and the upload lacks, for the data types of which some
+        part was sent (a type sent not at all has its own warning)."""
         assert self.manifest is not None
+        missing = []
         for kind in ("follower", "following", "tweets", "tweet", "block", "mute"):
             expected = self.manifest.counts.get(kind, {})
             present = self.source.files.get(kind, {})
-            if any(part not in present and n > 0 for part, n in expected.items()):
-                _warn(self.parsed, W_MISSING_PART)
+            if present:
+                missing += [_file_name(kind, part) for part, n in sorted(expected.items())
+                            if part not in present and n > 0]  # fmt: skip
+        if missing:
+            shown = missing[:MAX_NAMED_PARTS] + (["…"] if len(missing) > MAX_NAMED_PARTS else [])
+            _warn(self.parsed, f"{W_MISSING_PART}:{','.join(shown)}")
 
     def _follows(self) -> None:
         parsed, source = self.parsed, self.source
@@ -168,6 +196,7 @@ class _Reader:
     def _tweets(self) -> None:
         parsed, source = self.parsed, self.source
         kinds = [k for k in TWEET_TYPES if source.has(k)]
+        parsed.posts_read = bool(kinds)
         manifest_total = None
         if self.manifest is not None:
             for kind in (*kinds, *TWEET_TYPES):
@@ -272,6 +301,7 @@ class _Reader:
         parsed.tweets_per_year = _years(years)
         parsed.counts.tweets = sum(years.values()) if years else None
         _warn(parsed, W_CLASSIC)
+        parsed.posts_read = source.has("classic-tweets") or bool(years)
         if not self.hints:
             return
         scanner = HintScan(source.limits.max_handle_ids)
@@ -306,6 +336,10 @@ def _id(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 <= number < 2**63 else None
+
+
+def _file_name(kind: str, part: int) -> str:
+    return f"{kind}-part{part}.js" if part else f"{kind}.js"
 
 
 def _count_attr(kind: str) -> str:

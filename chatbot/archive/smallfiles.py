@@ -7,6 +7,7 @@ and phone number are dropped at once and never stored or logged.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,18 @@ def read_manifest(source: ArchiveSource) -> Manifest | None:
     return manifest
 
 
+def account_created(value: object) -> dt.datetime | None:
+    """`createdAt` of account.js: ISO in most eras, epoch milliseconds as a string in some
+    2018 archives (``"1346793019000"``); a value outside X's lifetime is no date."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15:
+        try:
+            when = dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return when if bounds.plausible_year(when.year) else None
+    return parse_date(value)
+
+
 def read_owner(source: ArchiveSource, manifest: Manifest | None) -> Owner:
     """Owner from the manifest's userInfo, completed (created_at) by account.js."""
     owner = Owner(**vars(manifest.owner)) if manifest else Owner()
@@ -92,7 +105,7 @@ def read_owner(source: ArchiveSource, manifest: Manifest | None) -> Owner:
     owner.account_id = owner.account_id or _str(account.get("accountId"))
     owner.username = owner.username or _str(account.get("username"))
     owner.display_name = owner.display_name or _str(account.get("accountDisplayName"))
-    owner.created_at = parse_date(account.get("createdAt"))
+    owner.created_at = account_created(account.get("createdAt"))
     for _, member in source.parts("screen-name-change"):
         records = load_small(source, member)
         for record in records if isinstance(records, list) else []:

@@ -18,6 +18,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 from chatbot.conversation import secret_guard
+from chatbot.conversation.batches import batch_key
 from chatbot.conversation.context import Context
 from chatbot.conversation.registry import CommandRegistry, UserFacingError
 from chatbot.conversation.throttle import Throttle
@@ -74,14 +75,42 @@ class Dispatcher:
                 if verdict == "warn":
                     await self._flood_warning(platform, message, "error.upload_slow_down")
                 return
+        batch = self._batch(platform, message)
+        if batch is not None:  # counted before it waits behind the user's earlier messages
+            await self.services.batches.arrived(batch)
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
             with metrics.REPLY_SECONDS.labels(platform=platform.name).time():
-                await self._handle(platform, message)
+                await self._handle(platform, message, batch)
 
-    async def _handle(self, platform: Platform, message: IncomingMessage) -> None:
+    def _batch(self, platform: Platform, message: IncomingMessage) -> str | None:
+        """The upload batch of a private file this process reads (a front end in scale-out
+        mode only hands files over: the worker that reads one counts it)."""
+        services = self.services
+        if message.attachment is None or not message.chat.is_private:
+            return None
+        if services.queue is not None and not services.in_worker:
+            return None
+        return batch_key(platform.name, message.user.user_id)
+
+    async def _handle(
+        self, platform: Platform, message: IncomingMessage, batch: str | None = None
+    ) -> None:
+        ctx = None
+        try:
+            ctx = await self._context(platform, message)
+            if ctx is not None:
+                await self._answer(ctx)
+        finally:
+            if batch is not None:
+                generation = await self.services.batches.done(batch)
+                if ctx is not None and self.registry.file_done is not None:
+                    await self.registry.file_done(ctx, generation)
+
+    async def _context(self, platform: Platform, message: IncomingMessage) -> Context | None:
+        """The user's context; None after telling them the database is away."""
         private = message.chat.chat_id if message.chat.is_private else None
         try:
             user = await self.services.users.get_or_create(
@@ -95,11 +124,14 @@ class Dispatcher:
                 await platform.send(message.chat, Text(translator(hint)("error.unavailable")))
             except Exception:
                 log.exception("could not deliver an error message on %s", platform.name)
-            return
+            return None
         language = negotiate(
             user.language, message.user.language_hint, self.services.settings.default_language
         )
-        ctx = Context(message, platform, self.services, user, translator(language))
+        return Context(message, platform, self.services, user, translator(language))
+
+    async def _answer(self, ctx: Context) -> None:
+        platform = ctx.platform
         try:
             await self._route(ctx)
         except UserFacingError as exc:

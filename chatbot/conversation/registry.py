@@ -113,6 +113,9 @@ class CommandRegistry:
         self.file_handler: Handler | None = None
         self.text_handler: Handler | None = None
         self.event_handler: Handler | None = None  # chat events (`ChatEvent`), no reply
+        # called once a private file was handled, with its upload batch's generation
+        # (`chatbot.conversation.batches`): ends the batch when no other file follows
+        self.file_done: Callable[[Context, int], Awaitable[None]] | None = None
         # pending steps whose handler expects (and deletes) a secret in the next message
         self.secret_steps: frozenset[str] = frozenset()
 

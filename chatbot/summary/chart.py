@@ -24,6 +24,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 800, 400
 BAR = (17, 133, 254)  # #1185fe
+PARTIAL = (140, 194, 254)  # the last year, not over when the archive was made
+MAX_SLOT = 90  # a few years get narrow bars in the middle, not one bar across the chart
 INK = (34, 34, 34)
 GRID = (225, 225, 225)
 LEFT, RIGHT, TOP, BOTTOM = 78, 20, 44, 56  # plot margins
@@ -39,6 +41,9 @@ class ChartLabels:
     title: str
     y_axis: str
     thousands_separator: str = ","
+    # set when the last year was not over: its bar is lighter, its year starred, and this
+    # note ("* 2026: until March 6") is written under the chart
+    partial_note: str = ""
 
 
 @cache
@@ -103,18 +108,27 @@ def posts_per_year_png(tweets_per_year: dict[int, int], labels: ChartLabels) -> 
         _text(draw, (LEFT - 6, y_of(tick)), _number(tick, separator), small, "rm")
     draw.line([(LEFT, TOP), (LEFT, base)], fill=INK)
     draw.line([(LEFT, base), (WIDTH - RIGHT, base)], fill=INK)
-    slot = (WIDTH - LEFT - RIGHT) / max(1, len(span))
+    width = WIDTH - LEFT - RIGHT
+    slot = min(MAX_SLOT, width / max(1, len(span)))
+    start = LEFT + (width - slot * len(span)) / 2
+    partial = bool(labels.partial_note)
     for index, (year, count) in enumerate(zip(span, counts, strict=True)):
-        middle = LEFT + slot * (index + 0.5)
+        middle = start + slot * (index + 0.5)
         half = slot * 0.3
+        last = partial and index == len(span) - 1
         if count:
-            draw.rectangle([(middle - half, y_of(count)), (middle + half, base)], fill=BAR)
+            fill = PARTIAL if last else BAR
+            draw.rectangle([(middle - half, y_of(count)), (middle + half, base)], fill=fill)
         if len(span) <= 20:
             _text(draw, (middle, y_of(count) - 3), _number(count, separator), small, "mb")
+        name = f"{year}*" if last else str(year)
         if len(span) > 12:
-            _rotated(image, str(year), small, (int(middle), base + 20), 45)
+            _rotated(image, name, small, (int(middle), base + 20), 45)
         else:
-            _text(draw, (middle, base + 6), str(year), small, "mt")
+            _text(draw, (middle, base + 6), name, small, "mt")
+    if partial:
+        _text(draw, (WIDTH - RIGHT, HEIGHT - 6), _clip(labels.partial_note, AXIS_CHARS),
+              small, "rb")  # fmt: skip
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()

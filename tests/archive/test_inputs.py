@@ -179,7 +179,7 @@ def test_missing_part_and_missing_follow_files(make_archive: Make, tmp_path: Pat
         lambda n, d: None if n.endswith(("follower-part1.js", "following.js")) else (n, d),
     )
     parsed = read_archive([cut])
-    assert "archive.warning.missing_part" in parsed.warnings
+    assert "archive.warning.missing_part:follower-part1.js" in parsed.warnings
     assert "archive.warning.no_following_file" in parsed.warnings
 
 

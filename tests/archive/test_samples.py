@@ -45,7 +45,7 @@ def test_dogsheep_2019_as_root_zip(tmp_path: Path) -> None:
     parsed = read_archive([path])
     assert parsed.era == "gdpr-root"
     assert parsed.counts.followers == 2
-    assert "archive.warning.no_tweets_file" in parsed.warnings
+    assert "archive.warning.no_tweets_file:tweet.js" in parsed.warnings  # its era's name
 
 
 def test_milahu_2026(milahu_files: list[Path]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -64,6 +65,16 @@ class Chat:
         if self.wait_for_jobs:  # background work the message started (matching) is seen too
             await self.dispatcher.services.jobs.idle()
         return self.new_replies()
+
+    async def wait_for(self, text: str, within_s: float = 20.0) -> list[Reply]:
+        """The replies until one shows `text` (background work, such as the end of an
+        upload, answers after the message that started it)."""
+        seen: list[Reply] = []
+        async with asyncio.timeout(within_s):
+            while not any(text in r.text for r in seen if isinstance(r, Text)):
+                await asyncio.sleep(0.01)
+                seen += self.new_replies()
+        return seen
 
     def new_replies(self) -> list[Reply]:
         mine = [reply for chat, reply in self.platform.sent if chat == self.chat]

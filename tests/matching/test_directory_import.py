@@ -50,9 +50,9 @@ async def test_only_admins_import_and_the_next_file_is_the_csv(
     assert "Send me the CSV file now" in texts(await admin.say("/import_directory"))
     shown = texts(await admin.upload(csv))
     assert "Imported from roster-2026.csv: 3 new, 0 updated, 3 rejected" in shown
-    assert "1 with an invalid x_id (lines 4)" in shown
-    assert "1 without a Bluesky or Mastodon account (lines 5)" in shown
-    assert "1 with an invalid Mastodon address (lines 6)" in shown
+    assert "1 with an invalid x_id (line 4)" in shown
+    assert "1 without a Bluesky or Mastodon account (line 5)" in shown
+    assert "1 with an invalid Mastodon address (line 6)" in shown
     entries = await DirectoryStore(net_services.db).entries([101, 102])
     assert {
         (e.target, e.provenance, e.provenance_detail) for es in entries.values() for e in es

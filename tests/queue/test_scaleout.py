@@ -108,7 +108,7 @@ async def test_archive_follows_and_steps_cross_processes(
     d = deployment
     archive = generate(ArchiveSpec(era="H", tweets=40, seed=4), tmp_path / "x.zip").path
     await d.chat.upload(archive)  # the front end only downloads and hands over
-    await d.until(lambda: "Archive of @" in d.shown() and "Archive read" in d.shown())
+    await d.until(lambda: "Archive of @" in d.shown() and "file has been deleted" in d.shown())
     uploads = d.front.settings.uploads_dir
     await d.until(lambda: not any(p.is_file() for p in uploads.rglob("*")))  # deleted after
     user = await d.front.users.get_or_create("console", "alice")
