@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.conversation import Dispatcher
+from chatbot.matching.model import DirectoryEntry
 from chatbot.platforms.base import (
     MAX_PARTS,
     Document,
@@ -24,6 +25,7 @@ from chatbot.platforms.base import (
     split_reply,
 )
 from chatbot.services import Services
+from chatbot.storage.directory import DirectoryStore
 from handlers import build_registry
 from tests.abuse.hostile import long_name_archive
 from tests.conversation.harness import Chat
@@ -42,12 +44,26 @@ def forged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return long_name_archive(tmp_path_factory.mktemp("forged") / "twitter-forged.zip")
 
 
+async def _directory_rows_for_contacts(services: Services, chat: Chat) -> None:
+    """Claimed (never proved) directory rows for the archive's first contacts: matches to
+    review on /match and files from /export, offline (unchecked guesses are no matches)."""
+    user = await services.users.get_or_create(chat.user.platform, chat.user.user_id)
+    parsed = await services.archives.load(user.id)
+    assert parsed is not None
+    store = DirectoryStore(services.db)
+    for n, x_id in enumerate(list(parsed.following)[:12]):
+        name = f"contact{n}"
+        await store.save(DirectoryEntry(int(x_id), name, "bluesky", f"{name}.example.org",
+                                        f"did:plc:{name}"))  # fmt: skip
+
+
 async def test_each_command_stays_within_a_few_messages(
     services: Services, platform: RecordingPlatform, forged: Path
 ) -> None:
     chat = Chat(Dispatcher(services, build_registry()), platform, user="mallory")
     seen: dict[str, tuple[int, int]] = {}
     seen["upload"] = _size(await chat.upload(forged))
+    await _directory_rows_for_contacts(services, chat)  # so /match and /export have rows
     for command in ("/summary", "/match", "/profile", "/export all", "/help"):
         seen[command] = _size(await chat.say(command))
     print("\nABUSE output per command (messages, characters):", seen)
