@@ -105,7 +105,9 @@ class Settings(BaseSettings):
     queue_heartbeat_s: int = Field(30, ge=3, le=3600)
     parse_workers: int = Field(2, ge=1, le=32)
     # files (archives, CSVs) each user may send per window; more are refused with a notice
-    upload_limit: int = Field(5, ge=1, le=1000)
+    # a piecemeal archive is sent as up to ~12 files (account, profile, the follow lists,
+    # posts and their parts, headers, notes, blocks, mutes, manifest): all must pass
+    upload_limit: int = Field(15, ge=1, le=1000)
     upload_window_s: float = Field(300.0, gt=0)
     # files that arrive within this many seconds of each other are one upload: one
     # summary and one matching once they stop arriving (issue 14)
