@@ -1,7 +1,12 @@
-"""Matching benchmark: precision and recall per tier on the ground-truth world, side by side
+"""Matching benchmark: precision and recall per tier on the ground-truth worlds, side by side
 with Sky Follower Bridge's rule, and the 10,000-ids / 1,000,000-entries directory join.
 
-    .venv/bin/python bench/bench_matching.py [--quick] [--seed N] [--write-readme]
+The harder world (`devtools/matchworld_hard.py`, issue 12) over three seeds, with today's
+rules without the graph as the baseline (bench/matching_hard.py); then the first world
+(`devtools/matchworld.py`).
+
+    .venv/bin/python bench/bench_matching.py [--quick] [--seed N] [--world hard|classic|both]
+        [--write-readme]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from rapidfuzz.distance import JaroWinkler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.matching_hard import hard_report  # noqa: E402
 from chatbot.matching import match_archive  # noqa: E402
 from chatbot.matching.contacts import Contacts  # noqa: E402
 from chatbot.matching.model import Match  # noqa: E402
@@ -189,6 +195,24 @@ async def join_timing(entries: int, ids: int, seed: int) -> list[str]:
     ]
 
 
+HARD_NOTES = """Notes on the harder world:
+- Rates are assumptions (`HardParams`): 55 % of people on Bluesky; of them 45 % on their
+  exact X name, 7 % on a custom domain with it, 33 % on another handle with a genuine
+  cross-link in one of 14 English and French phrasings, the rest on another handle with no
+  link (not findable: nobody could tell). Impostors copy 6 % of the contacts (exact X name
+  as handle, display name, `x.com/name` in the bio; 0-2 followers; they follow 10-40 of
+  the victim's community), fan/parody/mirror accounts 4 % (0-5 fans from the community
+  follow them), namesakes 10 % (the X name as handle, their own circle of 25).
+- "rows /follow takes unasked" = verified + likely (+ confirmed; no decisions here).
+  "findable" = a usable directory link, or a name in the user's archive whose real account
+  is reachable by handle guess or search and shows the X name as handle or a genuine link.
+- "graph requests (all)": getFollowers + getFollows + getRelationships per archive (all
+  requests to the in-memory AppView, searches included). The live AppView caches them
+  (`chatbot/networks/bluesky_graph.py`, 1 h).
+- "graph + own follows": the user connected Bluesky and follows 20 % of the contacts they
+  follow on X that are there.
+"""
+
 NOTES = """
 Notes:
 - The world (`devtools/matchworld.py`, seed 7) is generated, not measured on real
@@ -230,7 +254,19 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smaller world and directory")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--write-readme", action="store_true", help="update bench/README.md")
+    parser.add_argument("--world", choices=("hard", "classic", "both"), default="both")
     args = parser.parse_args()
+    lines: list[str] = []
+    if args.world in ("hard", "both"):
+        seeds = [args.seed, args.seed + 1, args.seed + 2]
+        lines += ["### The harder world (issue 12)", ""]
+        lines += await hard_report(seeds, args.quick, sfb_baseline)
+        lines += ["", HARD_NOTES, "### The first world", ""]
+    if args.world == "hard":
+        print("\n".join(lines))
+        if args.write_readme:
+            write_readme(lines)
+        return
     if args.quick:
         params = WorldParams(
             seed=args.seed, population=3000, following=500, followers=400, strangers=2000
@@ -238,7 +274,7 @@ async def main() -> None:
     else:
         params = WorldParams(seed=args.seed)
     world = build_world(params)
-    lines = await quality(world)
+    lines += await quality(world)
     stress = build_world(replace(params, squatter_rate=0.002))
     matches = await match_archive(
         stress.archive, stress.directory, stress.bluesky, stress.mastodon, decisions={}

@@ -22,6 +22,7 @@ from chatbot.archive.model import ParsedArchive
 from chatbot.matching import candidates as cand
 from chatbot.matching.contacts import Contacts
 from chatbot.matching.directory import DirectoryReader
+from chatbot.matching.graph import graph_evidence
 from chatbot.matching.model import (
     TIER_RANK,
     Decisions,
@@ -274,10 +275,12 @@ async def match_archive(
     decisions: Decisions,
     concurrency: int = 8,
     contacts: Contacts | None = None,
+    viewer: str | None = None,
 ) -> list[Match]:
     """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first.
 
-    `contacts`: `Contacts.of(parsed)` when the caller already has it."""
+    `contacts`: `Contacts.of(parsed)` when the caller already has it; `viewer`: the DID of
+    the user's own Bluesky account, whose follows count as accounts they know."""
     run = _Run(parsed, bluesky, mastodon, concurrency, contacts)
     ids = run.contacts.ids
     entries = await directory.entries(ids)
@@ -300,6 +303,8 @@ async def match_archive(
             await run.bridged_on_bluesky(bluesky)
     if mastodon is not None:
         await run.mastodon_from_bluesky(mastodon)
+    if bluesky is not None:  # the social graph as evidence (chatbot.matching.graph)
+        run.rows = await graph_evidence(run.rows, bluesky, viewer=viewer, concurrency=concurrency)
     return apply_decisions(resolve_conflicts(run.rows), decisions)
 
 

@@ -68,6 +68,9 @@ class Match:
     reasons: tuple[Reason, ...]
     direction: Direction
     confirmed: bool = False  # the user confirmed this exact target before
+    support: int | None = (
+        None  # accounts the user knows that follow it or that it follows; None: not looked at
+    )
 
     @property
     def target(self) -> str:

@@ -1,0 +1,265 @@
+"""The social graph as evidence: who follows a candidate among the accounts the user knows.
+
+An impostor can copy a handle, a display name and a bio link, but not who follows them.
+For each Bluesky candidate below verified, `support` counts the accounts the user knows
+that follow it. "The accounts the user knows" (`known_accounts`) are the DIDs of this
+user's other Bluesky matches at verified tier, or at likely tier when no other account
+competes for that X id, plus, when the user connected Bluesky, the accounts they follow.
+
+Only followers count, not the accounts the candidate follows: following is free, and an
+impostor follows the victim's whole circle in a minute (the benchmark world does); being
+followed back is what it cannot obtain. (`Match.support` documents the wider definition
+shared with the evidence rules; this module fills it with the followers alone.)
+
+The rule (`apply_support`), per X id, among its Bluesky rows below verified:
+G1  support > 0 -> the reason ``graph_support`` (``followed by {count} people you know``).
+G2  A row whose support is less than half a rival's (0 against 1 or more, 2 against 5)
+    is at most "possible" (reason ``graph_rival``): it is not the one the user's circle
+    follows.
+G3  A "possible" row with support >= `LIFT` (3, see bench/README.md: the lowest threshold
+    at which the lifted rows of the benchmark world stay above 99 % right) whose every
+    rival is known and has less than half its support -> "likely". Never a row whose
+    X name other X accounts used (R7) or whose directory claim archives contradict.
+
+The collector (`collect_support`) is bounded: at most `MAX_CANDIDATES` candidates and
+`MAX_REQUESTS` requests per run (and the user's lookup budget, charged by the reader);
+per candidate, one page of followers (exact for small accounts: impostors, most people),
+then ``getRelationships`` against the known accounts (30 per request) when they are few,
+else a few more pages; it stops as soon as the answer is clear (the count reaches what
+the rule needs). Graph reads are evidence on top: when they fail or run out, the rows
+keep the tiers they had.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from chatbot.matching.model import Match, Reason
+from chatbot.networks.lookup_budget import LookupCapped
+from chatbot.networks.types import BlueskyGraphReader, NetworkUnavailable
+
+log = logging.getLogger(__name__)
+
+LIFT = 3  # G3: supporters needed to lift a "possible" row to "likely"
+MAX_KNOWN = 2000  # known accounts compared against
+MAX_CANDIDATES = 400  # candidates looked at per run
+MAX_REQUESTS = 600  # graph requests per run (the lookup budget may cut sooner)
+FOLLOWER_PAGES = 3  # pages of followers (100 each) read per candidate at most
+RELATIONSHIP_CALLS = 4  # getRelationships requests per candidate (30 known accounts each)
+VIEWER_PAGES = 20  # pages of the user's own follows (2,000 accounts)
+ROUNDS = 3  # rounds of counting: the accounts lifted by one round are known in the next
+_NO_LIFT = frozenset({"name_reused", "archives_disagree"})
+
+
+def _groups(rows: Iterable[Match]) -> dict[int, list[Match]]:
+    groups: dict[int, list[Match]] = {}
+    for row in rows:
+        if row.network == "bluesky" and row.did:
+            groups.setdefault(row.x_id, []).append(row)
+    return groups
+
+
+def known_accounts(rows: Sequence[Match], viewer_follows: Iterable[str] = ()) -> list[str]:
+    """The DIDs the user knows: verified rows, likely rows without a rival, their follows."""
+    out: dict[str, None] = dict.fromkeys(viewer_follows)
+    for group in _groups(rows).values():
+        dids = {m.did for m in group}
+        for row in group:
+            if row.tier == "verified" or (row.tier == "likely" and len(dids) == 1):
+                out[row.did or ""] = None
+    out.pop("", None)
+    return list(out)[:MAX_KNOWN]
+
+
+def candidates(rows: Sequence[Match]) -> list[tuple[str, bool]]:
+    """(DID, contested) of the rows worth a look, the most useful first: contested X ids
+    (several accounts), then likely rows, then possible ones. Never in a group already
+    settled by a verified row."""
+    ranked: dict[str, tuple[int, bool]] = {}
+    for group in _groups(rows).values():
+        if any(m.tier == "verified" for m in group):
+            continue
+        contested = len({m.did for m in group}) > 1
+        for row in group:
+            rank = 0 if contested else 1 if row.tier == "likely" else 2
+            did = row.did or ""
+            old = ranked.get(did)
+            if old is None or rank < old[0]:
+                ranked[did] = (rank, contested or bool(old and old[1]))
+    order = sorted(ranked.items(), key=lambda kv: kv[1][0])
+    return [(did, contested) for did, (_, contested) in order][:MAX_CANDIDATES]
+
+
+@dataclass
+class Collector:
+    """Counts, for each candidate, the known accounts that follow it, within bounds.
+
+    What it read is kept for the run (the followers seen, complete or not, and the
+    relationships checked), so a later round with more known accounts costs requests only
+    for what it has not seen yet."""
+
+    reader: BlueskyGraphReader
+    known: frozenset[str]
+    max_requests: int = MAX_REQUESTS
+    requests: int = 0
+    stopped: bool = False
+    support: dict[str, int] = field(default_factory=dict)
+    seen: dict[str, tuple[set[str], str | None, int]] = field(default_factory=dict)
+    related: dict[str, dict[str, bool]] = field(default_factory=dict)  # did -> other -> follows
+
+    def _spend(self) -> bool:
+        if self.stopped or self.requests >= self.max_requests:
+            return False
+        self.requests += 1
+        return True
+
+    async def count(self, did: str, enough: int) -> int | None:
+        """Known followers of `did`; exact, or at least `enough`; None when not read."""
+        known = self.known - {did}
+        if not known:
+            return None
+        if did not in self.seen:
+            if not self._spend():
+                return None
+            page = await self.reader.get_followers(did)
+            self.seen[did] = (set(page.dids), page.cursor, 1)
+        followers, cursor, pages = self.seen[did]
+        related = self.related.setdefault(did, {})
+        found = len(known & followers) + sum(1 for o in known if related.get(o))
+        if cursor is None or found >= enough:
+            return found
+        rest = sorted(o for o in known - followers if o not in related)
+        if -(-len(rest) // 30) <= RELATIONSHIP_CALLS:
+            for start in range(0, len(rest), 30):
+                if found >= enough or not self._spend():
+                    break
+                chunk = rest[start : start + 30]
+                answer = await self.reader.get_relationships(did, chunk)
+                for other in chunk:
+                    related[other] = bool(answer.get(other) and answer[other].followed_by)
+                    found += related[other]
+            return found
+        while cursor is not None and pages < FOLLOWER_PAGES and found < enough:
+            if not self._spend():
+                break
+            page = await self.reader.get_followers(did, cursor)
+            found += len((known - followers) & set(page.dids))
+            followers.update(page.dids)
+            cursor, pages = page.cursor, pages + 1
+            self.seen[did] = (followers, cursor, pages)
+        return found
+
+    async def run(self, wanted: Sequence[tuple[str, bool]], concurrency: int = 8) -> None:
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(did: str, contested: bool) -> None:
+            async with gate:
+                if self.stopped:
+                    return
+                try:
+                    # a contest needs relative counts: read further than the lift needs
+                    result = await self.count(did, 3 * LIFT if contested else LIFT)
+                except (LookupCapped, NetworkUnavailable) as exc:
+                    self.stopped = True  # evidence on top: keep what was read
+                    log.info("graph reads stopped: %s", exc)
+                    return
+                if result is not None:
+                    self.support[did] = result
+
+        await asyncio.gather(*(one(did, contested) for did, contested in wanted))
+
+
+async def viewer_follows(reader: BlueskyGraphReader, viewer: str) -> list[str]:
+    """The accounts the user's own Bluesky account follows (bounded)."""
+    out: list[str] = []
+    cursor: str | None = None
+    try:
+        for _ in range(VIEWER_PAGES):
+            page = await reader.get_follows(viewer, cursor)
+            out.extend(page.dids)
+            cursor = page.cursor
+            if cursor is None:
+                break
+    except (LookupCapped, NetworkUnavailable) as exc:
+        log.info("the user's follows were not read: %s", exc)
+    return out
+
+
+async def collect_support(
+    rows: Sequence[Match],
+    reader: BlueskyGraphReader,
+    *,
+    viewer: str | None = None,
+    concurrency: int = 8,
+) -> Collector:
+    """Read the graph support of the candidates among `rows` (bounded, see the module)."""
+    follows = await viewer_follows(reader, viewer) if viewer else []
+    collector = Collector(reader, frozenset(known_accounts(rows, follows)))
+    wanted = candidates(rows)
+    for _ in range(ROUNDS):
+        if not collector.known:
+            break
+        collector.support = {}
+        await collector.run(wanted, concurrency)
+        # the rows this round lifted are known accounts too: count again with them (what
+        # was read is kept, so this costs requests only for unread followers)
+        grown = frozenset(known_accounts(apply_support(rows, collector.support), follows))
+        if grown <= collector.known or collector.stopped:
+            break
+        collector.known = grown
+    return collector
+
+
+def apply_support(rows: Iterable[Match], support: dict[str, int]) -> list[Match]:
+    """G1-G3: fill `support`, add the reasons, lift and drop tiers. Pure."""
+    out: list[Match] = []
+    filled: list[Match] = []
+    for row in rows:
+        if row.network == "bluesky" and row.did in support:
+            count = support[row.did]
+            reasons = row.reasons
+            if count > 0:
+                reasons = (*reasons, Reason.of("graph_support", count=count))
+            filled.append(replace(row, support=count, reasons=reasons))
+        else:
+            out.append(row)
+    by_x: dict[int, list[Match]] = {}
+    for row in filled:
+        by_x.setdefault(row.x_id, []).append(row)
+    others = _groups(out)
+    for x_id, group in by_x.items():
+        rivals_all = group + others.get(x_id, [])
+        if any(m.tier == "verified" for m in rivals_all):
+            out.extend(group)
+            continue
+        for row in group:
+            out.append(_judge(row, [m for m in rivals_all if m.did != row.did]))
+    return out
+
+
+def _judge(row: Match, rivals: list[Match]) -> Match:
+    count = row.support or 0
+    top = max((m.support or 0 for m in rivals), default=0)
+    if 2 * count < top:  # G2
+        note = Reason.of("graph_rival", count=top)
+        return replace(row, tier="possible", reasons=(*row.reasons, note))
+    unknown = any(m.support is None for m in rivals)
+    codes = set(row.reason_codes())
+    lift = row.tier == "possible" and count >= LIFT and 2 * top < count  # G3
+    if lift and not unknown and not codes & _NO_LIFT:
+        return replace(row, tier="likely")
+    return row
+
+
+async def graph_evidence(
+    rows: list[Match], reader: object, *, viewer: str | None = None, concurrency: int = 8
+) -> list[Match]:
+    """The engine's one call: rows with their graph support and the tiers G1-G3 give.
+    Without a graph reader (offline, or a reader without the graph) the rows are kept."""
+    if not isinstance(reader, BlueskyGraphReader):
+        return rows
+    collector = await collect_support(rows, reader, viewer=viewer, concurrency=concurrency)
+    return apply_support(rows, collector.support) if collector.support else rows
