@@ -20,6 +20,12 @@ G3  A "possible" row with support >= `LIFT` (3, see bench/README.md: the lowest 
     at which the lifted rows of the benchmark world stay above 99 % right) whose every
     rival is known and has less than half its support -> "likely". Never a row whose
     X name other X accounts used (R7) or whose directory claim archives contradict.
+G4  A "likely" row that rests only on what anyone can copy (the X name as handle and a
+    bio link to it: R2), that none of the user's known accounts follows (an exact count),
+    when the user knows at least `G4_MIN_KNOWN` accounts -> "possible" (reason
+    ``graph_none``). Impostors and squatters have no rival to lose against: the graph is
+    the only thing that tells them apart (bench/README.md: without G4, one row in eight
+    that /follow would take unasked is a copy).
 
 The collector (`collect_support`) is bounded: at most `MAX_CANDIDATES` candidates and
 `MAX_REQUESTS` requests per run (and the user's lookup budget, charged by the reader);
@@ -34,7 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field, replace
 
 from chatbot.matching.model import Match, Reason
@@ -50,6 +56,7 @@ MAX_REQUESTS = 600  # graph requests per run (the lookup budget may cut sooner)
 FOLLOWER_PAGES = 3  # pages of followers (100 each) read per candidate at most
 RELATIONSHIP_CALLS = 4  # getRelationships requests per candidate (30 known accounts each)
 VIEWER_PAGES = 20  # pages of the user's own follows (2,000 accounts)
+G4_MIN_KNOWN = 30  # G4 applies when the user knows at least this many accounts
 ROUNDS = 3  # rounds of counting: the accounts lifted by one round are known in the next
 _NO_LIFT = frozenset({"name_reused", "archives_disagree"})
 
@@ -109,6 +116,7 @@ class Collector:
     support: dict[str, int] = field(default_factory=dict)
     seen: dict[str, tuple[set[str], str | None, int]] = field(default_factory=dict)
     related: dict[str, dict[str, bool]] = field(default_factory=dict)  # did -> other -> follows
+    exact: set[str] = field(default_factory=set)  # candidates whose count is not a lower bound
 
     def _spend(self) -> bool:
         if self.stopped or self.requests >= self.max_requests:
@@ -117,7 +125,8 @@ class Collector:
         return True
 
     async def count(self, did: str, enough: int) -> int | None:
-        """Known followers of `did`; exact, or at least `enough`; None when not read."""
+        """Known followers of `did`; exact (then in `exact`), or at least `enough`; None
+        when not read."""
         known = self.known - {did}
         if not known:
             return None
@@ -128,9 +137,13 @@ class Collector:
             self.seen[did] = (set(page.dids), page.cursor, 1)
         followers, cursor, pages = self.seen[did]
         related = self.related.setdefault(did, {})
-        found = len(known & followers) + sum(1 for o in known if related.get(o))
+
+        def tally() -> int:
+            return sum(1 for o in known if o in followers or related.get(o))
+
+        found = tally()
         if cursor is None or found >= enough:
-            return found
+            return self._done(did, found, cursor is None)
         rest = sorted(o for o in known - followers if o not in related)
         if -(-len(rest) // 30) <= RELATIONSHIP_CALLS:
             for start in range(0, len(rest), 30):
@@ -140,16 +153,23 @@ class Collector:
                 answer = await self.reader.get_relationships(did, chunk)
                 for other in chunk:
                     related[other] = bool(answer.get(other) and answer[other].followed_by)
-                    found += related[other]
-            return found
+                found = tally()
+            return self._done(did, found, all(o in followers or o in related for o in known))
         while cursor is not None and pages < FOLLOWER_PAGES and found < enough:
             if not self._spend():
                 break
             page = await self.reader.get_followers(did, cursor)
-            found += len((known - followers) & set(page.dids))
             followers.update(page.dids)
             cursor, pages = page.cursor, pages + 1
             self.seen[did] = (followers, cursor, pages)
+            found = tally()
+        return self._done(did, found, cursor is None)
+
+    def _done(self, did: str, found: int, exact: bool) -> int:
+        if exact:
+            self.exact.add(did)
+        else:
+            self.exact.discard(did)
         return found
 
     async def run(self, wanted: Sequence[tuple[str, bool]], concurrency: int = 8) -> None:
@@ -206,15 +226,27 @@ async def collect_support(
         await collector.run(wanted, concurrency)
         # the rows this round lifted are known accounts too: count again with them (what
         # was read is kept, so this costs requests only for unread followers)
-        grown = frozenset(known_accounts(apply_support(rows, collector.support), follows))
-        if grown <= collector.known or collector.stopped:
+        judged = apply_support(
+            rows, collector.support, known=len(collector.known), exact=collector.exact
+        )
+        grown = frozenset(known_accounts(judged, follows))
+        if grown == collector.known or collector.stopped:
             break
         collector.known = grown
     return collector
 
 
-def apply_support(rows: Iterable[Match], support: dict[str, int]) -> list[Match]:
-    """G1-G3: fill `support`, add the reasons, lift and drop tiers. Pure."""
+def apply_support(
+    rows: Iterable[Match],
+    support: dict[str, int],
+    *,
+    known: int = 0,
+    exact: Set[str] = frozenset(),
+) -> list[Match]:
+    """G1-G4: fill `support`, add the reasons, lift and drop tiers. Pure.
+
+    `known`: how many accounts the user knows (G4 needs `G4_MIN_KNOWN`); `exact`: the DIDs
+    whose support is an exact count, not a lower bound (G4 needs it)."""
     out: list[Match] = []
     filled: list[Match] = []
     for row in rows:
@@ -236,8 +268,23 @@ def apply_support(rows: Iterable[Match], support: dict[str, int]) -> list[Match]
             out.extend(group)
             continue
         for row in group:
-            out.append(_judge(row, [m for m in rivals_all if m.did != row.did]))
+            rivals = [m for m in rivals_all if m.did != row.did]
+            judged = _judge(row, rivals)
+            if judged is row and known >= G4_MIN_KNOWN and row.did in exact:
+                judged = _uncorroborated(row, known)
+            out.append(judged)
     return out
+
+
+def _uncorroborated(row: Match, known: int) -> Match:
+    """G4: a likely row that rests on what anyone can copy (the X name as handle and a bio
+    link), followed by none of the many accounts the user knows."""
+    codes = set(row.reason_codes())
+    copyable = "bio_links_x" in codes and any(c.startswith("handle_") for c in codes)
+    if row.tier != "likely" or row.support != 0 or not copyable:
+        return row
+    note = Reason.of("graph_none", count=known)
+    return replace(row, tier="possible", reasons=(*row.reasons, note))
 
 
 def _judge(row: Match, rivals: list[Match]) -> Match:
@@ -262,4 +309,8 @@ async def graph_evidence(
     if not isinstance(reader, BlueskyGraphReader):
         return rows
     collector = await collect_support(rows, reader, viewer=viewer, concurrency=concurrency)
-    return apply_support(rows, collector.support) if collector.support else rows
+    if not collector.support:
+        return rows
+    return apply_support(
+        rows, collector.support, known=len(collector.known), exact=collector.exact
+    )

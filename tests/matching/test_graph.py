@@ -49,6 +49,25 @@ def test_g1_g2_g3_lift_the_supported_and_drop_the_unsupported() -> None:
     assert out["did:plc:impostor"].support == 0 and out["did:plc:verified"].support is None
 
 
+def test_g4_an_uncorroborated_copyable_likely_row_drops_when_the_circle_is_known() -> None:
+    copy = _row(1, "did:plc:copy", "likely", "bio_links_x", "handle_bsky_social")
+    vouched = _row(2, "did:plc:org", "likely", "source_org_roster")
+    bound = _row(3, "did:plc:bound", "likely", "bio_links_x", "handle_custom_domain")
+    rows = [copy, vouched, bound]
+    support = {"did:plc:copy": 0, "did:plc:org": 0, "did:plc:bound": 0}
+    exact = {"did:plc:copy", "did:plc:org"}  # bound: a lower bound only (pages capped)
+    out = {m.did: m for m in g.apply_support(rows, support, known=40, exact=exact)}
+    assert out["did:plc:copy"].tier == "possible"
+    assert Reason.of("graph_none", count=40) in out["did:plc:copy"].reasons
+    assert out["did:plc:org"].tier == "likely"  # an organisation's vouch is not copyable
+    assert out["did:plc:bound"].tier == "likely"  # 0 may be wrong: not read to the end
+    few = g.apply_support(rows, support, known=g.G4_MIN_KNOWN - 1, exact=exact)
+    assert {m.tier for m in few} == {"likely"}  # too few known accounts to tell
+    en = translator("en")
+    text = reason_text(en, Reason.of("graph_none", count=40))
+    assert text.startswith("followed by none of the 40 accounts you know")
+
+
 def test_no_lift_when_a_rival_was_not_looked_at_or_is_close() -> None:
     rows = [_row(1, "did:plc:a", "possible", "bio_links_x"), _row(1, "did:plc:b", "possible")]
     assert {m.tier for m in g.apply_support(rows, {"did:plc:a": 5})} == {"possible"}

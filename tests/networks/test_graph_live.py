@@ -103,6 +103,11 @@ def graph_world(atproto_network: AtprotoNetwork) -> GraphWorld:
         follow(net, accounts["impostor"], a)  # the impostor follows everyone: free
     for a in members[:2]:
         follow(net, a, accounts["yan"])
+    # the user's own Bluesky account follows pal, who is not in the archive but follows yan
+    accounts["me"] = net.create_account(f"me{tag}", display_name="Me")
+    accounts["pal"] = net.create_account(f"pal{tag}", display_name="Pal")
+    follow(net, accounts["me"], accounts["pal"])
+    follow(net, accounts["pal"], accounts["yan"])
     net.wait_for_profiles([a.did for a in accounts.values()])
     net.flush()
     return GraphWorld(tag, accounts)
@@ -139,7 +144,7 @@ def test_the_graph_lifts_the_real_account_and_drops_the_impostor(
 ) -> None:
     w = graph_world
 
-    async def run() -> tuple[list, int]:  # type: ignore[type-arg]
+    async def run(viewer: str | None = None) -> tuple[list, int]:  # type: ignore[type-arg]
         reader = PublicAppView(
             atproto_network.appview_url, resolver_url=atproto_network.pds_url,
             egress=local_egress(),
@@ -148,7 +153,7 @@ def test_the_graph_lifts_the_real_account_and_drops_the_impostor(
         try:
             with lookup_budget.metered(budget):
                 found = await match_archive(
-                    archive(w), MemoryDirectory(), reader, None, decisions={}
+                    archive(w), MemoryDirectory(), reader, None, decisions={}, viewer=viewer
                 )
         finally:
             await reader.aclose()
@@ -167,6 +172,10 @@ def test_the_graph_lifts_the_real_account_and_drops_the_impostor(
         assert (member.tier, member.support) == ("likely", 3)
     # bounded: the searches and profiles, then one getFollowers page per candidate
     assert spent <= 40, spent
+    # the user connected Bluesky: the accounts they follow are accounts they know too
+    found, _ = asyncio.run(run(viewer=w.did("me")))
+    yan = next(m for m in found if m.did == w.did("yan"))
+    assert (yan.tier, yan.support) == ("likely", 3)
 
 
 def test_the_bot_shows_who_follows_them(
