@@ -142,12 +142,14 @@ async def hard_report(seeds: Sequence[int], quick: bool, sfb) -> list[str]:  # t
             params = HardParams(seed=seed, communities=30, following=400, followers=300,
                                 strangers=1500)  # fmt: skip
         world = build_hard_world(params)
-        contacts = len(set(world.archive.following) | set(world.archive.followers))
+        ids = set(world.archive.following) | set(world.archive.followers)
+        contacts = len(ids)
+        linked = len(world.genuine_link & {x for x in ids if (x, "bluesky") in world.truth})
         findable = len(world.findable_directory | world.findable_handle)
         described += (
             f"seed {seed}: {contacts:,} contacts, {len(world.bluesky.profiles):,} Bluesky "
             f"profiles, {findable} findable real accounts, {len(world.impostor_targets)} "
-            f"impostor/fan accounts, {len(world.genuine_link)} real accounts with a genuine "
+            f"impostor/fan accounts, {linked} contacts whose real account carries a genuine "
             f"cross-link. "
         )
         for variant in ("main (no graph)", "graph", "graph + own follows"):

@@ -21,11 +21,19 @@ G3  A "possible" row with support >= `LIFT` (3, see bench/README.md: the lowest 
     rival is known and has less than half its support -> "likely". Never a row whose
     X name other X accounts used (R7) or whose directory claim archives contradict.
 G4  A "likely" row that rests only on what anyone can copy (the X name as handle and a
-    bio link to it: R2), that none of the user's known accounts follows (an exact count),
-    when the user knows at least `G4_MIN_KNOWN` accounts -> "possible" (reason
-    ``graph_none``). Impostors and squatters have no rival to lose against: the graph is
-    the only thing that tells them apart (bench/README.md: without G4, one row in eight
-    that /follow would take unasked is a copy).
+    bio link to it: R2), followed by fewer than `G4_MIN_SUPPORT` (2) of the accounts the
+    user knows (an exact count), when the user knows at least `G4_MIN_KNOWN` (30)
+    accounts -> "possible" (reason ``graph_few``). Impostors and squatters have no rival
+    to lose against: the graph is the only thing that tells them apart (bench/README.md:
+    without G4 about one row in four that /follow would take unasked is a copy; with 1
+    instead of 2, one impostor that a known account followed by chance still passes).
+
+Known accounts are recounted in up to `ROUNDS` rounds: the rows a round lifts become
+known, those it drops stop being known (what was read is kept: later rounds cost few
+requests). Known limit: a ring of impostors who copy several of the user's contacts and
+follow each other corroborate each other in the first round (each is an uncontested
+likely row); the user's own follows and verified rows are the only anchors that cannot
+be forged this way.
 
 The collector (`collect_support`) is bounded: at most `MAX_CANDIDATES` candidates and
 `MAX_REQUESTS` requests per run (and the user's lookup budget, charged by the reader);
@@ -57,6 +65,7 @@ FOLLOWER_PAGES = 3  # pages of followers (100 each) read per candidate at most
 RELATIONSHIP_CALLS = 4  # getRelationships requests per candidate (30 known accounts each)
 VIEWER_PAGES = 20  # pages of the user's own follows (2,000 accounts)
 G4_MIN_KNOWN = 30  # G4 applies when the user knows at least this many accounts
+G4_MIN_SUPPORT = 2  # G4: fewer known followers than this is "uncorroborated"
 ROUNDS = 3  # rounds of counting: the accounts lifted by one round are known in the next
 _NO_LIFT = frozenset({"name_reused", "archives_disagree"})
 
@@ -117,6 +126,7 @@ class Collector:
     seen: dict[str, tuple[set[str], str | None, int]] = field(default_factory=dict)
     related: dict[str, dict[str, bool]] = field(default_factory=dict)  # did -> other -> follows
     exact: set[str] = field(default_factory=set)  # candidates whose count is not a lower bound
+    circle: int = 0  # how many accounts the user knows, before any rule (G4's condition)
 
     def _spend(self) -> bool:
         if self.stopped or self.requests >= self.max_requests:
@@ -218,21 +228,22 @@ async def collect_support(
     """Read the graph support of the candidates among `rows` (bounded, see the module)."""
     follows = await viewer_follows(reader, viewer) if viewer else []
     collector = Collector(reader, frozenset(known_accounts(rows, follows)))
+    collector.circle = len(collector.known)
     wanted = candidates(rows)
     for _ in range(ROUNDS):
         if not collector.known:
             break
         collector.support = {}
         await collector.run(wanted, concurrency)
-        # the rows this round lifted are known accounts too: count again with them (what
+        # count again with the rows this round lifted, and without those it dropped (what
         # was read is kept, so this costs requests only for unread followers)
         judged = apply_support(
-            rows, collector.support, known=len(collector.known), exact=collector.exact
+            rows, collector.support, known=collector.circle, exact=collector.exact
         )
-        grown = frozenset(known_accounts(judged, follows))
-        if grown == collector.known or collector.stopped:
+        changed = frozenset(known_accounts(judged, follows))
+        if changed == collector.known or collector.stopped:
             break
-        collector.known = grown
+        collector.known = changed
     return collector
 
 
@@ -278,23 +289,23 @@ def apply_support(
 
 def _uncorroborated(row: Match, known: int) -> Match:
     """G4: a likely row that rests on what anyone can copy (the X name as handle and a bio
-    link), followed by none of the many accounts the user knows."""
+    link), followed by at most one of the many accounts the user knows."""
     codes = set(row.reason_codes())
     copyable = "bio_links_x" in codes and any(c.startswith("handle_") for c in codes)
-    if row.tier != "likely" or row.support != 0 or not copyable:
+    if row.tier != "likely" or (row.support or 0) >= G4_MIN_SUPPORT or not copyable:
         return row
-    note = Reason.of("graph_none", count=known)
+    note = Reason.of("graph_few", count=known)
     return replace(row, tier="possible", reasons=(*row.reasons, note))
 
 
 def _judge(row: Match, rivals: list[Match]) -> Match:
     count = row.support or 0
+    codes = set(row.reason_codes())
     top = max((m.support or 0 for m in rivals), default=0)
     if 2 * count < top:  # G2
         note = Reason.of("graph_rival", count=top)
         return replace(row, tier="possible", reasons=(*row.reasons, note))
     unknown = any(m.support is None for m in rivals)
-    codes = set(row.reason_codes())
     lift = row.tier == "possible" and count >= LIFT and 2 * top < count  # G3
     if lift and not unknown and not codes & _NO_LIFT:
         return replace(row, tier="likely")
@@ -304,13 +315,11 @@ def _judge(row: Match, rivals: list[Match]) -> Match:
 async def graph_evidence(
     rows: list[Match], reader: object, *, viewer: str | None = None, concurrency: int = 8
 ) -> list[Match]:
-    """The engine's one call: rows with their graph support and the tiers G1-G3 give.
+    """The engine's one call: rows with their graph support and the tiers G1-G4 give.
     Without a graph reader (offline, or a reader without the graph) the rows are kept."""
     if not isinstance(reader, BlueskyGraphReader):
         return rows
     collector = await collect_support(rows, reader, viewer=viewer, concurrency=concurrency)
     if not collector.support:
         return rows
-    return apply_support(
-        rows, collector.support, known=len(collector.known), exact=collector.exact
-    )
+    return apply_support(rows, collector.support, known=collector.circle, exact=collector.exact)

@@ -54,18 +54,18 @@ def test_g4_an_uncorroborated_copyable_likely_row_drops_when_the_circle_is_known
     vouched = _row(2, "did:plc:org", "likely", "source_org_roster")
     bound = _row(3, "did:plc:bound", "likely", "bio_links_x", "handle_custom_domain")
     rows = [copy, vouched, bound]
-    support = {"did:plc:copy": 0, "did:plc:org": 0, "did:plc:bound": 0}
+    support = {"did:plc:copy": 1, "did:plc:org": 0, "did:plc:bound": 0}
     exact = {"did:plc:copy", "did:plc:org"}  # bound: a lower bound only (pages capped)
     out = {m.did: m for m in g.apply_support(rows, support, known=40, exact=exact)}
     assert out["did:plc:copy"].tier == "possible"
-    assert Reason.of("graph_none", count=40) in out["did:plc:copy"].reasons
+    assert Reason.of("graph_few", count=40) in out["did:plc:copy"].reasons
     assert out["did:plc:org"].tier == "likely"  # an organisation's vouch is not copyable
     assert out["did:plc:bound"].tier == "likely"  # 0 may be wrong: not read to the end
     few = g.apply_support(rows, support, known=g.G4_MIN_KNOWN - 1, exact=exact)
     assert {m.tier for m in few} == {"likely"}  # too few known accounts to tell
     en = translator("en")
-    text = reason_text(en, Reason.of("graph_none", count=40))
-    assert text.startswith("followed by none of the 40 accounts you know")
+    text = reason_text(en, Reason.of("graph_few", count=40))
+    assert text.startswith("followed by at most one of the 40 accounts you know")
 
 
 def test_no_lift_when_a_rival_was_not_looked_at_or_is_close() -> None:
