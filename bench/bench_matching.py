@@ -213,8 +213,14 @@ HARD_NOTES = """Notes on the harder world:
   follow on X that are there.
 - Baseline: "main (no graph)" is today's main code on the same worlds in the same run (the
   reader without the graph calls). Sky Follower Bridge is given the X display names.
-- Sensitivity of the graph rules (measured on the same three worlds, 2026-12-06), rows
-  /follow takes unasked · right, then findable found verified/likely, for seeds 7/8/9:
+- Anchoring (only the known accounts that verified rows and the user's own follows reach
+  count; the defence against a ring of impostors backing each other, see
+  tests/matching/test_graph.py) costs recall when the user did not connect Bluesky:
+  findable found verified/likely 11.9 / 9.6 / 17.9 % without it, the table's figures with
+  it; with own follows 31.0 / 38.0 / 32.9 % without it. Precision is the same.
+- Sensitivity of the graph rules (measured on the same three worlds, 2026-12-06, before
+  anchoring), rows /follow takes unasked · right, then findable found verified/likely,
+  for seeds 7/8/9:
   without G4 (G1-G3 only): 83.5 / 74.1 / 83.1 %, recall 24.6 / 19.8 / 33.6 % (own
   follows: 89.3 / 88.1 / 86.1 %, recall 40.4 / 43.9 / 40.4 %): 16-21 copies stay likely,
   since only the graph can drop a copy that has no rival;

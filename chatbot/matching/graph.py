@@ -30,10 +30,12 @@ G4  A "likely" row that rests only on what anyone can copy (the X name as handle
 
 Known accounts are recounted in up to `ROUNDS` rounds: the rows a round lifts become
 known, those it drops stop being known (what was read is kept: later rounds cost few
-requests). Known limit: a ring of impostors who copy several of the user's contacts and
-follow each other corroborate each other in the first round (each is an uncontested
-likely row); the user's own follows and verified rows are the only anchors that cannot
-be forged this way.
+requests). Only the known accounts that the anchors reach count (`Collector.anchor`):
+verified rows and the user's own follows are what no impostor can forge, and a known
+account counts once a counted account follows it. A ring of impostors who copy several
+of the user's contacts (each an uncontested likely row, so known) and follow each other
+then counts for nothing. Known limit: a user with neither a verified match nor a
+connected Bluesky account has no anchor, and every known account counts.
 
 The collector (`collect_support`) is bounded: at most `MAX_CANDIDATES` candidates and
 `MAX_REQUESTS` requests per run (and the user's lookup budget, charged by the reader);
@@ -90,6 +92,13 @@ def known_accounts(rows: Sequence[Match], viewer_follows: Iterable[str] = ()) ->
     return list(out)[:MAX_KNOWN]
 
 
+def anchors(rows: Sequence[Match], viewer_follows: Iterable[str] = ()) -> set[str]:
+    """What no impostor can forge: verified rows and the user's own follows."""
+    out = set(viewer_follows)
+    out.update(m.did for m in rows if m.network == "bluesky" and m.tier == "verified" and m.did)
+    return out
+
+
 def candidates(rows: Sequence[Match]) -> list[tuple[str, bool]]:
     """(DID, contested) of the rows worth a look, the most useful first: contested X ids
     (several accounts), then likely rows, then possible ones. Never in a group already
@@ -127,6 +136,7 @@ class Collector:
     related: dict[str, dict[str, bool]] = field(default_factory=dict)  # did -> other -> follows
     exact: set[str] = field(default_factory=set)  # candidates whose count is not a lower bound
     circle: int = 0  # how many accounts the user knows, before any rule (G4's condition)
+    trusted: frozenset[str] = frozenset()  # the known accounts the anchors reach
 
     def _spend(self) -> bool:
         if self.stopped or self.requests >= self.max_requests:
@@ -174,6 +184,37 @@ class Collector:
             self.seen[did] = (followers, cursor, pages)
             found = tally()
         return self._done(did, found, cursor is None)
+
+    def supporters(self, did: str) -> set[str]:
+        """The known accounts read as following `did` (its followers seen, or related)."""
+        followers = self.seen.get(did, (set(), None, 0))[0]
+        related = self.related.get(did, {})
+        return {k for k in self.known - {did} if k in followers or related.get(k)}
+
+    def anchor(self, anchors: Set[str]) -> None:
+        """Count only the known accounts that the anchors reach (Sybil rings).
+
+        The anchors (verified rows, the user's own follows) are trusted; a known account
+        is trusted once a trusted account follows it, and so on. A ring of impostors that
+        follow each other, followed by no trusted account, no longer counts. Without any
+        anchor every known account counts (the module's known limit)."""
+        trusted = set(anchors) & self.known
+        if not trusted:
+            return
+        backers = {k: self.supporters(k) for k in self.known - trusted}
+        supports: dict[str, list[str]] = {}
+        for k, ks in backers.items():
+            for b in ks:
+                supports.setdefault(b, []).append(k)
+        queue = list(trusted)
+        while queue:
+            for k in supports.get(queue.pop(), ()):
+                if k not in trusted:
+                    trusted.add(k)
+                    queue.append(k)
+        self.trusted = frozenset(trusted)
+        for did in self.support:
+            self.support[did] = len(self.supporters(did) & trusted)
 
     def _done(self, did: str, found: int, exact: bool) -> int:
         if exact:
@@ -230,11 +271,13 @@ async def collect_support(
     collector = Collector(reader, frozenset(known_accounts(rows, follows)))
     collector.circle = len(collector.known)
     wanted = candidates(rows)
+    trusted = anchors(rows, follows)
     for _ in range(ROUNDS):
         if not collector.known:
             break
         collector.support = {}
         await collector.run(wanted, concurrency)
+        collector.anchor(trusted)
         # count again with the rows this round lifted, and without those it dropped (what
         # was read is kept, so this costs requests only for unread followers)
         judged = apply_support(

@@ -174,7 +174,7 @@ async def test_the_engine_prefers_the_account_the_circle_follows() -> None:
     assert net.calls["get_followers"] <= 6  # one page per candidate
 
 
-async def test_on_the_harder_world_the_graph_raises_recall_and_never_verifies_a_copy() -> None:
+async def test_on_the_harder_world_the_graph_drops_the_copies_and_lifts_only_real_people() -> None:
     world = build_hard_world(
         HardParams(seed=5, communities=20, following=300, followers=200, strangers=800)
     )
@@ -182,19 +182,23 @@ async def test_on_the_harder_world_the_graph_raises_recall_and_never_verifies_a_
         world.archive, world.directory, _NoGraph(world.bluesky), None, decisions={}
     )
     world.bluesky.calls.clear()
-    found = await match_archive(world.archive, world.directory, world.bluesky, None, decisions={})
+    found = await match_archive(
+        world.archive, world.directory, world.bluesky, None, decisions={}, viewer=world.owner_did
+    )
 
-    def followable_right(rows: list[Match]) -> int:
-        return sum(
-            m.tier in ("verified", "likely")
-            and m.target in world.truth.get((m.x_id, m.network), ())
-            for m in rows
-        )
+    def unasked(rows: list[Match]) -> list[Match]:
+        return [m for m in rows if m.tier in ("verified", "likely")]
 
-    assert followable_right(found) > followable_right(plain)
+    def copies(rows: list[Match]) -> int:
+        return sum(m.target in world.impostor_targets for m in unasked(rows))
+
+    def right(rows: list[Match]) -> int:
+        return sum(m.target in world.truth.get((m.x_id, m.network), ()) for m in unasked(rows))
+
+    assert copies(plain) >= 5 and copies(found) == 0  # main follows copies; the graph not
+    assert right(found) > right(plain)  # with the user's own follows, more real people
     lifted = [m for m in found if m.tier == "likely" and (m.support or 0) >= g.LIFT]
     assert lifted and all(m.target not in world.impostor_targets for m in lifted)
-    assert not any(m.target in world.impostor_targets for m in found if m.tier == "verified")
     graph = sum(world.bluesky.calls.get(k, 0) for k in ("get_followers", "get_relationships"))
     assert 0 < graph <= g.MAX_REQUESTS
 
@@ -211,3 +215,43 @@ class _NoGraph:
 
     async def resolve_handle(self, handle):  # type: ignore[no-untyped-def]
         return await self.inner.resolve_handle(handle)
+
+
+async def test_a_ring_of_impostors_that_follow_each_other_counts_for_nothing() -> None:
+    """The attack: four impostors copy four of the user's contacts who are not on Bluesky
+    (exact X name as handle, an x.com link: each an uncontested likely row, so a known
+    account), follow each other, and back a fifth who copies zoe. Only what the anchors
+    (the user's own follows) reach counts: the ring drops, the real zoe wins."""
+    friends = [BlueskyProfile(f"did:plc:friend{i}", f"friend{i}.bsky.social") for i in range(30)]
+    pals = [BlueskyProfile(f"did:plc:pal{i}", f"pal{i}.bsky.social", f"Pal {i}",
+                           f"x.com/pal{i}") for i in range(4)]  # fmt: skip
+    ring = [BlueskyProfile(f"did:plc:ring{i}", f"ring{i}.bsky.social", f"Ring {i}",
+                           f"x.com/ring{i}") for i in range(4)]  # fmt: skip
+    real = BlueskyProfile("did:plc:zoe", "zoe-new.bsky.social", "Zoe", "formerly @zoe on Twitter")
+    copy = BlueskyProfile("did:plc:copy", "zoe.bsky.social", "Zoe", "x.com/zoe")
+    me = BlueskyProfile("did:plc:me", "me.bsky.social")
+    net = MemoryBluesky([*friends, *pals, *ring, real, copy, me])
+    for friend in friends:
+        net.follow(me.did, friend.did)
+    net.follow(me.did, pals[0].did)
+    for a in pals:
+        for b in pals:
+            net.follow(a.did, b.did)
+        net.follow(a.did, real.did)
+    for a in ring:
+        for b in ring:
+            net.follow(a.did, b.did)
+        net.follow(a.did, copy.did)
+    names = {10 + i: f"pal{i}" for i in range(4)} | {20 + i: f"ring{i}" for i in range(4)}
+    names[30] = "zoe"
+    found = await match_archive(
+        _archive(names), MemoryDirectory(), net, None, decisions={}, viewer=me.did
+    )
+    by_did = {m.did: m for m in found}
+    assert by_did[real.did].tier == "likely" and by_did[real.did].support == 4
+    assert by_did[copy.did].tier == "possible" and by_did[copy.did].support == 0
+    for impostor in ring:
+        assert by_did[impostor.did].tier == "possible"
+        assert "graph_few" in by_did[impostor.did].reason_codes()
+    for pal in pals:
+        assert by_did[pal.did].tier == "likely"

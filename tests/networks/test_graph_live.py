@@ -103,10 +103,12 @@ def graph_world(atproto_network: AtprotoNetwork) -> GraphWorld:
         follow(net, accounts["impostor"], a)  # the impostor follows everyone: free
     for a in members[:2]:
         follow(net, a, accounts["yan"])
-    # the user's own Bluesky account follows pal, who is not in the archive but follows yan
+    # the user's own Bluesky account follows gca, and pal, who is not in the archive but
+    # follows yan (the user's follows anchor the community: gca follows the others)
     accounts["me"] = net.create_account(f"me{tag}", display_name="Me")
     accounts["pal"] = net.create_account(f"pal{tag}", display_name="Pal")
     follow(net, accounts["me"], accounts["pal"])
+    follow(net, accounts["me"], accounts["gca"])
     follow(net, accounts["pal"], accounts["yan"])
     net.wait_for_profiles([a.did for a in accounts.values()])
     net.flush()
