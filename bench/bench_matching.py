@@ -272,7 +272,8 @@ Notes:
 def write_readme(lines: list[str]) -> None:
     path = ROOT / "bench" / "README.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = "## Matching\n\nRun: `.venv/bin/python bench/bench_matching.py [--quick]`\n\n"
+    run = "`.venv/bin/python bench/bench_matching.py [--quick] [--world hard|classic|both]`"
+    section = f"## Matching\n\nRun: {run}\n\n"
     section += "\n".join(lines) + "\n" + NOTES
     start = text.find("\n## Matching\n")
     if start == -1:

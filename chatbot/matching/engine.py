@@ -22,7 +22,7 @@ from chatbot.archive.model import ParsedArchive
 from chatbot.matching import candidates as cand
 from chatbot.matching.contacts import Contacts
 from chatbot.matching.directory import DirectoryReader
-from chatbot.matching.graph import graph_evidence
+from chatbot.matching.graph_collect import graph_evidence
 from chatbot.matching.model import (
     TIER_RANK,
     Decisions,

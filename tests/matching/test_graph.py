@@ -9,6 +9,7 @@ from chatbot.archive.model import Owner, ParsedArchive, id_array
 from chatbot.i18n import translator
 from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.matching import graph as g
+from chatbot.matching import graph_collect as gc
 from chatbot.matching.model import Match, Reason, Tier
 from chatbot.matching.present import reason_text
 from chatbot.networks.types import BlueskyProfile
@@ -107,7 +108,7 @@ async def test_the_collector_stops_early_and_stays_within_its_bounds() -> None:
     net = _net(1000, known)
     for did in known[2:6]:
         net.follow(did, "did:plc:star")  # 6 known followers, the newest first
-    collector = g.Collector(net, frozenset(known))
+    collector = gc.Collector(net, frozenset(known))
     assert await collector.count("did:plc:star", g.LIFT) >= g.LIFT
     assert net.calls == {"get_followers": 1}  # clear on the first page: stop
     # a popular account, few known followers deep in the list: relationships, 30 a call
@@ -116,17 +117,17 @@ async def test_the_collector_stops_early_and_stays_within_its_bounds() -> None:
         quiet.follow(did, "did:plc:star")
     for i in range(300):
         quiet.follow(f"did:plc:late{i:04d}", "did:plc:star")
-    collector = g.Collector(quiet, frozenset(known))
+    collector = gc.Collector(quiet, frozenset(known))
     assert await collector.count("did:plc:star", g.LIFT) == 2
     assert quiet.calls == {"get_followers": 1, "get_relationships": 2}
     # many known accounts: pages instead, at most FOLLOWER_PAGES
     many = frozenset(f"did:plc:m{i:04d}" for i in range(500))
     paged = _net(1000, [])
-    collector = g.Collector(paged, many)
+    collector = gc.Collector(paged, many)
     assert await collector.count("did:plc:star", g.LIFT) == 0
-    assert paged.calls == {"get_followers": g.FOLLOWER_PAGES}
+    assert paged.calls == {"get_followers": gc.FOLLOWER_PAGES}
     # the run's request bound
-    capped = g.Collector(paged, many, max_requests=2)
+    capped = gc.Collector(paged, many, max_requests=2)
     await capped.run([("did:plc:star", False), ("did:plc:x", False), ("did:plc:y", False)])
     assert capped.requests == 2 and len(capped.support) <= 2
 
@@ -135,7 +136,7 @@ async def test_an_outage_keeps_the_tiers_it_had() -> None:
     net = MemoryBluesky()
     net.down = True
     rows = [_row(1, "did:plc:v", "verified"), _row(2, "did:plc:p", "possible", "bio_links_x")]
-    assert await g.graph_evidence(rows, net) == rows
+    assert await gc.graph_evidence(rows, net) == rows
 
 
 def _archive(names: dict[int, str]) -> ParsedArchive:
@@ -200,7 +201,7 @@ async def test_on_the_harder_world_the_graph_drops_the_copies_and_lifts_only_rea
     lifted = [m for m in found if m.tier == "likely" and (m.support or 0) >= g.LIFT]
     assert lifted and all(m.target not in world.impostor_targets for m in lifted)
     graph = sum(world.bluesky.calls.get(k, 0) for k in ("get_followers", "get_relationships"))
-    assert 0 < graph <= g.MAX_REQUESTS
+    assert 0 < graph <= gc.MAX_REQUESTS
 
 
 class _NoGraph:

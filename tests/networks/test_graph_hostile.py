@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from chatbot.matching import graph as g
+from chatbot.matching import graph_collect as gc
 from chatbot.networks.bluesky import PublicAppView
 from tests.servers.egress import local_egress
 
@@ -89,13 +89,13 @@ async def test_hostile_pages_are_bounded_and_checked() -> None:
             assert hostile.requests == calls
 
             # the collector on an endless, popular account: bounded, nothing counted twice
-            collector = g.Collector(reader, frozenset(KNOWN), max_requests=50)
+            collector = gc.Collector(reader, frozenset(KNOWN), max_requests=50)
             count = await collector.count("did:plc:other", 100)
             assert count == len(KNOWN)  # KNOWN[0] from the pages, the rest by relationships
-            assert collector.requests <= 1 + g.RELATIONSHIP_CALLS
+            assert collector.requests <= 1 + gc.RELATIONSHIP_CALLS
             many = frozenset(f"did:plc:m{i}" for i in range(1000))
-            paged = g.Collector(reader, many, max_requests=50)
+            paged = gc.Collector(reader, many, max_requests=50)
             assert await paged.count("did:plc:third", 100) == 0
-            assert paged.requests == g.FOLLOWER_PAGES and "did:plc:third" not in paged.exact
+            assert paged.requests == gc.FOLLOWER_PAGES and "did:plc:third" not in paged.exact
         finally:
             await reader.aclose()
