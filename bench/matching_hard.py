@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from chatbot.matching import match_archive
+from chatbot.matching import graph_collect, match_archive
 from chatbot.matching.model import TIER_RANK, Match
 from chatbot.networks.types import BlueskyProfile
 from devtools.matchworld import World
@@ -20,6 +20,7 @@ from devtools.matchworld_hard import HardParams, build_hard_world
 from devtools.memnet import MemoryBluesky
 
 GRAPH_CALLS = ("get_followers", "get_follows", "get_relationships")
+RING = 12
 
 
 class WithoutGraph:
@@ -175,4 +176,23 @@ async def hard_report(seeds: Sequence[int], quick: bool, sfb) -> list[str]:  # t
     ]
     for threshold, (n, ok) in sorted(thresholds.items()):
         lines.append(f"| {threshold} | {n} | {pct(ok, n)} |")
+    ringed = build_hard_world(replace(params, seed=seeds[0], ring=RING))
+    lines += [
+        "",
+        f"A Sybil ring (seed {seeds[0]}: {RING} impostors, each on the exact X name of a "
+        "contact the user's posts name, all follow each other), with and without anchoring "
+        "(`graph_collect.ANCHORED`):",
+        "",
+        lines[0],
+        lines[1],
+    ]
+    for anchored in (True, False):
+        graph_collect.ANCHORED = anchored
+        try:
+            for variant in ("graph", "graph + own follows"):
+                row = await run(ringed, variant)
+                row.variant += "" if anchored else ", not anchored"
+                lines.append(summary(ringed, row))
+        finally:
+            graph_collect.ANCHORED = True
     return lines

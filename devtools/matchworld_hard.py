@@ -68,6 +68,8 @@ class HardParams:
     impostor_rate: float = 0.06  # of the user's contacts, copied by an impostor
     fan_rate: float = 0.04
     namesake_rate: float = 0.1
+    ring: int = 0  # impostors that all follow each other (a Sybil ring): the first ones made
+    # with the exact X name as handle, of contacts the user's posts name
     p_user_link: float = 0.06  # directory links made through the bot
     p_mention_following: float = 0.6  # the user's posts name a followed account
     p_mention_follower: float = 0.25
@@ -123,7 +125,7 @@ def build_hard_world(params: HardParams | None = None) -> World:
             handles[who.x_id] = Counter({who.name: rng.randint(1, 6)})
     contacts = [w for w in {w.x_id: w for w in following + followers}.values()
                 if w not in blocked]  # fmt: skip
-    _wrong_accounts(b, world, p, contacts, communities, strangers)
+    _wrong_accounts(b, world, p, contacts, communities, strangers, set(handles))
     owner = XPerson(b.new_id(), "world_owner", "World Owner")
     owner.did = b.profile("world-owner.bsky.social", "World Owner", "").did
     for who in rng.sample([w for w in following if w.did], len(following) // 5):
@@ -181,6 +183,7 @@ def _wrong_accounts(
     contacts: list[XPerson],
     circles: list[list[XPerson]],
     strangers: list[str],
+    named: set[int],
 ) -> None:
     """Impostors, fans and namesakes around the user's contacts."""
     rng = b.rng
@@ -194,6 +197,7 @@ def _wrong_accounts(
             world.impostor_targets.add(did)
         return did
 
+    copies: list[str] = []
     for victim in rng.sample(contacts, int(len(contacts) * p.impostor_rate)):
         handle = f"{handle_variants(victim.name)[-1]}.bsky.social"
         if not b.free(handle):
@@ -202,11 +206,16 @@ def _wrong_accounts(
                 continue
         labels = ("impersonation",) if rng.random() < 0.1 else ()
         did = wrong("impostor", handle, victim.display, f"x.com/{victim.name}", labels)
+        if not handle.endswith("-official.bsky.social") and victim.x_id in named:
+            copies.append(did)
         circle = [w.did for w in circle_of.get(victim.x_id, []) if w.did]
         for target in rng.sample(circle, min(len(circle), rng.randint(10, 40))):
             b.bsky.follow(did, target)  # following is free
         for fan in rng.sample(everyone, rng.randint(0, 2)):
             b.bsky.follow(fan, did)
+    for a in copies[: p.ring]:
+        for other in copies[: p.ring]:
+            b.bsky.follow(a, other)
     for victim in rng.sample(contacts, int(len(contacts) * p.fan_rate)):
         stem = handle_variants(victim.name)[-1]
         handle = f"{stem}{rng.choice(['fan', '-parody', 'mirror', '-fans'])}.bsky.social"

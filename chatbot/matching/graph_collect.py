@@ -29,6 +29,8 @@ from chatbot.networks.types import BlueskyGraphReader, NetworkUnavailable
 
 log = logging.getLogger(__name__)
 
+ANCHORED = True  # count only what the anchors reach (off: the benchmark's comparison)
+
 MAX_REQUESTS = 600  # graph requests per run (the lookup budget may cut sooner)
 FOLLOWER_PAGES = 3  # pages of followers (100 each) read per candidate at most
 RELATIONSHIP_CALLS = 4  # getRelationships requests per candidate (30 known accounts each)
@@ -195,7 +197,8 @@ async def collect_support(
             break
         collector.support = {}
         await collector.run(wanted, concurrency)
-        collector.anchor(trusted)
+        if ANCHORED:
+            collector.anchor(trusted)
         # count again with the rows this round lifted, and without those it dropped (what
         # was read is kept, so this costs requests only for unread followers)
         judged = apply_support(
