@@ -16,19 +16,20 @@ G1  support > 0 -> the reason ``graph_support`` (``followed by {count} people yo
 G2  A row whose support is less than half a rival's (0 against 1 or more, 2 against 5)
     is at most "possible" (reason ``graph_rival``): it is not the one the user's circle
     follows.
-G3  A "possible" row with support >= `LIFT` (3, see bench/README.md: the lowest threshold
-    at which the lifted rows of the benchmark world stay above 99 % right) whose every
-    rival is known and has less than half its support -> "likely". Never a row whose
-    X name other X accounts used (R7) or whose directory claim archives contradict.
+G3  A "possible" row with support >= `LIFT` (3) whose every rival is known and has less
+    than half its support -> "likely". Never a row whose X name other X accounts used
+    (R7) or whose directory claim archives contradict. bench/README.md: the wrong rows
+    at 3 or more known followers have 4-5 (a namesake inside the user's circle, a fan
+    account followed by fans), so 4 only costs recall (about a third of the lifts).
 G4  A "likely" row that rests only on what anyone can copy (the X name as handle and a
     bio link to it: R2), followed by fewer than `G4_MIN_SUPPORT` (2) of the accounts the
     user knows (an exact count), when the user knows at least `G4_MIN_KNOWN` (30)
     accounts -> "possible" (reason ``graph_few``). Impostors and squatters have no rival
     to lose against: the graph is the only thing that tells them apart (bench/README.md:
-    without G4 about one row in four that /follow would take unasked is a copy; with 1
-    instead of 2, one impostor that a known account followed by chance still passes).
+    without G4 one row in four to six that /follow would take unasked is a copy; with 1
+    instead of 2, an impostor that a known account followed by chance still passes).
 
-Known accounts are recounted in up to `ROUNDS` rounds: the rows a round lifts become
+Known accounts are recounted in up to `graph_collect.ROUNDS` rounds: the rows a round lifts become
 known, those it drops stop being known (what was read is kept: later rounds cost few
 requests). Only the known accounts that the anchors reach count (`graph_collect`):
 verified rows and the user's own follows are what no impostor can forge, and a known
