@@ -65,13 +65,15 @@ def _groups(rows: Iterable[Match]) -> dict[int, list[Match]]:
 
 
 def known_accounts(rows: Sequence[Match], viewer_follows: Iterable[str] = ()) -> list[str]:
-    """The DIDs the user knows: verified rows, likely rows without a rival, their follows."""
-    out: dict[str, None] = dict.fromkeys(viewer_follows)
+    """The DIDs the user knows: verified rows, likely rows without a rival, their follows
+    (the rows first: within `MAX_KNOWN`, a user who follows thousands keeps their matches)."""
+    out: dict[str, None] = {}
     for group in _groups(rows).values():
         dids = {m.did for m in group}
         for row in group:
             if row.tier == "verified" or (row.tier == "likely" and len(dids) == 1):
                 out[row.did or ""] = None
+    out.update(dict.fromkeys(viewer_follows))
     out.pop("", None)
     return list(out)[:MAX_KNOWN]
 

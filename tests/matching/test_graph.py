@@ -87,6 +87,9 @@ def test_known_accounts_are_settled_matches_and_the_users_follows() -> None:
     ]
     known = g.known_accounts(rows, ["did:plc:mine"])
     assert set(known) == {"did:plc:v", "did:plc:l", "did:plc:mine"}
+    many = [f"did:plc:f{i}" for i in range(3 * g.MAX_KNOWN)]  # a user who follows thousands
+    capped = g.known_accounts(rows, many)
+    assert len(capped) == g.MAX_KNOWN and {"did:plc:v", "did:plc:l"} <= set(capped)
     assert [d for d, _ in g.candidates(rows)][:2] in (
         ["did:plc:c1", "did:plc:c2"],
         ["did:plc:c2", "did:plc:c1"],
