@@ -79,7 +79,8 @@ class Collector:
         related = self.related.setdefault(did, {})
 
         def tally() -> int:
-            return sum(1 for o in known if o in followers or related.get(o))
+            backed = {k for k, yes in related.items() if yes and k in known}
+            return len((followers & known) | backed)
 
         found = tally()
         if cursor is None or found >= enough:
@@ -109,7 +110,10 @@ class Collector:
         """The known accounts read as following `did` (its followers seen, or related)."""
         followers = self.seen.get(did, (set(), None, 0))[0]
         related = self.related.get(did, {})
-        return {k for k in self.known - {did} if k in followers or related.get(k)}
+        found = (followers & self.known) | {k for k, yes in related.items() if yes}
+        found &= self.known
+        found.discard(did)
+        return found
 
     def anchor(self, anchors: Set[str]) -> None:
         """Count only the known accounts that the anchors reach (Sybil rings).
