@@ -215,29 +215,34 @@ HARD_NOTES = """Notes on the harder world:
   reader without the graph calls). Sky Follower Bridge is given the X display names.
 - Anchoring (only the known accounts that verified rows and the user's own follows reach
   count; the defence against a ring of impostors backing each other, see
-  tests/matching/test_graph.py) costs recall when the user did not connect Bluesky:
-  findable found verified/likely 11.9 / 9.6 / 17.9 % without it, the table's figures with
-  it; with own follows 31.0 / 38.0 / 32.9 % without it. Precision is the same.
-- Sensitivity of the graph rules (measured on the same three worlds, 2026-12-06, before
-  anchoring), rows /follow takes unasked · right, then findable found verified/likely,
-  for seeds 7/8/9:
+  tests/matching/test_graph.py) costs recall when the user did not connect Bluesky
+  (measured with `LIFT` 3: findable found verified/likely 11.9 / 9.6 / 17.9 % without
+  it, 10.0 / 9.6 / 8.5 % with it; with own follows 31.0 / 38.0 / 32.9 % and 30.4 / 38.0 /
+  32.6 %). Precision was the same.
+- `LIFT` (G3) is 2. Measured the same day on the same worlds (seeds 7/8/9, rows /follow
+  takes unasked · right, then findable found verified/likely), this branch alone with
+  `LIFT` 3: 100 / 96.7 / 100 %, 10.0 / 9.6 / 8.5 % (own follows: 100 / 98.3 / 100 %,
+  30.4 / 38.0 / 32.6 %). With the evidence branch merged (main at 908b9d8 + this branch,
+  trial merge, not committed here), which reads fan and parody bios as evidence against:
+  `LIFT` 3: 100 / 96.9 / 100 %, 15.8 / 10.2 / 12.1 % (own follows: 100 / 99.2 / 100 %,
+  36.8 / 41.6 / 35.8 %); `LIFT` 2: 100 / 98.6 / 100 %, 24.6 / 22.8 / 19.5 % (own
+  follows: 100 / 99.4 / 99.4 %, 48.9 / 52.8 / 50.8 %), and no copy above a real account
+  with a genuine link (0 of 191 / 178 / 178). On this branch alone the table's wrong rows
+  are mostly fan accounts that fans in the circle follow: the evidence branch drops them.
+- Sensitivity of G4 (measured before anchoring, with `LIFT` 3):
   without G4 (G1-G3 only): 83.5 / 74.1 / 83.1 %, recall 24.6 / 19.8 / 33.6 % (own
   follows: 89.3 / 88.1 / 86.1 %, recall 40.4 / 43.9 / 40.4 %): 16-21 copies stay likely,
   since only the graph can drop a copy that has no rival;
   G4 at "no known follower" instead of "fewer than 2": 97.8 / 97.6 / 100 %, recall
-  13.4 / 13.5 / 23.5 % (an impostor that one known account followed by chance passes);
-  `LIFT` 4 instead of 3: 100 / 100 / 100 %, recall 10.0 / 8.9 / 9.4 % (own follows:
-  100 / 98.1 / 100 %, 21.9 / 34.7 / 28.0 %). The wrong rows a lift lets through have 4-5
-  known followers (a fan account followed by fans in the circle, a namesake inside the
-  circle): a higher threshold does not remove them; reading "fan", "parody" as evidence
-  against (issue 12 item 3) does.
-- What is left to reach the targets (>= 99 % unasked right: met on 2 of 3 seeds without
-  own follows; >= 60 % of the findable verified/likely: not met, 10-38 %): most findable
-  real accounts stay "possible" because the bio phrasings of this world are not read yet
-  ("@name (Twitter)", "ex-Twitter : name", "was @name on the bird site": the 2-3 cases of
-  a copy above a real account with a genuine link are all of this kind), and because few
-  known accounts (verified and uncontested likely rows: 40-60 here, without the user's
-  own follows) leave most real people with 0-2 known followers.
+  13.4 / 13.5 / 23.5 % (an impostor that one known account followed by chance passes).
+- What is left to reach the targets (>= 99 % unasked right; >= 60 % of the findable
+  verified/likely): merged with the evidence branch, the first holds with the user's own
+  follows (99.4-100 %) and on 2 of 3 seeds without (98.6 % on seed 8: a namesake inside
+  the user's circle, same name and display name); recall is 49-53 % with the user's own
+  follows and 20-25 % without: few known accounts (verified and uncontested likely rows,
+  40-60 here) leave most real people with 0-1 known followers, and G4 keeps an
+  uncorroborated exact-name account at "possible" (the user confirms it, then /follow
+  takes it).
 - Requests: about 400 graph requests per archive of 1,200 contacts (one getFollowers page
   per candidate, getRelationships for the few popular ones), on top of about 1,000
   searches; within CHATBOT_LOOKUPS_PER_ARCHIVE they are read last and stop cleanly when

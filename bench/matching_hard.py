@@ -167,9 +167,7 @@ async def hard_report(seeds: Sequence[int], quick: bool, sfb) -> list[str]:  # t
         "",
         'Graph support of the rows below verified (all seeds, rules "graph", after the '
         "rules): how often a row with at least N known followers is the right account. "
-        "`LIFT` = 3 lifts a possible row that dominates its rivals; the wrong row at 3 or "
-        "more is a namesake inside the user's circle (another X account, same name and "
-        "display name, followed by the user's community).",
+        "`LIFT` = 2 lifts a possible row that dominates its rivals (see the notes).",
         "",
         "| N known followers or more | rows | right |",
         "|---:|---:|---:|",

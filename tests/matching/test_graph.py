@@ -35,14 +35,14 @@ def test_g1_g2_g3_lift_the_supported_and_drop_the_unsupported() -> None:
         _row(5, "did:plc:verified", "verified", "directory_verified"),
         _row(5, "did:plc:other", "possible", "handle_only"),
     ]
-    support = {"did:plc:impostor": 0, "did:plc:real": 7, "did:plc:alone": 3, "did:plc:few": 2,
+    support = {"did:plc:impostor": 0, "did:plc:real": 7, "did:plc:alone": 2, "did:plc:few": 1,
                "did:plc:reused": 9, "did:plc:other": 0}  # fmt: skip
     out = {m.did: m for m in g.apply_support(rows, support)}
     assert out["did:plc:real"].tier == "likely"  # G3
     assert Reason.of("graph_support", count=7) in out["did:plc:real"].reasons  # G1
     assert out["did:plc:impostor"].tier == "possible"  # G2
     assert Reason.of("graph_rival", count=7) in out["did:plc:impostor"].reasons
-    assert out["did:plc:alone"].tier == "likely"  # 3 supporters, no rival
+    assert out["did:plc:alone"].tier == "likely"  # LIFT supporters, no rival
     assert out["did:plc:few"].tier == "possible"  # below the lift
     assert out["did:plc:reused"].tier == "possible"  # R7 is never lifted
     assert "graph_support" not in out["did:plc:other"].reason_codes()  # 0: no reason
@@ -121,7 +121,7 @@ async def test_the_collector_stops_early_and_stays_within_its_bounds() -> None:
     for i in range(300):
         quiet.follow(f"did:plc:late{i:04d}", "did:plc:star")
     collector = gc.Collector(quiet, frozenset(known))
-    assert await collector.count("did:plc:star", g.LIFT) == 2
+    assert await collector.count("did:plc:star", 3) == 2
     assert quiet.calls == {"get_followers": 1, "get_relationships": 2}
     # many known accounts: pages instead, at most FOLLOWER_PAGES
     many = frozenset(f"did:plc:m{i:04d}" for i in range(500))
