@@ -85,14 +85,17 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         type=Path,
         default=[],
-        help="a CSV x_id,x_username,bluesky,mastodon",
+        help="a CSV x_id,x_username,bluesky,mastodon[,threads]",
     )
     match.add_argument("--json", action="store_true", help="print a JSON list")
-    match.add_argument("--offline", action="store_true", help="no network: directory and guesses")
+    match.add_argument("--offline", action="store_true", help="no network: directory links")
     match.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="language of the text")
     match.add_argument("--appview", default="https://public.api.bsky.app", help="Bluesky AppView")
     match.add_argument(
         "--mastodon-instance", default="https://mastodon.social", help="instance for lookups"
+    )
+    match.add_argument(
+        "--threads", default="", help="WebFinger names on Threads (https://www.threads.net)"
     )
     return parser
 

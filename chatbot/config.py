@@ -137,8 +137,12 @@ class Settings(BaseSettings):
     # matching (issue 4): network readers, bot admins, new-match notices
     bluesky_appview_url: str = "https://public.api.bsky.app"
     mastodon_lookup_instance: str | None = None
+    # Threads accounts with fediverse sharing (issue 15): WebFinger on this host for the
+    # contacts' names, e.g. https://www.threads.net. Off by default: each lookup tells Meta
+    # a name the user follows (directory rows and bio links still give Threads matches)
+    threads_url: str | None = None
     x_oembed_url: str = "https://publish.twitter.com/oembed"
-    matching_offline: bool = False  # no network use: directory and unchecked guesses only
+    matching_offline: bool = False  # no network use: the directory only
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "platform:user_id"
     match_notify_interval_days: int = Field(7, ge=1, le=365)
     # requests matching may send to each remote service (AppView, Mastodon/WebFinger) per

@@ -14,6 +14,7 @@ from chatbot.config import Settings
 from chatbot.conversation.pending import PendingSteps
 from chatbot.jobs import BackgroundJobs
 from chatbot.networks.egress import Egress
+from chatbot.networks.threads_names import ThreadsReader
 from chatbot.networks.types import BlueskyReader, MastodonReader, NetworkUnavailable, XOembed
 from chatbot.parsing import ParserPool
 from chatbot.private_files import private_dir, tighten
@@ -41,9 +42,10 @@ class Services:
     secrets: SecretBox  # encrypts sessions and tokens at rest (issue 5)
     accounts: AccountStore  # connected Bluesky / Mastodon accounts
     # network readers (issue 4); None when offline or not available: matching then uses
-    # the directory and unchecked guesses only. Tests inject in-memory ones.
+    # the directory only (never unchecked guesses). Tests inject in-memory ones.
     bluesky: BlueskyReader | None = None
     mastodon: MastodonReader | None = None
+    threads: ThreadsReader | None = None  # Threads accounts that opted in to the fediverse
     oembed: XOembed | None = None
     # the egress policy every outbound request for users goes through (issue 11)
     egress: Egress = field(default_factory=Egress)
@@ -100,6 +102,11 @@ class Services:
                 "mastodon", "chatbot.networks.mastodon", "MastodonLookup",
                 settings.mastodon_lookup_instance, egress,
             ))  # fmt: skip
+            if settings.threads_url:
+                services.threads = cast(ThreadsReader | None, _lazy_reader(
+                    "threads", "chatbot.networks.threads", "ThreadsLookup",
+                    settings.threads_url, egress,
+                ))  # fmt: skip
             services.oembed = cast(XOembed | None, _lazy_reader(
                 "x", "chatbot.networks.oembed", "XOembedClient", settings.x_oembed_url, egress
             ))  # fmt: skip
@@ -112,7 +119,7 @@ class Services:
             await self.follow_jobs.close()
         if self.queue is not None:
             await self.queue.close()
-        for reader in (self.bluesky, self.mastodon, self.oembed):
+        for reader in (self.bluesky, self.mastodon, self.threads, self.oembed):
             await _close(reader)
         self.parser.close()
         await self.db.close()

@@ -39,7 +39,7 @@ def build_registry() -> CommandRegistry:
     personal("notify", "handlers.consent:notify", "[on|off]")
     personal("connect", "handlers.connect:connect", f"[{NETWORK}]", secret=1)  # after the network
     personal("disconnect", "handlers.connect:disconnect", NETWORK)
-    personal("follow", "handlers.follow:follow", f"{NETWORK} [verified|likely]")
+    personal("follow", "handlers.follow:follow", f"{NETWORK}|threads [verified|likely]")
     personal("status", "handlers.follow:status")
     personal("pause", "handlers.follow:pause")
     personal("resume", "handlers.follow:resume")

@@ -1,16 +1,22 @@
-"""`/follow bluesky|mastodon [verified|likely]`, `/status`, `/pause`, `/resume`, `/cancel`.
+"""`/follow bluesky|mastodon|threads [verified|likely]`, `/status`, `/pause`, `/resume`,
+`/cancel`.
 
 Follows run as background jobs (`chatbot.migration.jobs.JobRunner`) whose state lives in
 the database; this module only chooses the targets and talks to the user. By default it
-follows the eligible matches (verified ones, and likely ones the user confirmed) among
-the accounts the user followed on X; ``verified`` narrows to verified matches,
-``likely`` adds every likely match.
+follows the eligible matches (verified ones, and the ones the user confirmed, whatever
+their tier: the user's word counts) among the accounts the user followed on X;
+``verified`` narrows to verified matches, ``likely`` adds every likely match. A match the
+user rejected never reaches this module (`apply_decisions` drops it).
 
 Nothing is followed unseen: `/follow` shows a preview (how many, the first ones, the whole
 list as a file), and the job starts only when the user presses "Start"
 (``fw:go:<network>:<choice>:<digest>``). The digest names the list that was shown: if the
 matches changed meanwhile (a source retracted, a decision, another process's matching),
 the user gets the new preview instead of a job.
+
+Threads accounts (``user@threads.net``, only those whose owners opted in to the fediverse)
+are followed from the user's connected Mastodon account: ``/follow threads`` runs a
+Mastodon follow job of those accts (the server resolves each through its search).
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ from chatbot.undo.store import UndoStore
 from handlers.export import send_files
 from handlers.match_counts import matches_or_explain
 
-NETWORKS = ("bluesky", "mastodon")
+NETWORKS = ("bluesky", "mastodon", "threads")
+# the account that follows on each network: Threads accounts from the Mastodon one
+ACCOUNT_OF = {"bluesky": "bluesky", "mastodon": "mastodon", "threads": "mastodon"}
 MASTODON_API_MAX = 400  # follows per day through the API; more: the CSV import
 PREVIEW = 10  # matches listed in the preview; all of them in the file beyond that
 
@@ -59,9 +67,9 @@ def chosen(found: list[Match], network: str, tier: str | None) -> list[Match]:
         if tier == "verified":
             ok = match.tier == "verified"
         elif tier == "likely":
-            ok = match.tier in ("verified", "likely")
+            ok = match.tier in ("verified", "likely") or match.confirmed
         else:
-            ok = match.eligible_for_auto_follow
+            ok = match.eligible_for_auto_follow  # verified, or confirmed whatever its tier
         target = match.did if network == "bluesky" else match.acct
         if ok and target and target not in picked:
             picked[target] = match
@@ -91,7 +99,7 @@ async def follow(ctx: Context) -> None:
     network = args[0]
     tier = args[1] if len(args) > 1 and args[1] != "anyway" else None
     jobs = runner(ctx.services, ctx)
-    if await _running(ctx, jobs, network):
+    if await _running(ctx, jobs, ACCOUNT_OF[network]):
         return
     found = await matches_or_explain(ctx)
     if found is None:
@@ -100,9 +108,10 @@ async def follow(ctx: Context) -> None:
     if not picked:
         await ctx.say("follow.none", network=ctx.t(f"follow.network.{network}"))
         return
-    if not await _connected(ctx, jobs, network):
+    if not await _connected(ctx, jobs, ACCOUNT_OF[network]):
         return
-    if network == "mastodon" and len(picked) > MASTODON_API_MAX and "anyway" not in args:
+    api_limited = ACCOUNT_OF[network] == "mastodon" and len(picked) > MASTODON_API_MAX
+    if api_limited and "anyway" not in args:
         days = math.ceil(len(picked) / MASTODON_API_MAX)
         await ctx.say("follow.mastodon_large", count=len(picked), days=days)
         return
@@ -167,8 +176,9 @@ async def pressed(ctx: Context) -> None:
         await ctx.say("error.stale_button")
         return
     network, tier = parts[2], {"v": "verified", "l": "likely"}.get(parts[3])
+    account = ACCOUNT_OF[network]
     jobs = runner(ctx.services, ctx)
-    if await _running(ctx, jobs, network):
+    if await _running(ctx, jobs, account):
         return
     found = await matches_or_explain(ctx)  # kept since the preview (or matched again)
     if found is None:
@@ -180,14 +190,14 @@ async def pressed(ctx: Context) -> None:
         if picked:
             await _preview(ctx, network, tier, picked)
         return
-    await jobs.submit(ctx.user.id, network, targets, await follow_params(ctx, network))
+    await jobs.submit(ctx.user.id, account, targets, await follow_params(ctx, account))
     t = ctx.t
     if network == "bluesky":
         hours = max(1, math.ceil(estimate_hours(len(targets), jobs.options.headroom)))
         text = t.plural("follow.started.bluesky", len(targets), hours=hours)
     else:
         days = t.plural("follow.days", math.ceil(len(targets) / MASTODON_API_MAX))
-        text = t.plural("follow.started.mastodon", len(targets), days=days)
+        text = t.plural(f"follow.started.{network}", len(targets), days=days)
     await ctx.reply(Text(text))
 
 

@@ -1,5 +1,5 @@
-"""`/match`: counts per tier and network, the verified matches, then a paged review of the
-likely and possible ones.
+"""`/match`: counts per tier and network, the chart of where the network went, the verified
+matches, then a paged review of the likely and possible ones.
 
 Verified matches are what `/follow` follows without asking, so they are shown first, a page
 at a time in one message, each with a button to reject it. The review then asks, one match
@@ -13,8 +13,8 @@ rejecting a match the directory supports also reports it to the bot's administra
 (`handlers.match_reports`).
 
 Network readers are ``services.bluesky`` / ``services.mastodon``; without them (offline)
-the matching uses the directory and unchecked guesses. A network that does not answer
-gives a translated message; the user sends /match again later.
+the matching uses the directory alone (a handle guessed from a name is never a match). A
+network that does not answer gives a translated message; the user sends /match again later.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore
 from chatbot.storage.reports import ReportStore, from_directory
 from handlers.match_counts import matches_or_explain, render_counts
+from handlers.netchart_view import send_user_chart
 
 PAGE = 5
 
@@ -77,6 +78,7 @@ async def match(ctx: Context) -> None:
         return
     lines = [ctx.t("match.counts.title"), *render_counts(ctx.t, found)]
     await ctx.reply(Text("\n".join(lines)))
+    await send_user_chart(ctx, found)
     if verified(found):
         await _verified_page(ctx, found, 0)
     await _page(ctx, found, 0)

@@ -1,4 +1,5 @@
-"""Matching right after an archive upload: in the background, then counts per direction.
+"""Matching right after an archive upload: in the background, then counts per direction,
+and the chart of where the network went (`handlers.netchart_view`).
 
 The upload handler calls `after_upload`; the observations (which X id went by which
 screen name, across users' archives) are refreshed at once, the matching itself runs as
@@ -52,6 +53,7 @@ async def run_matching(
                 services.bluesky,
                 services.mastodon,
                 decisions=decisions,
+                threads=services.threads,
                 viewer=viewer,
             )
     finally:
@@ -107,8 +109,8 @@ async def matches_or_explain(ctx: Context, *, fresh: bool = False) -> list[Match
         return None
     if found is None:
         await ctx.say("match.need_archive")
-    elif budget.capped:
-        await ctx.reply(Text(capped_notice(ctx.t, budget)))
+    elif budget.capped or budget.skipped:
+        await ctx.reply(Text("\n".join(budget_notices(ctx.t, budget))))
     return found
 
 
@@ -140,8 +142,7 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
         await ctx.say("match.found.failed")
         return
     lines = render_counts(ctx.t, found)
-    if budget.capped:
-        lines.append(capped_notice(ctx.t, budget))
+    lines += budget_notices(ctx.t, budget)
     if not found:
         lines.append(ctx.t("match.found.none"))
     else:
@@ -150,6 +151,18 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
     if not ctx.user.notify_matches:
         buttons = ((Button(ctx.t("match.notify.button"), "notify:on"),),)
     await ctx.reply(Text("\n".join(lines), buttons=buttons))
+    from handlers.netchart_view import send_user_chart  # Pillow: only once there is a chart
+
+    await send_user_chart(ctx, found, (len(parsed.following), len(parsed.followers)))
+
+
+def budget_notices(t: Translator, budget: LookupBudget) -> list[str]:
+    """What was not searched this time: lookups cut short, networks that did not answer."""
+    notices = [capped_notice(t, budget)] if budget.capped else []
+    if budget.skipped:
+        networks = ", ".join(network_name(t, n) for n in sorted(budget.skipped))
+        notices.append(t("match.skipped", networks=networks))
+    return notices
 
 
 def capped_notice(t: Translator, budget: LookupBudget) -> str:

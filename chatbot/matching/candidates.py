@@ -70,7 +70,11 @@ async def bounded(
 def search_queries(identity: Identity) -> list[str]:
     """Queries for `searchActors`: the names and their handle variants (``_`` -> ``-``,
     ``_`` dropped). `handle_variants` leaves out a name that is not a valid handle label
-    (one with ``_``), so the name itself is always queried first."""
+    (one with ``_``), so the name itself is always queried first.
+
+    The X name is also what a real person on another handle writes in their bio ("formerly
+    @name on X") or display name: the public AppView's search reads those fields too, so
+    the same queries find them (the dev-env AppView of the tests searches handles only)."""
     queries: list[str] = []
     for name in identity.names[:MAX_NAMES]:
         for query in (name, *handle_variants(name)):

@@ -1,5 +1,9 @@
 """``chatbot match PATH [PATH...] [--directory CSV] [--json] [--offline] [--lang fr|en]``.
 
+Offline, only the directory's rows are matches; handles guessed from X names, which
+nothing checked, are listed after them in a section of their own, plainly as unchecked
+(in the text output only: the JSON holds matches, and guesses are not matches).
+
 Online, Bluesky is read through a public AppView and Mastodon through one instance's
 lookup; the network clients (`chatbot.networks.bluesky.PublicAppView`,
 `chatbot.networks.mastodon.MastodonLookup`) are imported only then, under the egress
@@ -26,9 +30,11 @@ from chatbot.i18n import Translator
 from chatbot.matching.contacts import Contacts
 from chatbot.matching.directory import CsvProblem, MemoryDirectory, iter_directory_csv
 from chatbot.matching.engine import match_archive
+from chatbot.matching.guesses import Guess, unchecked_guesses
 from chatbot.matching.model import Match
-from chatbot.matching.present import match_json, match_lines
+from chatbot.matching.present import HANDLE_LIMIT, match_json, match_lines
 from chatbot.networks.types import NetworkUnavailable
+from chatbot.safetext import display, x_screen_name
 
 if TYPE_CHECKING:
     from chatbot.archive.idlist import Ids
@@ -54,9 +60,11 @@ def run_match(args: argparse.Namespace) -> int:
             line = t("match.cli.csv_problem", path=str(path), line=problem.line, problem=reason)
             print(line, file=sys.stderr)
     readers: tuple[Any, Any] = (None, None)
+    threads: Any = None
     if not args.offline:
         try:
             readers = _readers(args.appview, args.mastodon_instance)
+            threads = _threads_reader(args.threads) if args.threads else None
         except ImportError:
             print(t("match.cli.network_missing"), file=sys.stderr)
             return 2
@@ -64,11 +72,14 @@ def run_match(args: argparse.Namespace) -> int:
             print(f"chatbot: {exc}", file=sys.stderr)
             return 2
     try:
-        matches = asyncio.run(_run(parsed, contacts, directory, *readers))
+        matches = asyncio.run(_run(parsed, contacts, directory, *readers, threads))
     except NetworkUnavailable as exc:
         print(t("match.cli.network_down", network=exc.network, detail=exc.detail), file=sys.stderr)
         return 3
+    guesses = unchecked_guesses(parsed, matches, contacts) if args.offline else []
     _print(t, matches, as_json=args.json, offline=args.offline)
+    if guesses and not args.json:  # apart, plainly unchecked: never as matches (not in JSON)
+        _print_guesses(t, guesses)
     return 0
 
 
@@ -97,19 +108,30 @@ def _readers(appview: str, instance: str) -> tuple[Any, Any]:
     )
 
 
+def _threads_reader(url: str) -> Any:
+    """WebFinger on Threads (`--threads URL`; an empty URL leaves Threads out)."""
+    from chatbot.config import load_settings
+    from chatbot.networks.egress import Egress
+
+    threads = importlib.import_module("chatbot.networks.threads")
+    return threads.ThreadsLookup(url, egress=Egress.from_settings(load_settings()))
+
+
 async def _run(
     parsed: ParsedArchive,
     contacts: Contacts,
     directory: MemoryDirectory,
     bluesky: Any,
     mastodon: Any,
+    threads: Any = None,
 ) -> list[Match]:
     try:
         return await match_archive(
-            parsed, directory, bluesky, mastodon, decisions={}, contacts=contacts
-        )
+            parsed, directory, bluesky, mastodon, decisions={}, contacts=contacts,
+            threads=threads,
+        )  # fmt: skip
     finally:
-        for reader in (bluesky, mastodon):
+        for reader in (bluesky, mastodon, threads):
             close = getattr(reader, "aclose", None) or getattr(reader, "close", None)
             if close is not None:
                 result = close()
@@ -133,3 +155,13 @@ def _print(t: Translator, matches: Sequence[Match], *, as_json: bool, offline: b
     print(t.plural("match.cli.total", len(matches)))
     for match in matches:
         print("\n".join(match_lines(t, match)))
+
+
+def _print_guesses(t: Translator, guesses: Sequence[Guess]) -> None:
+    print()
+    print(t.plural("match.cli.unchecked", len(guesses)))
+    for guess in guesses:
+        name = x_screen_name(guess.x_username)
+        x_account = f"@{name}" if name else t("match.cli.unknown_name", x_id=str(guess.x_id))
+        handle = display(guess.handle, HANDLE_LIMIT)
+        print("  " + t("match.cli.unchecked_line", x_account=x_account, handle=handle))

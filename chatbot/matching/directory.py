@@ -16,10 +16,13 @@ import numpy as np
 
 from chatbot.archive.idlist import among, member, packed
 from chatbot.matching.model import DirectoryEntry, Network, Observations, Provenance, XProof
+from chatbot.networks.threads_names import threads_acct, threads_username
 
 if TYPE_CHECKING:
     from chatbot.archive.idlist import Ids, IdsLike
 
+# an optional fifth column, threads: a Threads address in any spelling (user@threads.net,
+# threads.com/@user); a Threads address in the mastodon column is taken as one too
 CSV_COLUMNS = ("x_id", "x_username", "bluesky", "mastodon")
 
 
@@ -133,7 +136,10 @@ def iter_directory_csv(
                 yield CsvProblem(number, "bad_id")
                 continue
             bluesky, mastodon = _cell(row, 2), _cell(row, 3)
-            if not bluesky and not mastodon:
+            threads = threads_username(_cell(row, 4)) if _cell(row, 4) else None
+            if mastodon and threads_username(mastodon):  # a Threads address in the column
+                threads, mastodon = threads or threads_username(mastodon), ""
+            if not bluesky and not mastodon and not threads:
                 yield CsvProblem(number, "no_account")
                 continue
             username = _cell(row, 1) or None if build else None
@@ -168,6 +174,9 @@ def iter_directory_csv(
                 elif build:
                     acct = f"{user}@{host.lower()}"
                     yield entry("mastodon", acct, None, acct)
+            if threads and build:
+                acct = threads_acct(threads)
+                yield entry("threads", acct, None, acct)
 
 
 def _cell(row: list[str], index: int) -> str:

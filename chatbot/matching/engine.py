@@ -2,8 +2,8 @@
 
 Both directions (accounts followed, and followers); blocked and muted accounts and the
 owner are never proposed; rejected matches are never proposed again, confirmed ones are
-flagged. Without readers (offline) only the directory and unchecked handle guesses are
-used, and guesses stay "possible".
+flagged. Without readers (offline) only the directory is used: a handle guessed from a
+name is never a match (`chatbot.matching.guesses` lists them apart for the command line).
 
 The contacts stay packed (`Contacts`): the directory takes all of them at once and
 answers with the few it knows, and only ids with a name, a directory entry or an
@@ -39,7 +39,6 @@ from chatbot.matching.scoring import (
     Scored,
     bio_claims,
     excluded,
-    guess_offline,
     resolve_conflicts,
     score_bluesky,
     score_mastodon,
@@ -49,9 +48,10 @@ from chatbot.matching.text import (
     bridged_acct_of,
     bridgy_bluesky_handle,
     bridgy_mastodon_acct,
-    bsky_social_handles,
     mastodon_accts,
 )
+from chatbot.matching.threads import find_threads
+from chatbot.networks.threads_names import ThreadsReader
 from chatbot.networks.types import BlueskyProfile, BlueskyReader, MastodonReader
 
 NOTHING: Mapping[str, int] = MappingProxyType({})  # shared by the many ids without names
@@ -117,6 +117,8 @@ class _Run:
         self.parents: list[tuple[int, Tier, BlueskyProfile]] = []
         # Mastodon directory links, to offer their Bridgy Fed handle on Bluesky
         self.bridgeable: list[tuple[int, Tier, str, tuple[Reason, ...]]] = []
+        # Threads directory links, judged like the others (`chatbot.matching.threads`)
+        self.threads_entries: list[tuple[int, Tier, tuple[Reason, ...], DirectoryEntry]] = []
         # one copy of each distinct list of reasons: thousands of directory entries of one
         # import share the same ones
         self.reasons: dict[tuple[Reason, ...], tuple[Reason, ...]] = {}
@@ -172,6 +174,9 @@ class _Run:
                                       strict=True):  # fmt: skip
                 tier = verdict.tier
                 reasons = self.reasons.setdefault(verdict.reasons, verdict.reasons)
+                if entry.network == "threads":
+                    self.threads_entries.append((x_id, tier, reasons, entry))
+                    continue
                 if entry.network == "bluesky":
                     handle, did = entry.handle, entry.did
                     if self.bluesky is not None:
@@ -198,14 +203,6 @@ class _Run:
                     handle=acct, acct=acct, x_username=entry.x_username,
                 )  # fmt: skip
                 self.bridgeable.append((x_id, tier, acct, reasons))
-
-    def guesses(self, people: list[Identity]) -> None:
-        for person in people:
-            name = person.names[0]
-            handles = bsky_social_handles(name)
-            if handles:
-                result = guess_offline(name, handles[0])
-                self.add(person.x_id, "bluesky", result.tier, result.reasons, handle=handles[0])
 
     async def search_bluesky(self, people: list[Identity], reader: BlueskyReader) -> None:
         pools = await cand.bluesky_candidates(people, reader, concurrency=self.concurrency)
@@ -275,9 +272,10 @@ async def match_archive(
     decisions: Decisions,
     concurrency: int = 8,
     contacts: Contacts | None = None,
+    threads: ThreadsReader | None = None,
     viewer: str | None = None,
 ) -> list[Match]:
-    """Find the X contacts of `parsed` on Bluesky and Mastodon, best tiers first.
+    """Find the X contacts of `parsed` on Bluesky, Mastodon and Threads, best tiers first.
 
     `contacts`: `Contacts.of(parsed)` when the caller already has it; `viewer`: the DID of
     the user's own Bluesky account, whose follows count as accounts they know."""
@@ -295,26 +293,41 @@ async def match_archive(
     await run.directory(entries, observations)
     verified = {(m.x_id, m.network) for m in run.rows if m.tier == "verified"}
     people = [p for p in run.people.values() if p.names and (p.x_id, "bluesky") not in verified]
-    if bluesky is None:
-        run.guesses(people)
-    else:
+    if bluesky is not None:  # offline, names are never guessed into matches (`guesses`)
         await run.search_bluesky(people, bluesky)
         if run.bridgeable:
             await run.bridged_on_bluesky(bluesky)
     if mastodon is not None:
         await run.mastodon_from_bluesky(mastodon)
+    if threads is not None or run.threads_entries:
+        await find_threads(run, threads, mastodon, run.threads_entries)
     if bluesky is not None:  # the social graph as evidence (chatbot.matching.graph)
         run.rows = await graph_evidence(run.rows, bluesky, viewer=viewer, concurrency=concurrency)
     return apply_decisions(resolve_conflicts(run.rows), decisions)
 
 
 def apply_decisions(matches: Iterable[Match], decisions: Decisions) -> list[Match]:
-    """Rejected matches disappear for good; confirmed ones are flagged. Sorted for display."""
+    """Rejected matches disappear for good; confirmed ones are flagged. Sorted for display:
+    best tier first, and of the accounts claiming one X account, the best supported first.
+
+    A decision is looked up by the match's target (DID or acct) and by its handle, so that
+    a match rejected before its DID was known (a directory row read offline) stays gone."""
     out = []
     for match in matches:
-        decision = decisions.get((match.x_id, match.network, match.target))
-        if decision == "rejected":
+        keys = [(match.x_id, match.network, match.target)]
+        if match.handle and match.handle != match.target:
+            keys.append((match.x_id, match.network, match.handle))
+        found = [decisions.get(key) for key in keys]
+        if "rejected" in found:
             continue
-        out.append(replace(match, confirmed=True) if decision == "confirmed" else match)
-    out.sort(key=lambda m: (-TIER_RANK[m.tier], m.network, (m.x_username or "").lower(), m.x_id))
+        out.append(replace(match, confirmed=True) if "confirmed" in found else match)
+    out.sort(
+        key=lambda m: (
+            -TIER_RANK[m.tier],
+            m.network,
+            (m.x_username or "").lower(),
+            m.x_id,
+            -(m.support or 0),
+        )
+    )
     return out

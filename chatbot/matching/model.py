@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-Network = Literal["bluesky", "mastodon"]
+Network = Literal["bluesky", "mastodon", "threads"]  # Threads: user@threads.net accts
 Tier = Literal["verified", "likely", "possible"]
 Direction = Literal["following", "follower", "both"]
 Decision = Literal["confirmed", "rejected"]
@@ -19,7 +19,7 @@ Provenance = Literal["user_link", "org_roster", "csv_import"]
 NewAccountProof = Literal["none", "login", "bio_code"]
 XProof = Literal["none", "oembed", "org_vouch"]
 
-NETWORKS: tuple[Network, ...] = ("bluesky", "mastodon")
+NETWORKS: tuple[Network, ...] = ("bluesky", "mastodon", "threads")
 TIERS: tuple[Tier, ...] = ("verified", "likely", "possible")
 TIER_RANK: Mapping[Tier, int] = {"verified": 3, "likely": 2, "possible": 1}
 
@@ -61,9 +61,9 @@ class Match:
     x_id: int
     x_username: str | None
     network: Network
-    handle: str | None  # Bluesky handle, or the Mastodon acct
-    did: str | None  # Bluesky DID; None on Mastodon
-    acct: str | None  # Mastodon acct (user@domain); None on Bluesky
+    handle: str | None  # Bluesky handle, or the Mastodon (or Threads) acct
+    did: str | None  # Bluesky DID; None on Mastodon and Threads
+    acct: str | None  # Mastodon acct (user@domain, user@threads.net); None on Bluesky
     tier: Tier
     reasons: tuple[Reason, ...]
     direction: Direction
@@ -79,7 +79,8 @@ class Match:
 
     @property
     def eligible_for_auto_follow(self) -> bool:
-        return self.tier == "verified" or (self.tier == "likely" and self.confirmed)
+        """Verified, or confirmed by the user whatever its tier: the user's word counts."""
+        return self.tier == "verified" or self.confirmed
 
     def reason_codes(self) -> tuple[str, ...]:
         return tuple(reason.code for reason in self.reasons)

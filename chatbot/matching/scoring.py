@@ -27,7 +27,22 @@ R9  Several different accounts of one network at likely or better for one X id -
     ones below verified fall to possible ("several candidates"). A target that a
     contradicted directory claim points to (a likely impostor) is dropped when nothing
     else supports it, and at most possible otherwise.
-R10 Offline guesses (a handle never checked on the network) -> possible.
+R10 Offline guesses (a handle never checked on the network) are never matches: the
+    command line lists them apart, as unchecked (`guess_offline`).
+R11 A bio that names the X account with a negation (fan, parody, unofficial, mirror, not
+    affiliated, "compte fan", "parodie", "non officiel", a bot or an archive relaying its
+    posts: `bios`) is evidence against: no match, whatever the handle.
+R12 Bluesky's own verification (a valid ``verification`` from a verifier the AppView
+    trusts) with a bio cross-link or the handle -> likely; alone -> nothing (it says who
+    the account is on Bluesky, not which X account it was).
+R13 The social graph (`Match.support`, accounts the user knows around the account) lifts
+    and drops tiers on its own in `chatbot.matching.graph`; here it ranks rivals (R14). A
+    Mastodon account found through a Bluesky profile is no surer than that profile.
+R14 Competing claims (several accounts claim one X account through their bio or handle,
+    `claims.weigh_claims`): ranked by Bluesky verification, then a corroborated
+    cross-link, then support, then a cross-link; a weaker one is at most possible, and so
+    is an uncorroborated one facing a rival with a cross-link. Each says so ("another
+    account also claims @name").
 """
 
 from __future__ import annotations
@@ -35,6 +50,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from chatbot.matching.bios import BioEvidence, read_bio
+from chatbot.matching.claims import weigh_claims
 from chatbot.matching.model import Match, Reason, Tier, worst_tier
 from chatbot.matching.text import (
     handle_prefix,
@@ -141,17 +158,28 @@ def handle_matches(handle: str, name: str) -> str | None:
     return None
 
 
+def bio_evidence(profile: BlueskyProfile) -> BioEvidence:
+    """What the bio and the display name claim and disclaim (`bios.read_bio`)."""
+    return read_bio(profile.description) | read_bio(profile.display_name)
+
+
 def bio_claims(profile: BlueskyProfile, identity: Identity) -> list[str]:
-    """The identity's names that the profile's bio or display name links or names."""
-    linked = x_names_linked(profile.description) | x_names_linked(profile.display_name)
-    return [name for name in identity.names if name in linked]
+    """The identity's names that the profile's bio or display name claims (not disclaims)."""
+    evidence = bio_evidence(profile)
+    return [n for n in identity.names if n in evidence.claims and n not in evidence.disclaims]
+
+
+def disclaims(profile: BlueskyProfile, identity: Identity) -> bool:
+    """R11: the bio names one of the identity's names with a negation (fan, parody...)."""
+    return any(name in bio_evidence(profile).disclaims for name in identity.names)
 
 
 def score_bluesky(
     identity: Identity, profile: BlueskyProfile, *, claimants: int = 1
 ) -> Scored | None:
-    """R2-R7 for one Bluesky profile; `claimants` = profiles whose bio claims the X name."""
-    if excluded(profile):
+    """R2-R7, R11, R12 for one Bluesky profile; `claimants` = profiles whose bio claims the
+    X name."""
+    if excluded(profile) or disclaims(profile, identity):
         return None
     claimed = bio_claims(profile, identity)
     handle_name, handle_kind = None, None
@@ -170,11 +198,13 @@ def score_bluesky(
         reasons.append(Reason.of("bio_links_x", name=claimed[0]))
     if handle_kind is not None and handle_name is not None:
         reasons.append(Reason.of(f"handle_{handle_kind}", handle=profile.handle.lower()))
+    if profile.verified:  # R12
+        reasons.append(_bluesky_verified(profile))
     if is_bridged(profile.handle):
         reasons.append(Reason.of("bridged_account", handle=profile.handle.lower()))
     tier: Tier
-    if claimed and handle_name is not None:
-        tier = "likely"  # R2
+    if claimed and (handle_name is not None or profile.verified):
+        tier = "likely"  # R2, R12
     elif claimed:
         tier = "possible"  # R3
         if claimants > 1:
@@ -182,8 +212,9 @@ def score_bluesky(
     else:
         if handle_name not in {n.lower() for n in identity.own}:
             return None  # R4: a name only other archives know is too weak on its own
-        tier = "possible"  # R4
-        reasons.append(Reason.of("handle_only"))
+        tier = "likely" if profile.verified else "possible"  # R12, R4
+        if not profile.verified:
+            reasons.append(Reason.of("handle_only"))
     used = {name} | ({handle_name} if handle_name else set())
     if used & identity.reused:  # R7
         tier = worst_tier(tier, "possible")
@@ -193,6 +224,12 @@ def score_bluesky(
         others = [n for n in identity.names if n not in used]
         reasons.append(Reason.of("name_changed", name=others[0] if others else name))
     return Scored(tier, tuple(reasons))
+
+
+def _bluesky_verified(profile: BlueskyProfile) -> Reason:
+    if profile.verifier:
+        return Reason.of("bluesky_verified_by", handle=profile.verifier)
+    return Reason.of("bluesky_verified")
 
 
 def links_back(account: MastodonAccount, identity: Identity, bluesky_handle: str) -> bool:
@@ -239,7 +276,8 @@ def resolve_conflicts(matches: Iterable[Match]) -> list[Match]:
     for match in merged.values():
         groups.setdefault((match.x_id, match.network), []).append(match)
     out: list[Match] = []
-    for group in groups.values():
+    for (_, network), found in groups.items():
+        group = weigh_claims(found) if network == "bluesky" else found  # R14
         if any(m.tier == "verified" for m in group):
             out.extend(m for m in group if m.tier == "verified")
             continue
@@ -248,6 +286,26 @@ def resolve_conflicts(matches: Iterable[Match]) -> list[Match]:
             note = Reason.of("several_candidates", count=len(group))
             group = [replace(m, tier="possible", reasons=(*m.reasons, note)) for m in group]
         out.extend(group)
+    return _follow_parents(out)
+
+
+_THROUGH_BLUESKY = frozenset({"mastodon_in_bluesky_bio", "bridged_account"})
+
+
+def _follow_parents(matches: list[Match]) -> list[Match]:
+    """A Mastodon account found through a Bluesky profile is no surer than that profile
+    once R13/R14 weighed it (an impostor's bio may name an account it also controls)."""
+    parents = {(m.x_id, (m.handle or "").lower()): m.tier for m in matches
+               if m.network == "bluesky"}  # fmt: skip
+    out = []
+    for match in matches:
+        if match.network == "mastodon" and match.tier == "likely":
+            via = [str(value) for r in match.reasons if r.code in _THROUGH_BLUESKY
+                   for name, value in r.params if name == "handle"]  # fmt: skip
+            tiers = [parents.get((match.x_id, h.lower())) for h in via]
+            if tiers and all(t == "possible" for t in tiers):
+                match = replace(match, tier="possible")
+        out.append(match)
     return out
 
 

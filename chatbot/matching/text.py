@@ -1,29 +1,17 @@
-"""Pure text helpers: handle variants, cross-links in bios, Mastodon accts, Bridgy Fed names."""
+"""Pure text helpers: handle variants, X names in bios (read by `bios`), Mastodon accts,
+Bridgy Fed names."""
 
 from __future__ import annotations
 
 import re
+
+from chatbot.matching.bios import read_bio
 
 BSKY_SUFFIX = ".bsky.social"
 BRIDGY_AP_SUFFIX = ".ap.brid.gy"  # fediverse accounts bridged into Bluesky
 BRIDGY_BSKY_DOMAIN = "bsky.brid.gy"  # Bluesky accounts bridged into the fediverse
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_X_RESERVED = frozenset(
-    {"i", "intent", "home", "share", "search", "hashtag", "explore", "settings", "messages"}
-)
-# twitter.com/name, x.com/name, mobile.twitter.com/#!/name (not box.com/name)
-_X_LINK = re.compile(
-    r"(?<![\w.-])(?:https?://)?(?:www\.|mobile\.)?(?:twitter|x)\.com/(?:#!/)?@?"
-    r"([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_])",
-    re.IGNORECASE,
-)
-# "twitter: @name", "X @name", "𝕏: @name", "formerly @name on twitter"
-_X_MENTION = re.compile(
-    r"(?:\b(?:twitter|x)|𝕏)\s*[:：=-]?\s*@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@.])"
-    r"|@([A-Za-z0-9_]{1,15})\s+(?:on|sur)\s+(?:twitter|x|𝕏)\b",
-    re.IGNORECASE,
-)
 _ACCT = re.compile(
     r"(?<![\w.@/-])@?([A-Za-z0-9_]{1,30})@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?![\w@-])"
 )
@@ -51,6 +39,11 @@ _NOT_FEDIVERSE = frozenset(
         "x.com",
         "bsky.app",
         "bsky.social",
+        # Threads is a network of its own (chatbot.matching.threads), not a Mastodon server
+        "threads.net",
+        "threads.com",
+        "www.threads.net",
+        "www.threads.com",
     }
 )
 _NOT_DOMAIN_TLDS = frozenset({"png", "jpg", "gif", "js", "html", "txt", "pdf"})
@@ -89,13 +82,14 @@ def is_custom_domain(handle: str) -> bool:
 
 
 def x_names_linked(text: str | None) -> set[str]:
-    """Lower-cased X screen names a bio links to (twitter.com/x.com) or names as its X account."""
-    if not text:
-        return set()
-    found = {m.lower() for m in _X_LINK.findall(text) if m.lower() not in _X_RESERVED}
-    for first, second in _X_MENTION.findall(text):
-        found.add((first or second).lower())
-    return found
+    """Lower-cased X screen names a bio claims as its own X account (links, "formerly @name
+    on X", "ex-@name"...), without those it disclaims (fan, parody, mirror: `bios`)."""
+    return set(read_bio(text).claims)
+
+
+def x_names_disclaimed(text: str | None) -> set[str]:
+    """Lower-cased X screen names a bio names in a negation (fan, parody, unofficial...)."""
+    return set(read_bio(text).disclaims)
 
 
 def mastodon_accts(text: str | None) -> list[str]:

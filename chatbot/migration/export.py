@@ -1,6 +1,7 @@
 """The files of `/export`, built from matches: pure (matches in, rows and bytes out).
 
-* ``following_accounts.csv``: Mastodon's own import ("Following list"), with the exact
+* ``following_accounts.csv``: Mastodon's own import ("Following list", Threads accounts
+  included: they are fediverse addresses ``user@threads.net``), with the exact
   header Mastodon writes and reads, one ``user@instance,true,false,`` row per account, at
   most 20,000 rows per file (``following_accounts-1.csv``, ``-2``, ... when split). Only
   addresses of Mastodon's ``user@domain`` grammar (no leading ``@``) are written: no cell
@@ -32,6 +33,7 @@ MASTODON_HEADER = "Account address,Show boosts,Notify on new posts,Languages"
 BLOCKS_HEADER = "Account address"
 MUTES_HEADER = "Account address,Hide notifications"
 LISTS_HEADER = "List name,Account address"
+FEDIVERSE = ("mastodon", "threads")  # networks whose accounts a Mastodon server can follow
 MASTODON_MAX_ROWS = 20_000  # per file, Mastodon's import limit
 JSON = "application/json"
 STARTER_PACK_MAX = 150  # accounts in a starter pack (the official app's cap)
@@ -78,11 +80,12 @@ def mastodon_address(value: str | None) -> str | None:
 
 def mastodon_accounts(matches: Iterable[Match], *, all_tiers: bool = False) -> list[str]:
     """The accts to follow on Mastodon: the eligible matches among the accounts the user
-    followed on X (every tier with `all_tiers`), once each, in the matches' order."""
+    followed on X (every tier with `all_tiers`), once each, in the matches' order. Threads
+    accounts (``user@threads.net``) are among them: a Mastodon server follows them too."""
     seen: dict[str, None] = {}
     for match in matches:
         acct = mastodon_address(match.acct or match.handle)
-        if match.network == "mastodon" and _chosen(match, all_tiers) and acct:
+        if match.network in FEDIVERSE and _chosen(match, all_tiers) and acct:
             seen.setdefault(acct, None)
     return list(seen)
 

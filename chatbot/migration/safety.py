@@ -3,7 +3,7 @@
 Follow matching leaves blocked and muted ids out (nobody is ever offered to follow
 them); this matches those ids alone, with the same engine and evidence rules, as
 "safety" matches that only the blocks step uses. Only sure ones are carried over:
-verified, or likely and confirmed by the user; a possible match is never acted on.
+verified, or confirmed by the user; an unconfirmed likely or possible one never is.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class SafetyMatch:
 
     @property
     def sure(self) -> bool:
-        return self.match.eligible_for_auto_follow  # verified, or likely and confirmed
+        return self.match.eligible_for_auto_follow  # verified, or confirmed by the user
 
     @property
     def to_review(self) -> bool:

@@ -302,7 +302,22 @@ class MastodonPyFollowWriter:
 
     async def lookup(self, acct: str) -> MastoAccount | None:
         found = await self._call("account_lookup", acct)
+        if not found and "@" in acct.lstrip("@"):
+            found = await self._resolve(acct)
         return _account(found) if found else None
+
+    async def _resolve(self, acct: str) -> Any:
+        """A remote account the server has not seen yet (Threads accounts, often): Mastodon's
+        lookup never asks other servers, its search with ``resolve=true`` does (WebFinger)."""
+        wanted = acct.lstrip("@").lower()
+        found = await self._call(
+            "search_v2", wanted, resolve=True, result_type="accounts", exclude_unreviewed=False
+        )
+        accounts = found.get("accounts") if isinstance(found, dict) else None
+        for account in (accounts or ())[:20]:
+            if str(account.get("acct", "")).lower() == wanted:
+                return account
+        return None
 
     async def relationships(self, account_ids: list[str]) -> dict[str, Relation]:
         found: dict[str, Relation] = {}

@@ -25,6 +25,9 @@ from chatbot.networks.types import BlueskyProfile, NetworkUnavailable
 
 DEFAULT_APPVIEW = "https://public.api.bsky.app"
 BATCH = 25  # app.bsky.actor.getProfiles: actors maxLength 25
+TEXT_MAX = 3000  # characters kept of a display name or bio (the lexicons allow far fewer)
+MAX_VERIFICATIONS = 50  # verifications read on one profile
+MAX_LABELS = 100  # labels read on one profile
 # searches are kept 6 h, found or not: a user whose lookups were capped (lookup_budget)
 # gets further on the next /match instead of paying for the same queries again
 SEARCH_TTL = 6 * 3600.0
@@ -42,23 +45,44 @@ def normalize_actor(actor: str) -> str | None:
     return handle if len(handle) <= 253 and _HANDLE.match(handle) else None
 
 
+def _verification(state: object) -> tuple[bool, str | None]:
+    """``app.bsky.actor.defs#verificationState``: whether ``verifiedStatus`` is "valid" (the
+    AppView counts only the verifiers it trusts), and the handle of a valid issuer."""
+    if not isinstance(state, dict) or state.get("verifiedStatus") != "valid":
+        return False, None
+    items = state.get("verifications")
+    for item in items[:MAX_VERIFICATIONS] if isinstance(items, list) else ():
+        if not isinstance(item, dict) or item.get("isValid") is not True:
+            continue
+        issuer = item.get("issuerHandle")
+        if isinstance(issuer, str) and normalize_actor(issuer):
+            return True, issuer.lower()
+    return True, None
+
+
 def _profile(view: dict[str, Any]) -> BlueskyProfile | None:
     did, handle = view.get("did"), view.get("handle")
     if not isinstance(did, str) or not isinstance(handle, str):
         return None
     labels: list[str] = []
-    for label in view.get("labels") or ():
+    raw = view.get("labels")
+    for label in raw[:MAX_LABELS] if isinstance(raw, list) else ():
         val = label.get("val") if isinstance(label, dict) else None
         if isinstance(val, str) and not label.get("neg") and val not in labels:
             labels.append(val)
     display = view.get("displayName")
     description = view.get("description")
+    verified, verifier = _verification(view.get("verification"))
     return BlueskyProfile(
         did=did,
         handle=handle.lower(),
-        display_name=display if isinstance(display, str) and display.strip() else None,
-        description=description if isinstance(description, str) and description else None,
+        display_name=display[:TEXT_MAX] if isinstance(display, str) and display.strip() else None,
+        description=description[:TEXT_MAX]
+        if isinstance(description, str) and description
+        else None,
         labels=tuple(labels),
+        verified=verified,
+        verifier=verifier,
     )
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chatbot.services import Services
 
-SERVICES = ("bluesky", "mastodon")
+SERVICES = ("bluesky", "mastodon", "threads")
 _STATE_KEY = "lookups"  # rate_budgets.network of this budget
 
 
@@ -50,6 +50,7 @@ class LookupBudget:
     room: dict[str, int] = field(default_factory=dict)  # left today, per service
     spent: Counter[str] = field(default_factory=Counter)
     capped: set[str] = field(default_factory=set)
+    skipped: set[str] = field(default_factory=set)  # did not answer; the run went on without
     _next: dict[str, float] = field(default_factory=dict)
 
     def limit(self, network: str) -> int:
@@ -86,6 +87,14 @@ async def charge(network: str) -> None:
     budget = _current.get()
     if budget is not None:
         await budget.take(network)
+
+
+def not_searched(network: str) -> None:
+    """Lookups on `network` were left out of this run (a service that does not answer and
+    that the run can do without, such as Threads): the user is told to try again later."""
+    budget = _current.get()
+    if budget is not None:
+        budget.skipped.add(network)
 
 
 def _today() -> str:

@@ -29,6 +29,10 @@ class BlueskyProfile:
     display_name: str | None = None
     description: str | None = None
     labels: tuple[str, ...] = ()  # e.g. "impersonation", "spam"
+    # Bluesky's own verification: a valid one from a verifier the AppView trusts, and the
+    # handle of (one of) its issuers
+    verified: bool = False
+    verifier: str | None = None
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,14 @@ class ArchiveStore:
             setattr(parsed, name, ids)
         return parsed
 
+    async def counts(self, user_id: int) -> Counts | None:
+        """The record counts of the user's archive alone (no id lists unpacked)."""
+        async with self.db.begin() as conn:
+            row = (
+                await conn.execute(select(archives.c.counts).where(archives.c.user_id == user_id))
+            ).first()
+        return Counts(**row.counts) if row is not None else None
+
     async def delete(self, user_id: int) -> None:
         async with self.db.begin() as conn:
             await conn.execute(delete(handle_hints).where(handle_hints.c.user_id == user_id))

@@ -28,7 +28,7 @@ from handlers import build_registry
 from tests.abuse.hostile import long_name_archive
 from tests.conversation.harness import Chat
 
-MESSAGES_PER_COMMAND = 8
+MESSAGES_PER_COMMAND = 9  # /match: counts, the chart, a header, 5 to review, "more"
 CHARS_PER_COMMAND = 12_000
 
 

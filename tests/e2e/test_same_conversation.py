@@ -37,6 +37,14 @@ FR = translator("fr")
 EN = translator("en")
 PROGRESS = {FR("upload.receiving"), FR("upload.reading"), FR("upload.looking_for_handles")}
 CHOICE_LINE = re.compile(r"^\d+\. ")
+# the chart of where the network went comes with the match counts, in the background: like
+# them it may land in any step, so it is left out (shown as "")
+NETCHART = {FR("netchart.caption"), EN("netchart.caption")}
+
+
+def image(caption: object) -> str:
+    return "" if caption in NETCHART else "[image]"
+
 
 # (what the user sends, a text that ends the bot's answer)
 SCRIPT: list[tuple[str, str]] = [
@@ -77,7 +85,8 @@ class RecordingConsole(ConsolePlatform):
         self.shown: list[str] = []
 
     async def send(self, chat: ChatRef, reply: Reply) -> SentMessage:
-        self.shown.append(reply.text if isinstance(reply, Text) else "[image]")
+        caption = getattr(reply, "caption", None)
+        self.shown.append(reply.text if isinstance(reply, Text) else image(caption))
         return await super().send(chat, reply)
 
     async def edit(self, sent: SentMessage, reply: Text) -> None:
@@ -118,7 +127,8 @@ def telegram_transcript(deployment: Deployment, archive: Path) -> list[list[str]
         last = user.wait_text(until, timeout=60)
         replies = user.replies(after=user.last_sent[user.user_id])
         replies = replies[: replies.index(last) + 1]
-        steps.append(normalise(["[image]" if "photo" in m else text_of(m) for m in replies]))
+        steps.append(normalise([image(text_of(m)) if "photo" in m else text_of(m)
+                                for m in replies]))  # fmt: skip
         if sent == "/forget":
             question = last
     return steps
@@ -130,7 +140,7 @@ def telegram_transcript(deployment: Deployment, archive: Path) -> list[list[str]
 def matrix_text(event: Any, edits: dict[str, str]) -> str:
     content = event.source.get("content", {})
     if content.get("msgtype") == "m.image":
-        return "[image]"
+        return image(content.get("body"))
     return edits.get(event.event_id, getattr(event, "body", "") or "")
 
 

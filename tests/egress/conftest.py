@@ -11,11 +11,8 @@ from pathlib import Path
 import pytest
 
 from chatbot.config import Settings
-from chatbot.conversation import Dispatcher
-from chatbot.platforms.base import RecordingPlatform
 from chatbot.services import Services
-from handlers import build_registry
-from tests.conversation.harness import Chat
+from tests.accounts.conftest import Bot
 from tests.egress.kit import PUBLIC, Attacker, StubResolver, Victims, make_ca
 
 NAMES = ["127.0.0.2", "a.example", "b.example", "c.example", "evil.example", "pds.example",
@@ -105,13 +102,3 @@ async def _bot(
         yield Bot(services)
     finally:
         await services.close()
-
-
-class Bot:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.platform = RecordingPlatform(name="telegram")
-        self.dispatcher = Dispatcher(services, build_registry())
-
-    def chat(self, user: str = "alice") -> Chat:
-        return Chat(self.dispatcher, self.platform, user=user)

@@ -53,20 +53,35 @@ def test_offline_json_in_french(files: list[str], capsys: pytest.CaptureFixture[
     assert "ligne 4" in out.err  # the bad CSV row is reported, in French
     data = json.loads(out.out)
     by_id = {(d["x_id"], d["network"]): d for d in data}
-    assert set(by_id) == {("1001", "bluesky"), ("1003", "mastodon"), ("1002", "bluesky")}
+    # the directory's rows only: carol_x's guessed handle was never checked, not a match
+    assert set(by_id) == {("1001", "bluesky"), ("1003", "mastodon")}
     dan = by_id[("1001", "bluesky")]
     assert set(dan) >= {"x_id", "x_username", "network", "handle", "did", "tier", "reasons"}
     assert dan["did"] == "did:plc:dan" and dan["tier"] == "possible"
     assert dan["reasons"][0]["code"] == "directory_claimed"
     assert dan["reasons"][0]["text"].startswith("Revendiqué, non prouvé")
-    carol = by_id[("1002", "bluesky")]
-    assert (carol["x_username"], carol["handle"], carol["did"]) == (
-        "carol_x",
-        "carol-x.bsky.social",
-        None,
-    )
-    assert carol["reasons"][0]["code"] == "handle_guess_unverified"
     assert not any(d["eligible_for_auto_follow"] for d in data)
+    assert "carol" not in out.out
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_offline_text_lists_unchecked_guesses_apart(
+    files: list[str], capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    csv = str(Path(files[0]).with_name("dir.csv"))
+    assert main(["match", *files, "--directory", csv, "--offline", "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    matches, _, unchecked = out.partition("\n\n")
+    assert ("2 matches" if lang == "en" else "2 correspondances") in matches
+    assert "carol" not in matches  # the guess is no match...
+    lines = unchecked.splitlines()  # ...but listed apart, plainly as unchecked
+    if lang == "en":
+        assert lines[0].startswith("Not checked: 1 handle guessed from an X name.")
+        assert lines[1] == "  ? X @carol_x → carol-x.bsky.social (not checked)"
+    else:
+        assert lines[0].startswith("Non vérifié : 1 pseudo deviné d’après un nom X.")
+        assert lines[1] == "  ? X @carol_x → carol-x.bsky.social (non vérifié)"
+    assert len(lines) == 2
 
 
 def test_online_text_output(

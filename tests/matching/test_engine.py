@@ -8,6 +8,7 @@ import pytest
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
 from chatbot.matching import MemoryDirectory, match_archive
+from chatbot.matching.guesses import unchecked_guesses
 from chatbot.matching.model import Decisions, DirectoryEntry
 from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable
 from devtools.matchworld import WorldParams, build_world
@@ -89,18 +90,18 @@ async def test_decisions_are_respected() -> None:
     assert not by_x[FAN].eligible_for_auto_follow
 
 
-async def test_offline_uses_directory_and_unchecked_guesses() -> None:
+async def test_offline_uses_the_directory_alone_and_lists_guesses_apart() -> None:
     directory = MemoryDirectory()
     directory.add(
         DirectoryEntry(FAN, "fan_one", "mastodon", "fan@ex.social", acct="fan@ex.social")
     )
-    matches = await match_archive(_archive(), directory, None, None, decisions={})
-    guesses = {m.handle: m for m in matches if m.network == "bluesky"}
-    assert set(guesses) == {"friend.bsky.social", "fan-one.bsky.social", "mutual.bsky.social"}
-    assert all(m.tier == "possible" and m.did is None for m in guesses.values())
-    assert all(m.reason_codes() == ("handle_guess_unverified",) for m in guesses.values())
-    (claimed,) = [m for m in matches if m.network == "mastodon"]
+    parsed = _archive()
+    matches = await match_archive(parsed, directory, None, None, decisions={})
+    (claimed,) = matches  # no handle guessed from a name is a match (issue 12)
     assert claimed.acct == "fan@ex.social" and "directory_claimed" in claimed.reason_codes()
+    guesses = {g.handle: g for g in unchecked_guesses(parsed, matches)}
+    assert set(guesses) == {"friend.bsky.social", "fan-one.bsky.social", "mutual.bsky.social"}
+    assert guesses["fan-one.bsky.social"].x_username == "fan_one"
 
 
 async def test_bridgy_handles_only_when_they_resolve() -> None:

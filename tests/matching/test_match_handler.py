@@ -38,9 +38,14 @@ async def _prepare(services: Services, platform: str) -> int:
     parsed = ParsedArchive(era="manifest", following=id_array(range(100, 107)))
     parsed.handles = {100 + n: Counter({name: 1}) for n, name in enumerate(NAMES)}
     await services.archives.save(user.id, parsed)
-    await DirectoryStore(services.db).save(
+    store = DirectoryStore(services.db)
+    await store.save(
         DirectoryEntry(100, "friend_0", "mastodon", "f0@ex.social", acct="f0@ex.social")
     )
+    for n, name in enumerate(NAMES):  # claimed, never proved: "possible" (offline: no guesses)
+        await store.save(
+            DirectoryEntry(100 + n, name, "bluesky", f"{name}.example.org", f"did:plc:{name}")
+        )
     return user.id
 
 

@@ -60,9 +60,11 @@ async def test_a_forged_account_js_never_yields_an_eligible_match() -> None:
                 assert match.tier == "possible"
                 if match.did == impostor.did:
                     assert "directory_claimed" in match.reason_codes()
+            # only the user's own word makes it followed (issue 12: a confirmed match is
+            # followed whatever its tier); the forged proofs never do
             confirmed: Decisions = {(VICTIM, "bluesky", impostor.did): "confirmed"}
             again = await match_archive(follower, directory, *readers, decisions=confirmed)
-            assert not any(m.eligible_for_auto_follow for m in again)
+            assert all(m.confirmed for m in again if m.eligible_for_auto_follow)
     # the contradicted claim (Mallory's own name) is not even shown
     directory.by_id = {VICTIM: [forged[1]]}
     assert await match_archive(follower, directory, bluesky, None, decisions={}) == []

@@ -14,7 +14,7 @@ from chatbot.config import Settings
 from chatbot.conversation import Dispatcher
 from chatbot.matching.model import DirectoryEntry
 from chatbot.networks.types import BlueskyProfile, MastodonAccount
-from chatbot.platforms.base import RecordingPlatform, Text
+from chatbot.platforms.base import Image, RecordingPlatform, Text
 from chatbot.services import LazyReader, Services
 from chatbot.storage.directory import DecisionStore, DirectoryStore
 from chatbot.storage.links import UserLinks
@@ -70,8 +70,9 @@ async def test_counts_per_direction_after_upload(
     replies = await chat.upload(simonw_zip)
     shown = texts(replies)
     assert "@simonw" in shown  # the summary first
-    counts = replies[-1]
+    counts, chart = replies[-2:]  # the counts, then the chart of where the network went
     assert isinstance(counts, Text)
+    assert isinstance(chart, Image) and chart.name == "network.png"
     head, tail = counts.text.split(followers)
     colon = " :" if hint == "fr" else ":"  # French puts a space before the colon
     assert followed in head and f"Bluesky{colon} 1" in head and "Mastodon" not in head

@@ -98,28 +98,32 @@ def test_cli_json_online(
 
 def test_cli_offline_never_claims_a_checked_match(world: Seeded, files: dict[str, Path]) -> None:
     dead = f"http://127.0.0.1:{closed_port()}"  # offline: never contacted
-    done = cli(
-        str(files["zip"]), "--json", "--offline", "--directory", str(files["csv"]),
-        "--appview", dead, "--mastodon-instance", dead,
-    )  # fmt: skip
+    args = ("--offline", "--directory", str(files["csv"]), "--appview", dead,
+            "--mastodon-instance", dead)  # fmt: skip
+    done = cli(str(files["zip"]), "--json", *args)
     assert done.returncode == 0, done.stderr
     rows = json_rows(done.stdout)
     assert {r[5] for r in rows} == {"possible"}
     assert not any(r[8] for r in rows)
-    guesses = {(r[0], r[3]) for r in rows if r[7] == ("handle_guess_unverified",)}
-    # every contact with a name, blocked grace excepted; labels are unknown offline
-    assert guesses == {
-        (x_id, f"{NAMES.screen_names[x_id]}.bsky.social")
-        for x_id in (ALICE, BOB, CAROL, DAN, ERIN, DAVE, FRANK)
-    }
-    assert all(r[4] is None for r in rows if r[7] == ("handle_guess_unverified",))
-    claimed = {(r[0], r[2], r[3], r[4]) for r in rows if r[7][0] == "directory_claimed"}
+    # the directory's rows only: a handle guessed from a name is never a match (issue 12)
+    claimed = {(r[0], r[2], r[3], r[4]) for r in rows}
     assert claimed == {
         (BOB, "bluesky", world.handle("bob"), None),
         (BOB, "mastodon", NAMES.bob_acct, None),
         (CAROL, "bluesky", None, world.did("carol_impostor")),
     }
-    assert len(rows) == len(guesses) + len(claimed)
+    assert all(r[7][0] == "directory_claimed" for r in rows)
+    # the text lists the guesses apart, plainly unchecked: every contact with a name,
+    # blocked grace excepted, that the directory does not link on Bluesky
+    text = cli(str(files["zip"]), *args)
+    assert text.returncode == 0, text.stderr
+    matches, _, unchecked = text.stdout.partition("\nNot checked: ")
+    assert "3 matches" in matches and ".bsky.social" not in matches
+    guessed = {line.split(" → ")[1].split(" ")[0] for line in unchecked.splitlines()[1:]}
+    assert guessed == {
+        f"{NAMES.screen_names[x_id]}.bsky.social" for x_id in (ALICE, DAN, ERIN, DAVE, FRANK)
+    }
+    assert all(line.endswith("(not checked)") for line in unchecked.splitlines()[1:])
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

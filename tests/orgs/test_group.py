@@ -3,9 +3,11 @@ the roster, progress, leaving and forgetting; the group never sees anyone's data
 
 from __future__ import annotations
 
+import io
 import re
 import time
 
+from PIL import Image as PILImage
 from sqlalchemy import select
 
 from chatbot.conversation import Dispatcher
@@ -147,15 +149,26 @@ async def test_progress_numbers_chart_and_privacy(
     )
     assert "4 X followers" in texts(await boss.say("/group audience"))
 
-    replies = (await boss.say("/progress"))[-2:]
+    replies = await boss.say("/progress")
     shown = texts(replies)
     assert "3 members joined" in shown
     assert "2 members have a Bluesky or Mastodon account" in shown
     assert "3 follows re-created" in shown
     assert "50% found on Bluesky (2)" in shown
     assert "25% found on Mastodon (1)" in shown
-    [chart] = [r for r in replies if isinstance(r, Image)]
+    chart, audience = [r for r in replies if isinstance(r, Image)]
     assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
+    # where the audience went (issue 15 item 7): its followers only, every tier, no names
+    assert audience.name == "audience.png" and "counts only, nobody named" in str(audience.caption)
+    drawn = PILImage.open(io.BytesIO(audience.data))
+    assert drawn.format == "PNG" and drawn.width == 800
+    assert drawn.text["Description"].splitlines() == [
+        f"Where the audience of {NAME} went",
+        "Its followers on X: 3 found of 4",
+        "  Bluesky: 3 (verified 1, likely 1, possible 1)",
+        "  Mastodon: 1 (verified 1, likely 0, possible 0)",
+        "  Threads: 0 (verified 0, likely 0, possible 0)",
+    ]
 
     # alice's handles are in the directory under the organisation, bob's are not
     org = await OrgStore(services.db).by_chat("telegram", GROUP)

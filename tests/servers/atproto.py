@@ -160,6 +160,33 @@ class AtprotoNetwork:
         """Put a label from the network's moderation service (Ozone) on an account."""
         self._control("/label", {"did": did, "val": val, "neg": neg})
 
+    def trust_verifier(self, did: str) -> None:
+        """Make the AppView trust `did`'s verification records (like bsky.app's)."""
+        self._control("/trust-verifier", {"did": did})
+
+    def verify(self, issuer: Account, subject: Account, display_name: str) -> None:
+        """`issuer` verifies `subject` (an ``app.bsky.graph.verification`` record in the
+        issuer's repo, with the subject's handle and display name as they are now)."""
+        record = {
+            "$type": "app.bsky.graph.verification",
+            "subject": subject.did,
+            "handle": subject.handle,
+            "displayName": display_name,
+            "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        }
+        response = httpx.post(
+            self.pds_url + "/xrpc/com.atproto.repo.createRecord",
+            headers={"Authorization": f"Bearer {issuer.access_jwt}"},
+            json={
+                "repo": issuer.did,
+                "collection": "app.bsky.graph.verification",
+                "record": record,
+            },
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise AtprotoUnavailable(f"verification by {issuer.handle}: {response.text}")
+
     def create_account(
         self, name: str, *, display_name: str | None = None, description: str | None = None
     ) -> Account:

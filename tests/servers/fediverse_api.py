@@ -70,6 +70,7 @@ class MastodonApi:
         router.add_get("/api/v1/accounts/verify_credentials", self.verify_credentials)
         router.add_get("/api/v1/accounts/relationships", self.relationships)
         router.add_post("/api/v1/accounts/{id}/follow", self.follow)
+        router.add_get("/api/v2/search", self.search)
 
     async def nodeinfo_links(self, request: web.Request) -> web.Response:
         self.server.hits.append(request.path)
@@ -228,6 +229,23 @@ class MastodonApi:
         self.state.follows.setdefault(user, set()).add(target.username)
         return web.json_response({"id": request.match_info["id"], "following": not target.locked,
                                   "requested": target.locked})  # fmt: skip
+
+    async def search(self, request: web.Request) -> web.Response:
+        """Accounts by address; ``resolve=true`` fetches an unknown remote one by WebFinger
+        at the server `federated` names for its domain (as Mastodon does; signed-in only)."""
+        self.server.hits.append(request.path)
+        user = self._granted(request, "read:search")
+        if user is None:
+            return web.json_response({"error": "The access token is invalid"}, status=401)
+        wanted = request.query.get("q", "").strip().lstrip("@").lower()
+        username, _, domain = wanted.partition("@")
+        local = domain in ("", self.server.domain)
+        account = self.server.accounts.get(username if local else wanted)
+        resolve = request.query.get("resolve") in ("true", "1")
+        if account is None and resolve and domain in self.server.federated:
+            account = await self.server.fetch_remote(username, domain)
+        found = [self.server.entity(account)] if account is not None else []
+        return web.json_response({"accounts": found, "statuses": [], "hashtags": []})
 
     def approve(self, link: str, username: str) -> tuple[int, str]:
         """The user's browser: sign in as `username`, allow; (status, the page shown)."""

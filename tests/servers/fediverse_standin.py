@@ -7,6 +7,9 @@ so these are exercised here, with Mastodon's shapes:
   ``/api/v1/accounts/lookup`` (Account entities with ``moved``), ``/.well-known/webfinger``
   (JRD with ``self`` and profile-page links) and ``/users/<name>`` (an ActivityPub actor
   with ``movedTo``, ``manuallyApprovesFollowers``, ``type``);
+* remote accounts: ``/api/v2/search?resolve=true`` asks WebFinger at the server
+  `federated` names for the account's domain (e.g. the Threads stand-in for threads.net)
+  and keeps the account it finds, as ``user@domain``, to be followed like a local one;
 * ``/connect mastodon`` and a follow job against other software, answering the way each
   does (`fediverse_flavours`: Mastodon, GoToSocial, Akkoma, Pleroma, the Misskey family,
   and servers that refuse): NodeInfo, ``/api/v1/instance``, the OAuth metadata, app
@@ -23,6 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
 from aiohttp import web
 
 from tests.servers.fediverse_api import MastodonApi, OAuthState
@@ -47,6 +51,7 @@ class FediverseStandin:
         self.base = ""
         self.hits: list[str] = []
         self.api = MastodonApi(self)
+        self.federated: dict[str, str] = {}  # domain -> base URL answering its WebFinger
 
     @property
     def oauth(self) -> OAuthState:
@@ -59,6 +64,19 @@ class FediverseStandin:
 
     def add(self, account: FediAccount) -> None:
         self.accounts[account.username] = account
+
+    async def fetch_remote(self, username: str, domain: str) -> FediAccount | None:
+        """WebFinger ``username@domain`` at its server; the account when it answers."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(
+                f"{self.federated[domain]}/.well-known/webfinger",
+                params={"resource": f"acct:{username}@{domain}"},
+            )
+        if response.status_code != 200:
+            return None
+        acct = f"{username}@{domain}"
+        self.accounts[acct] = FediAccount(acct)
+        return self.accounts[acct]
 
     @property
     def domain(self) -> str:

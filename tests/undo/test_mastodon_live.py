@@ -91,9 +91,10 @@ async def test_relationships_in_one_batch_and_never_yourself(
         "hermit": ("requested", None), "dave@fosstodon.example": ("already", None),
         own: ("skipped", "self"), "nobody@nowhere.example": ("skipped", "not_found"),
     }  # fmt: skip
-    # verify_credentials, 5 lookups (not the user's own address), ONE relationships
-    # call for the 4 accounts found, 3 follows
-    assert writer.requests == 1 + 5 + 1 + 3
+    # verify_credentials, 5 lookups (not the user's own address), one search that asks the
+    # server to resolve the remote address it did not know, ONE relationships call for the
+    # 4 accounts found, 3 follows
+    assert writer.requests == 1 + 5 + 1 + 1 + 3
     reasons = await jobs.store.skip_reasons(job.id)
     assert reasons == {"already": 1, "self": 1, "not_found": 1}
 

@@ -2,6 +2,8 @@
 // the environment, plus a tiny control endpoint on 127.0.0.1:CONTROL_PORT for tests:
 //   POST /process           flush the AppView's indexing of what the PDS wrote (processAll)
 //   POST /label {did, val, neg?}  a moderation label from the network's Ozone on an account
+//   POST /trust-verifier {did}    the AppView trusts this account's verifications (as
+//                                 bsky.app's are trusted on the real network)
 // Run with `node --require ./loopback.cjs network.mjs` so every service binds 127.0.0.1.
 import http from 'node:http';
 import { TestNetwork } from '@atproto/dev-env';
@@ -35,6 +37,10 @@ const control = http.createServer(async (req, res) => {
       await network.bsky.db.db.insertInto('label')
         .values({ src: labeler, uri: did, cid: '', val, neg, cts: new Date().toISOString() })
         .onConflict((oc) => oc.doNothing()).execute();
+    } else if (req.method === 'POST' && req.url === '/trust-verifier') {
+      const { did } = await read(req);
+      await network.bsky.db.db.updateTable('actor').set({ trustedVerifier: true })
+        .where('did', '=', did).execute();
     } else if (req.method !== 'GET' || req.url !== '/health') {
       res.writeHead(404).end('{}');
       return;
