@@ -80,6 +80,11 @@ class World:
     findable_directory: set[tuple[int, str]] = field(default_factory=set)
     findable_handle: set[tuple[int, str]] = field(default_factory=set)
     impostor_targets: set[str] = field(default_factory=set)
+    # the harder world (devtools/matchworld_hard.py): X ids whose real Bluesky account
+    # carries a genuine cross-link, and the kind of each wrong account that copies someone
+    genuine_link: set[int] = field(default_factory=set)
+    wrong_kind: dict[str, str] = field(default_factory=dict)
+    owner_did: str | None = None  # the user's own Bluesky account, when the world gives one
 
 
 class _Builder:

@@ -2,8 +2,10 @@
 
 They behave like production where it matters to the matcher: `search_actors` matches
 case-insensitive substrings of handles AND display names (exact handle prefix first,
-then handle prefixes, then the rest, in insertion order), `get_profiles` accepts DIDs and
-handles and omits unknown ones, lookups of unknown accounts return None.
+then handle prefixes, then the rest, in insertion order; bios too when `search_bios`),
+`get_profiles` accepts DIDs and handles and omits unknown ones, lookups of unknown
+accounts return None. The follow graph answers ``getFollowers`` / ``getFollows`` (pages of
+at most 100, newest first, an opaque cursor) and ``getRelationships`` (30 others a call).
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from chatbot.networks.types import BlueskyProfile, MastodonAccount, NetworkUnavailable, OembedPost
+from chatbot.networks.types import (
+    BlueskyProfile,
+    FollowPage,
+    MastodonAccount,
+    NetworkUnavailable,
+    OembedPost,
+    Relationship,
+)
 
 
 def _grams(text: str) -> set[str]:
@@ -23,8 +32,11 @@ class MemoryBluesky:
     profiles: list[BlueskyProfile] = field(default_factory=list)
     down: bool = False
     calls: dict[str, int] = field(default_factory=dict)
+    search_bios: bool = False
 
     def __post_init__(self) -> None:
+        self._following: dict[str, dict[str, None]] = {}  # did -> the DIDs it follows, in order
+        self._followers: dict[str, dict[str, None]] = {}
         self._by_key: dict[str, BlueskyProfile] = {}
         self._texts: list[str] = []
         self._index: dict[str, set[int]] = {}
@@ -38,6 +50,8 @@ class MemoryBluesky:
             self._by_key[profile.did] = profile
             self._by_key[profile.handle.lower()] = profile
             text = f"{profile.handle.lower()}\n{(profile.display_name or '').lower()}"
+            if self.search_bios:
+                text += f"\n{(profile.description or '').lower()}"
             self._texts.append(text)
             for gram in _grams(text):
                 self._index.setdefault(gram, set()).add(position)
@@ -81,6 +95,50 @@ class MemoryBluesky:
         self._count("resolve_handle")
         profile = self._by_key.get(handle.lower())
         return profile.did if profile else None
+
+    # -- the follow graph ----------------------------------------------------------------
+
+    def follow(self, follower: str, subject: str) -> None:
+        if follower != subject:
+            self._following.setdefault(follower, {})[subject] = None
+            self._followers.setdefault(subject, {})[follower] = None
+
+    def followers_of(self, did: str) -> list[str]:
+        return list(self._followers.get(did, ()))
+
+    def follows_of(self, did: str) -> list[str]:
+        return list(self._following.get(did, ()))
+
+    async def get_followers(
+        self, actor: str, cursor: str | None = None, limit: int = 100
+    ) -> FollowPage:
+        self._count("get_followers")
+        return _page(self._followers.get(actor, {}), cursor, limit)
+
+    async def get_follows(
+        self, actor: str, cursor: str | None = None, limit: int = 100
+    ) -> FollowPage:
+        self._count("get_follows")
+        return _page(self._following.get(actor, {}), cursor, limit)
+
+    async def get_relationships(
+        self, actor: str, others: Sequence[str]
+    ) -> dict[str, Relationship]:
+        wanted = list(dict.fromkeys(others))
+        for _ in range(0, len(wanted), 30):
+            self._count("get_relationships")
+        follows, followers = self._following.get(actor, {}), self._followers.get(actor, {})
+        return {o: Relationship(o in follows, o in followers) for o in wanted}
+
+
+def _page(edges: dict[str, None], cursor: str | None, limit: int) -> FollowPage:
+    """Newest first, like the AppView; the cursor is an offset."""
+    newest = list(reversed(edges))
+    start = int(cursor) if cursor and cursor.isdigit() else 0
+    limit = max(1, min(100, limit))
+    dids = tuple(newest[start : start + limit])
+    end = start + len(dids)
+    return FollowPage(dids, str(end) if end < len(newest) else None)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from chatbot.networks import lookup_budget
 from chatbot.networks.lookup_budget import LookupBudget
 from chatbot.networks.types import NetworkUnavailable
 from chatbot.platforms.base import Button, Text
+from chatbot.secrets import SecretDecryptionError
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore, DirectoryStore
 
@@ -43,6 +44,7 @@ async def run_matching(
     Raises `NetworkUnavailable` when a network did not answer (never partial results).
     """
     decisions = await DecisionStore(services.db).load(user_id)
+    viewer = await _own_bluesky_did(services, user_id)
     budget = budget or await lookup_budget.start(services, user_id)
     try:
         with lookup_budget.metered(budget):
@@ -53,9 +55,20 @@ async def run_matching(
                 services.mastodon,
                 decisions=decisions,
                 threads=services.threads,
+                viewer=viewer,
             )
     finally:
         await lookup_budget.finish(services, user_id, budget)
+
+
+async def _own_bluesky_did(services: Services, user_id: int) -> str | None:
+    """The DID of the user's connected Bluesky account: the accounts it follows are
+    accounts the user knows (graph evidence, `chatbot.matching.graph`)."""
+    try:
+        account = await services.accounts.get(user_id, "bluesky")
+    except SecretDecryptionError:
+        return None
+    return account.did if account is not None else None
 
 
 CACHE_S = 15 * 60  # how long the matches shown by /match and used by /follow stay fresh

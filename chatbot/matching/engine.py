@@ -22,6 +22,7 @@ from chatbot.archive.model import ParsedArchive
 from chatbot.matching import candidates as cand
 from chatbot.matching.contacts import Contacts
 from chatbot.matching.directory import DirectoryReader
+from chatbot.matching.graph_collect import graph_evidence
 from chatbot.matching.model import (
     TIER_RANK,
     Decisions,
@@ -272,10 +273,12 @@ async def match_archive(
     concurrency: int = 8,
     contacts: Contacts | None = None,
     threads: ThreadsReader | None = None,
+    viewer: str | None = None,
 ) -> list[Match]:
     """Find the X contacts of `parsed` on Bluesky, Mastodon and Threads, best tiers first.
 
-    `contacts`: `Contacts.of(parsed)` when the caller already has it."""
+    `contacts`: `Contacts.of(parsed)` when the caller already has it; `viewer`: the DID of
+    the user's own Bluesky account, whose follows count as accounts they know."""
     run = _Run(parsed, bluesky, mastodon, concurrency, contacts)
     ids = run.contacts.ids
     entries = await directory.entries(ids)
@@ -298,6 +301,8 @@ async def match_archive(
         await run.mastodon_from_bluesky(mastodon)
     if threads is not None or run.threads_entries:
         await find_threads(run, threads, mastodon, run.threads_entries)
+    if bluesky is not None:  # the social graph as evidence (chatbot.matching.graph)
+        run.rows = await graph_evidence(run.rows, bluesky, viewer=viewer, concurrency=concurrency)
     return apply_decisions(resolve_conflicts(run.rows), decisions)
 
 

@@ -1,8 +1,9 @@
 """Bluesky reads through a public AppView, unauthenticated (plain XRPC over httpx).
 
 `PublicAppView` implements `BlueskyReader`: ``app.bsky.actor.getProfiles`` in batches of
-25 (the lexicon's maximum), ``app.bsky.actor.searchActors`` and
-``com.atproto.identity.resolveHandle``. Results are cached (24 h for what was found,
+25 (the lexicon's maximum), ``app.bsky.actor.searchActors``,
+``com.atproto.identity.resolveHandle`` and the follow graph (`GraphReads`: ``getFollowers``,
+``getFollows``, ``getRelationships``). Results are cached (24 h for what was found,
 5 min for misses), requests are bounded and rate-limit aware (see `chatbot.networks.http`).
 Handle resolution may use another service than the AppView (for example a PDS, which is
 the only resolver of ``.test`` handles on a local network).
@@ -16,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from chatbot.networks.bluesky_graph import GraphReads
 from chatbot.networks.cache import HIT_TTL, MISS_TTL, TTLCache
 from chatbot.networks.egress import Egress
 from chatbot.networks.http import HttpPolicy, RateLimitedClient, gather_all
@@ -84,7 +86,7 @@ def _profile(view: dict[str, Any]) -> BlueskyProfile | None:
     )
 
 
-class PublicAppView:
+class PublicAppView(GraphReads):
     """`BlueskyReader` over a public AppView (default https://public.api.bsky.app)."""
 
     def __init__(
@@ -110,6 +112,7 @@ class PublicAppView:
         self.searches: TTLCache[tuple[str, int], list[BlueskyProfile]] = TTLCache(
             search_ttl, search_ttl
         )
+        self._graph_caches()
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class NetworkUnavailable(Exception):
@@ -67,6 +67,43 @@ class BlueskyReader(Protocol):
 
     async def resolve_handle(self, handle: str) -> str | None:
         """The DID of a handle, or None when it does not resolve."""
+
+
+@dataclass(frozen=True)
+class FollowPage:
+    """One page of ``getFollowers`` / ``getFollows``: the DIDs, and the cursor of the next
+    page (None: this was the last one)."""
+
+    dids: tuple[str, ...]
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """``getRelationships`` seen from `actor`: does it follow `other`, does `other` follow it."""
+
+    following: bool = False
+    followed_by: bool = False
+
+
+@runtime_checkable
+class BlueskyGraphReader(Protocol):
+    """The follow graph (``app.bsky.graph.*``), read without a session."""
+
+    async def get_followers(
+        self, actor: str, cursor: str | None = None, limit: int = 100
+    ) -> FollowPage:
+        """One page of the accounts that follow `actor` (newest first)."""
+
+    async def get_follows(
+        self, actor: str, cursor: str | None = None, limit: int = 100
+    ) -> FollowPage:
+        """One page of the accounts `actor` follows (newest first)."""
+
+    async def get_relationships(
+        self, actor: str, others: Sequence[str]
+    ) -> dict[str, Relationship]:
+        """How `actor` relates to each of `others` (DIDs; at most 30 per request inside)."""
 
 
 class MastodonReader(Protocol):
