@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from chatbot.networks.bluesky_graph import GraphReads
+from chatbot.networks.bluesky_graph import GraphReads, appview_json
 from chatbot.networks.cache import HIT_TTL, MISS_TTL, TTLCache
 from chatbot.networks.egress import Egress
 from chatbot.networks.http import HttpPolicy, RateLimitedClient, gather_all
@@ -168,7 +168,7 @@ class PublicAppView(GraphReads):
             return {**left, **right}
         found: dict[str, BlueskyProfile] = {}
         if response.status_code == 200:
-            for view in _json(response).get("profiles") or ():
+            for view in appview_json(response).get("profiles") or ():
                 profile = _profile(view) if isinstance(view, dict) else None
                 if profile is None:
                     continue
@@ -205,7 +205,7 @@ class PublicAppView(GraphReads):
         if response.status_code != 200:
             raise NetworkUnavailable("bluesky", f"searchActors: HTTP {response.status_code}")
         result = []
-        for view in _json(response).get("actors") or ():
+        for view in appview_json(response).get("actors") or ():
             profile = _profile(view) if isinstance(view, dict) else None
             if profile is not None:
                 result.append(profile)
@@ -228,7 +228,7 @@ class PublicAppView(GraphReads):
             "/xrpc/com.atproto.identity.resolveHandle", params={"handle": key}
         )
         if response.status_code == 200:
-            value = _json(response).get("did")
+            value = appview_json(response).get("did")
             did = value if isinstance(value, str) and value.startswith("did:") else None
         elif response.status_code in (400, 404):
             did = None
@@ -236,11 +236,3 @@ class PublicAppView(GraphReads):
             raise NetworkUnavailable("bluesky", f"resolveHandle: HTTP {response.status_code}")
         self.handles.put(key, did)
         return did
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        raise NetworkUnavailable("bluesky", "invalid JSON from the AppView") from None
-    return data if isinstance(data, dict) else {}

@@ -69,7 +69,7 @@ class GraphReads:
         elif response.status_code != 200:
             raise NetworkUnavailable("bluesky", f"{method}: HTTP {response.status_code}")
         else:
-            data = _json(response)
+            data = appview_json(response)
             dids: list[str] = []
             for view in (data.get(field) or ())[:PAGE_MAX]:
                 did = view.get("did") if isinstance(view, dict) else None
@@ -112,7 +112,7 @@ class GraphReads:
             raise NetworkUnavailable("bluesky", f"getRelationships: HTTP {response.status_code}")
         out: dict[str, Relationship] = {}
         asked = set(others)
-        for item in (_json(response).get("relationships") or ())[: len(others)]:
+        for item in (appview_json(response).get("relationships") or ())[: len(others)]:
             did = item.get("did") if isinstance(item, dict) else None
             if did not in asked or item.get("notFound"):
                 continue
@@ -128,7 +128,7 @@ class GraphReads:
         return out
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def appview_json(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from chatbot.archive import read_archive
 from chatbot.private_files import tighten
 from chatbot.storage.db import Database
 from devtools.archivegen import ArchiveSpec, generate
@@ -32,18 +33,29 @@ def test_a_console_run_under_umask_022_creates_only_private_paths(tmp_path: Path
                        tmp_path / "archive.zip").path  # fmt: skip
     pictures = profile_archive(tmp_path / "profile.zip", avatar=picture(400, 400),
                                banner=picture(1500, 500))  # fmt: skip
+    # directory rows for the archive's contacts, so that offline /export has files to write
+    # (unchecked guesses are no matches); the console user imports them as a bot admin
+    following = sorted(read_archive([archive]).following)[:3]
+    rows = "".join(
+        f"{x_id},contact{n},contact{n}.example.org,\n" for n, x_id in enumerate(following)
+    )
+    directory = tmp_path / "directory.csv"
+    directory.write_text("x_id,x_username,bluesky,mastodon\n" + rows, encoding="utf-8")
     data, config = tmp_path / "data", tmp_path / "config"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.pop("DATABASE_URL", None)
     env.update(CHATBOT_DATA_DIR=str(data), CHATBOT_MATCHING_OFFLINE="true", LANG="C.UTF-8",
-               XDG_CONFIG_HOME=str(config))  # fmt: skip
-    script = f"/upload {archive}\n/summary\n/export all\n/upload {pictures}\n/profile\n"
+               XDG_CONFIG_HOME=str(config), USER="tester", LOGNAME="tester",
+               CHATBOT_ADMINS="console:tester")  # fmt: skip
+    script = (f"/import_directory\n/upload {directory}\n/upload {archive}\n/summary\n"
+              f"/export all\n/upload {pictures}\n/profile\n")  # fmt: skip
     done = subprocess.run(
         [str(CHATBOT), "console"], input=script, capture_output=True, text=True, env=env,
         cwd=tmp_path, timeout=180, check=False, umask=0o022,
     )  # fmt: skip
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "[image]" in done.stdout  # the chart was written to console-files
+    assert "matches.csv" in done.stdout, done.stdout  # /export wrote its files
     found = modes(data, config)
     names = {path.name for path in found}
     expected = {"chatbot.sqlite3", "uploads", "console-files", "exports", "secret.key"}
