@@ -250,6 +250,29 @@ def cli(*args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
     )
 
 
+def console_env(
+    data_dir: Path, *, appview_url: str, mastodon_url: str, lang: str
+) -> dict[str, str]:
+    """The environment of a `chatbot console` on the local networks: none of the caller's
+    CHATBOT_ settings, X's oEmbed and the public internet unreachable."""
+    dead = f"http://127.0.0.1:{closed_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        CHATBOT_DATA_DIR=str(data_dir),
+        CHATBOT_BLUESKY_APPVIEW_URL=appview_url,
+        CHATBOT_MASTODON_LOOKUP_INSTANCE=mastodon_url,
+        CHATBOT_X_OEMBED_URL=f"{dead}/oembed",
+        CHATBOT_EGRESS_ALLOW=LOCAL_ALLOW_ENV,
+        LANG=lang,
+        HTTP_PROXY=dead,
+        HTTPS_PROXY=dead,
+        ALL_PROXY=dead,
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    return env
+
+
 def json_rows(out: str) -> list[tuple[Any, ...]]:
     data = json.loads(out)
     assert all(

@@ -13,7 +13,6 @@ reads it: `chatbot match --json` and the console bot's /match, with the real App
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import zipfile
 from collections import Counter
@@ -29,9 +28,8 @@ from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.networks import lookup_budget
 from chatbot.networks.bluesky import PublicAppView
 from tests.networks import live_world as lw
-from tests.networks.live_setup import CHATBOT, cli, closed_port, json_rows, local_egress
+from tests.networks.live_setup import CHATBOT, cli, console_env, json_rows, local_egress
 from tests.servers.atproto import Account, AtprotoNetwork
-from tests.servers.egress import LOCAL_ALLOW_ENV
 from tests.servers.mastodon import MastodonServer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -197,21 +195,8 @@ def test_the_bot_shows_who_follows_them(
     assert rows[(w.handle("zoe"), "likely")][-1] == "graph_support"
     assert rows[(w.handle("impostor"), "possible")][-1] == "graph_rival"
     assert rows[(w.handle("yan"), "possible")][-1] == "graph_support"
-    dead = f"http://127.0.0.1:{closed_port()}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
-    env.pop("DATABASE_URL", None)
-    env.update(
-        CHATBOT_DATA_DIR=str(tmp_path / "data"),
-        CHATBOT_BLUESKY_APPVIEW_URL=atproto_network.appview_url,
-        CHATBOT_MASTODON_LOOKUP_INSTANCE=mastodon_server.url,
-        CHATBOT_X_OEMBED_URL=f"{dead}/oembed",
-        CHATBOT_EGRESS_ALLOW=LOCAL_ALLOW_ENV,
-        LANG="en_US.UTF-8",
-        HTTP_PROXY=dead,
-        HTTPS_PROXY=dead,
-        ALL_PROXY=dead,
-        NO_PROXY="127.0.0.1,localhost",
-    )
+    env = console_env(tmp_path / "data", appview_url=atproto_network.appview_url,
+                      mastodon_url=mastodon_server.url, lang="en_US.UTF-8")  # fmt: skip
     console = subprocess.run(
         [str(CHATBOT), "console"], input=f"/upload {zipped}\n/match\n", capture_output=True,
         text=True, env=env, cwd=tmp_path, timeout=180, check=False,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from tests.networks.live_setup import (
     NAMES,
     cli,
     closed_port,
+    console_env,
     json_rows,
 )
 from tests.networks.live_world import (
@@ -30,7 +30,6 @@ from tests.networks.live_world import (
     Seeded,
 )
 from tests.servers.atproto import AtprotoNetwork
-from tests.servers.egress import LOCAL_ALLOW_ENV
 from tests.servers.mastodon import MastodonServer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -149,21 +148,8 @@ def test_the_bot_finds_the_contacts_on_the_live_networks(
     tmp_path: Path,
 ) -> None:
     """`chatbot console`: upload the archive, read the counts, review with /match, confirm."""
-    dead = f"http://127.0.0.1:{closed_port()}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
-    env.pop("DATABASE_URL", None)
-    env.update(
-        CHATBOT_DATA_DIR=str(tmp_path / "data"),
-        CHATBOT_BLUESKY_APPVIEW_URL=atproto_network.appview_url,
-        CHATBOT_MASTODON_LOOKUP_INSTANCE=mastodon_live.url,
-        CHATBOT_X_OEMBED_URL=f"{dead}/oembed",
-        CHATBOT_EGRESS_ALLOW=LOCAL_ALLOW_ENV,
-        LANG="fr_FR.UTF-8",
-        HTTP_PROXY=dead,
-        HTTPS_PROXY=dead,
-        ALL_PROXY=dead,
-        NO_PROXY="127.0.0.1,localhost",
-    )
+    env = console_env(tmp_path / "data", appview_url=atproto_network.appview_url,
+                      mastodon_url=mastodon_live.url, lang="fr_FR.UTF-8")  # fmt: skip
     script = f"/upload {files['zip']}\n/match\n1\n"
     done = subprocess.run(
         [str(CHATBOT), "console"],
