@@ -21,6 +21,7 @@ from devtools.memnet import MemoryBluesky
 
 GRAPH_CALLS = ("get_followers", "get_follows", "get_relationships")
 RING = 12
+FOOLED = 3
 
 
 class WithoutGraph:
@@ -59,14 +60,24 @@ def right(world: World, match: Match) -> bool:
     return match.target in world.truth.get((match.x_id, match.network), set())
 
 
+BEFORE = "main (no graph)"
+NO_CIRCLE = ", no circle (last stop)"
+VARIANTS = (BEFORE, "graph" + NO_CIRCLE, "graph + own follows" + NO_CIRCLE, "graph",
+            "graph + own follows")  # fmt: skip
+
+
 async def run(world: World, variant: str) -> Row:
     world.bluesky.calls.clear()
-    reader = WithoutGraph(world.bluesky) if variant == "main (no graph)" else world.bluesky
-    viewer = world.owner_did if variant == "graph + own follows" else None
+    reader = WithoutGraph(world.bluesky) if variant == BEFORE else world.bluesky
+    viewer = world.owner_did if variant.startswith("graph + own follows") else None
     started = time.perf_counter()
-    matches = await match_archive(
-        world.archive, world.directory, reader, world.mastodon, decisions={}, viewer=viewer
-    )
+    graph_collect.CIRCLE = not variant.endswith(NO_CIRCLE)
+    try:
+        matches = await match_archive(
+            world.archive, world.directory, reader, world.mastodon, decisions={}, viewer=viewer
+        )
+    finally:
+        graph_collect.CIRCLE = True
     seconds = time.perf_counter() - started
     calls = world.bluesky.calls
     graph = sum(calls.get(name, 0) for name in GRAPH_CALLS)
@@ -153,7 +164,7 @@ async def hard_report(seeds: Sequence[int], quick: bool, sfb) -> list[str]:  # t
             f"impostor/fan accounts, {linked} contacts whose real account carries a genuine "
             f"cross-link. "
         )
-        for variant in ("main (no graph)", "graph", "graph + own follows"):
+        for variant in VARIANTS:
             row = await run(world, variant)
             lines.append(summary(world, row))
             if variant == "graph":
@@ -166,10 +177,10 @@ async def hard_report(seeds: Sequence[int], quick: bool, sfb) -> list[str]:  # t
         "Worlds: " + described.strip(),
         "",
         'Graph support of the rows below verified (all seeds, rules "graph", after the '
-        "rules): how often a row with at least N known followers is the right account. "
-        "`LIFT` = 2 lifts a possible row that dominates its rivals (see the notes).",
+        "rules): how often a row followed by at least N accounts of the circle is the right "
+        "account. `LIFT` = 2 lifts a possible row that dominates its rivals (see the notes).",
         "",
-        "| N known followers or more | rows | right |",
+        "| N followers in the circle or more | rows | right |",
         "|---:|---:|---:|",
     ]
     for threshold, (n, ok) in sorted(thresholds.items()):
@@ -193,4 +204,25 @@ async def hard_report(seeds: Sequence[int], quick: bool, sfb) -> list[str]:  # t
                 lines.append(summary(ringed, row))
         finally:
             graph_collect.ANCHORED = True
+    fooled = build_hard_world(replace(params, seed=seeds[0], ring=RING, fooled=FOOLED))
+    lines += [
+        "",
+        f"The same ring, once {FOOLED} accounts of its first member's victim's community "
+        "were fooled into following it (so it is lifted: the bound), with the circle's "
+        f"quorum (`graph_collect.QUORUM` = {graph_collect.QUORUM}: one lifted row adds "
+        "nobody to the circle) and with a quorum of 1:",
+        "",
+        lines[0],
+        lines[1],
+    ]
+    quorum = graph_collect.QUORUM
+    for q in (quorum, 1):
+        graph_collect.QUORUM = q
+        try:
+            for variant in ("graph", "graph + own follows"):
+                row = await run(fooled, variant)
+                row.variant += f", quorum {q}"
+                lines.append(summary(fooled, row))
+        finally:
+            graph_collect.QUORUM = quorum
     return lines

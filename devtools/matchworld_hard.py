@@ -70,6 +70,7 @@ class HardParams:
     namesake_rate: float = 0.1
     ring: int = 0  # impostors that all follow each other (a Sybil ring): the first ones made
     # with the exact X name as handle, of contacts the user's posts name
+    fooled: int = 0  # accounts of its victim's community fooled into following the ring's first
     p_user_link: float = 0.06  # directory links made through the bot
     p_mention_following: float = 0.6  # the user's posts name a followed account
     p_mention_follower: float = 0.25
@@ -198,6 +199,7 @@ def _wrong_accounts(
         return did
 
     copies: list[str] = []
+    victims: dict[str, XPerson] = {}
     for victim in rng.sample(contacts, int(len(contacts) * p.impostor_rate)):
         handle = f"{handle_variants(victim.name)[-1]}.bsky.social"
         if not b.free(handle):
@@ -208,6 +210,7 @@ def _wrong_accounts(
         did = wrong("impostor", handle, victim.display, f"x.com/{victim.name}", labels)
         if not handle.endswith("-official.bsky.social") and victim.x_id in named:
             copies.append(did)
+            victims[did] = victim
         circle = [w.did for w in circle_of.get(victim.x_id, []) if w.did]
         for target in rng.sample(circle, min(len(circle), rng.randint(10, 40))):
             b.bsky.follow(did, target)  # following is free
@@ -216,6 +219,11 @@ def _wrong_accounts(
     for a in copies[: p.ring]:
         for other in copies[: p.ring]:
             b.bsky.follow(a, other)
+    if copies[: p.ring] and p.fooled:
+        first = copies[0]
+        circle = [w.did for w in circle_of.get(victims[first].x_id, []) if w.did]
+        for fan in rng.sample(circle, min(len(circle), p.fooled)):
+            b.bsky.follow(fan, first)
     for victim in rng.sample(contacts, int(len(contacts) * p.fan_rate)):
         stem = handle_variants(victim.name)[-1]
         handle = f"{stem}{rng.choice(['fan', '-parody', 'mirror', '-fans'])}.bsky.social"

@@ -1,10 +1,17 @@
-"""The social graph as evidence: who follows a candidate among the accounts the user knows.
+"""The social graph as evidence: who follows a candidate in the user's circle.
 
 An impostor can copy a handle, a display name and a bio link, but not who follows them.
-For each Bluesky candidate below verified, `support` counts the accounts the user knows
-that follow it. "The accounts the user knows" (`known_accounts`) are the DIDs of this
-user's other Bluesky matches at verified tier, or at likely tier when no other account
-competes for that X id, plus, when the user connected Bluesky, the accounts they follow.
+For each Bluesky candidate below verified, `support` counts the followers it has in the
+user's circle:
+
+- the accounts the user knows (`known_accounts`): the DIDs of this user's other Bluesky
+  matches at verified tier, or at likely tier when no other account competes for that X
+  id, plus, when the user connected Bluesky, the accounts they follow; of these, only the
+  ones the anchors reach count (below);
+- the accounts the anchors follow (`graph_collect.Collector.widen`): an anchor (a verified
+  row, an account the user follows) is an account no impostor controls, so whom it
+  follows is the user's circle too, two steps away; and the accounts that at least two
+  rows the graph lifted follow (`graph_collect.QUORUM`).
 
 Only followers count, not the accounts the candidate follows: following is free, and an
 impostor follows the victim's whole circle in a minute (the benchmark world does); being
@@ -12,7 +19,8 @@ followed back is what it cannot obtain. (`Match.support` documents the wider def
 shared with the evidence rules; this module fills it with the followers alone.)
 
 The rule (`apply_support`), per X id, among its Bluesky rows below verified:
-G1  support > 0 -> the reason ``graph_support`` (``followed by {count} people you know``).
+G1  support > 0 -> the reason ``graph_support`` (``followed by {count} accounts in your
+    circle``).
 G2  A row whose support is less than half a rival's (0 against 1 or more, 2 against 5)
     is at most "possible" (reason ``graph_rival``): it is not the one the user's circle
     follows.
@@ -23,21 +31,25 @@ G3  A "possible" row with support >= `LIFT` (2) whose every rival is known and h
     followed unasked AND more recall than 3 on every seed; without them, fan accounts that
     fans in the circle follow get through (98.3-100 % instead of 96.7-100 %).
 G4  A "likely" row that rests only on what anyone can copy (the X name as handle and a
-    bio link to it: R2), followed by fewer than `G4_MIN_SUPPORT` (2) of the accounts the
-    user knows (an exact count), when the user knows at least `G4_MIN_KNOWN` (30)
+    bio link to it: R2), followed by fewer than `G4_MIN_SUPPORT` (2) accounts of the
+    user's circle (an exact count), when the circle holds at least `G4_MIN_KNOWN` (30)
     accounts -> "possible" (reason ``graph_few``). Impostors and squatters have no rival
     to lose against: the graph is the only thing that tells them apart (bench/README.md:
     without G4 one row in four to six that /follow would take unasked is a copy; with 1
     instead of 2, an impostor that a known account followed by chance still passes).
 
-Known accounts are recounted in up to `graph_collect.ROUNDS` rounds: the rows a round lifts become
-known, those it drops stop being known (what was read is kept: later rounds cost few
-requests). Only the known accounts that the anchors reach count (`graph_collect`):
-verified rows and the user's own follows are what no impostor can forge, and a known
-account counts once a counted account follows it. A ring of impostors who copy several
-of the user's contacts (each an uncontested likely row, so known) and follow each other
-then counts for nothing. Known limit: a user with neither a verified match nor a
-connected Bluesky account has no anchor, and every known account counts.
+Support is recounted in up to `graph_collect.ROUNDS` rounds: the rows a round lifts become
+known, those it drops stop being known, and the circle is drawn again (what was read is
+kept: later rounds cost few requests). Only the known accounts that the anchors reach
+count (`graph_collect`): verified rows and the user's own follows are what no impostor can
+forge, and a known account counts once a counted account follows it or an anchor does. A
+ring of impostors who copy several of the user's contacts (each an uncontested likely row,
+so known) and follow each other then counts for nothing; one impostor that fooled two
+accounts of the circle into following it is lifted (the bound of this rule), but alone it
+adds nobody to the circle, so it cannot bring its ring with it
+(tests/matching/test_graph_circle.py). Known limit: a user with neither a verified match
+nor a connected Bluesky account has no anchor and no circle, and every known account
+counts.
 
 The reads (`chatbot.matching.graph_collect`) are bounded; this module is pure.
 """
@@ -79,11 +91,15 @@ def known_accounts(rows: Sequence[Match], viewer_follows: Iterable[str] = ()) ->
     return list(out)[:MAX_KNOWN]
 
 
-def anchors(rows: Sequence[Match], viewer_follows: Iterable[str] = ()) -> set[str]:
-    """What no impostor can forge: verified rows and the user's own follows."""
-    out = set(viewer_follows)
-    out.update(m.did for m in rows if m.network == "bluesky" and m.tier == "verified" and m.did)
-    return out
+def anchors(rows: Sequence[Match], viewer_follows: Sequence[str] = ()) -> list[str]:
+    """What no impostor can forge: verified rows and the user's own follows; the user's
+    contacts first (verified rows, then the follows that are rows), then the other follows."""
+    rows = [m for m in rows if m.network == "bluesky" and m.did]
+    verified = [m.did or "" for m in rows if m.tier == "verified"]
+    contacts = {m.did for m in rows}
+    follows = list(viewer_follows)
+    ordered = verified + [d for d in follows if d in contacts] + follows
+    return list(dict.fromkeys(ordered))
 
 
 def candidates(rows: Sequence[Match]) -> list[tuple[str, bool]]:

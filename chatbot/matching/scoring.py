@@ -51,7 +51,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from chatbot.matching.bios import BioEvidence, read_bio
-from chatbot.matching.claims import weigh_claims
+from chatbot.matching.claims import one_person, weigh_claims
 from chatbot.matching.model import Match, Reason, Tier, worst_tier
 from chatbot.matching.text import (
     handle_prefix,
@@ -286,7 +286,7 @@ def resolve_conflicts(matches: Iterable[Match]) -> list[Match]:
             note = Reason.of("several_candidates", count=len(group))
             group = [replace(m, tier="possible", reasons=(*m.reasons, note)) for m in group]
         out.extend(group)
-    return _follow_parents(out)
+    return _follow_parents(one_person(out))  # R15
 
 
 _THROUGH_BLUESKY = frozenset({"mastodon_in_bluesky_bio", "bridged_account"})

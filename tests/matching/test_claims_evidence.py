@@ -167,3 +167,34 @@ def test_the_claim_is_said_before_the_graph_says_why() -> None:
     found = by_did(resolve_conflicts([row(IMPOSTOR, 0), real]))
     assert found[REAL.did].reason_codes()[-2:] == ("competing_claim", "graph_support")
     assert found[IMPOSTOR.did].reason_codes()[-1] == "competing_claim"
+
+
+def _on(x_id: int, name: str, handle: str, tier: str, *codes: str) -> Match:
+    return Match(x_id, name, "bluesky", handle, "did:plc:shared", None, tier,  # type: ignore[arg-type]
+                 tuple(Reason.of(c) for c in codes), "following", support=5)  # fmt: skip
+
+
+def test_one_account_belongs_to_one_of_the_users_contacts() -> None:
+    """R15: @annlee and @ann_lee are two people the user follows on X; both guess
+    annlee.bsky.social, which the user's circle follows. It is @annlee's name itself, only
+    a variant of @ann_lee's: /follow takes it for @annlee, never for @ann_lee too."""
+    exact = _on(1, "annlee", "annlee.bsky.social", "likely", "handle_bsky_social")
+    variant = _on(2, "ann_lee", "annlee.bsky.social", "likely", "handle_bsky_social")
+    found = {m.x_id: m for m in resolve_conflicts([variant, exact])}
+    assert found[1].tier == "likely"
+    assert found[2].tier == "possible"
+    note = Reason.of("other_contact_claims", name="annlee")
+    assert note in found[2].reasons
+    en, fr = Translator("en"), Translator("fr")
+    assert en("match.reason.other_contact_claims", name="annlee") == (
+        "this account is more likely that of @annlee, another of your contacts"
+    )
+    assert "@annlee" in fr("match.reason.other_contact_claims", name="annlee")
+    # a verified row wins over any guess; its own tier is never touched
+    proved = _on(2, "ann_lee", "annlee.bsky.social", "verified", "directory_verified")
+    found = {m.x_id: m for m in resolve_conflicts([proved, exact])}
+    assert (found[2].tier, found[1].tier) == ("verified", "possible")
+    # no clear winner (two variants of one label): neither is followed unasked
+    a = _on(3, "ann_l_ee", "annlee.bsky.social", "likely", "handle_bsky_social")
+    found = {m.x_id: m for m in resolve_conflicts([variant, a])}
+    assert found[2].tier == found[3].tier == "possible"

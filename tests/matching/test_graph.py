@@ -66,7 +66,7 @@ def test_g4_an_uncorroborated_copyable_likely_row_drops_when_the_circle_is_known
     assert {m.tier for m in few} == {"likely"}  # too few known accounts to tell
     en = translator("en")
     text = reason_text(en, Reason.of("graph_few", count=40))
-    assert text.startswith("followed by at most one of the 40 accounts you know")
+    assert text.startswith("followed by at most one of the 40 accounts in your circle")
 
 
 def test_no_lift_when_a_rival_was_not_looked_at_or_is_close() -> None:
@@ -173,8 +173,8 @@ async def test_the_engine_prefers_the_account_the_circle_follows() -> None:
     en, fr = translator("en"), translator("fr")
     reason = Reason.of("graph_support", count=4)
     assert reason in by_did["did:plc:zoe"].reasons
-    assert reason_text(en, reason) == "followed by 4 people you know"
-    assert reason_text(fr, reason) == "suivi par 4 comptes que vous connaissez"
+    assert reason_text(en, reason) == "followed by 4 accounts in your circle"
+    assert reason_text(fr, reason) == "suivi par 4 comptes de votre entourage"
     assert net.calls["get_followers"] <= 6  # one page per candidate
 
 

@@ -6,7 +6,9 @@ with a bio link to their X account (likely); zoe, on another handle with a genui
 "formerly @zoe on Twitter" bio, followed by the whole community; an impostor who took
 zoe's X name as handle, her display name and an ``x.com`` link, and followed the community
 (following is free) but whom nobody follows; yan, on another handle with a genuine link,
-followed by one of the community (below the lift). The bot's verdict is read as a user
+followed by one of the community (below the lift); kim, on another handle with a genuine
+link, followed by none of the user's contacts but by two accounts that an account the user
+follows (hub) follows: the circle, two steps away. The bot's verdict is read as a user
 reads it: `chatbot match --json` and the console bot's /match, with the real AppView.
 """
 
@@ -22,20 +24,31 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chatbot.accounts import bluesky as bluesky_account
 from chatbot.archive.model import Owner, ParsedArchive, id_array
+from chatbot.config import Settings
+from chatbot.conversation import Dispatcher
 from chatbot.i18n import translator
 from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.networks import lookup_budget
 from chatbot.networks.bluesky import PublicAppView
+from chatbot.platforms.base import RecordingPlatform, Text
+from chatbot.services import Services
+from handlers import build_registry
+from handlers.follow import runner
+from tests.accounts.test_bluesky import _app_password
+from tests.conversation.harness import Chat, start_follow, texts
+from tests.export.test_live import records
 from tests.networks import live_world as lw
 from tests.networks.live_setup import CHATBOT, cli, console_env, json_rows, local_egress
 from tests.servers.atproto import Account, AtprotoNetwork
+from tests.servers.egress import allow_local
 from tests.servers.mastodon import MastodonServer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 COMMUNITY = ["gca", "gcb", "gcc", "gcd"]
-IDS = {"gca": 5001, "gcb": 5002, "gcc": 5003, "gcd": 5004, "zoe": 5005, "yan": 5006}
+IDS = {"gca": 5001, "gcb": 5002, "gcc": 5003, "gcd": 5004, "zoe": 5005, "yan": 5006, "kim": 5007}
 
 
 @dataclass
@@ -107,6 +120,17 @@ def graph_world(atproto_network: AtprotoNetwork) -> GraphWorld:
     follow(net, accounts["me"], accounts["pal"])
     follow(net, accounts["me"], accounts["gca"])
     follow(net, accounts["pal"], accounts["yan"])
+    # kim: the user follows hub, hub follows hf1 and hf2, who follow kim
+    kim = f"kim{tag}"
+    accounts["kim"] = net.create_account(
+        f"{kim}-k", display_name="Kim", description=f"ex-@{kim} sur Twitter"
+    )
+    for key in ("hub", "hf1", "hf2"):
+        accounts[key] = net.create_account(f"{key}{tag}", display_name=key.upper())
+    follow(net, accounts["me"], accounts["hub"])
+    for key in ("hf1", "hf2"):
+        follow(net, accounts["hub"], accounts[key])
+        follow(net, accounts[key], accounts["kim"])
     net.wait_for_profiles([a.did for a in accounts.values()])
     net.flush()
     return GraphWorld(tag, accounts)
@@ -166,15 +190,23 @@ def test_the_graph_lifts_the_real_account_and_drops_the_impostor(
     assert (impostor.tier, impostor.support) == ("possible", 0)
     assert "graph_rival" in impostor.reason_codes()
     assert (yan.tier, yan.support) == ("possible", 1)  # below the lift: shown, not followed
+    kim = by_did[w.did("kim")]
+    assert (kim.tier, kim.support) == ("possible", 0)  # no anchor: no circle
     for who in COMMUNITY:
         member = by_did[w.did(who)]
         assert (member.tier, member.support) == ("likely", 3)
     # bounded: the searches and profiles, then one getFollowers page per candidate
-    assert spent <= 40, spent
-    # the user connected Bluesky: the accounts they follow are accounts they know too
-    found, _ = asyncio.run(run(viewer=w.did("me")))
-    yan = next(m for m in found if m.did == w.did("yan"))
+    assert spent <= 46, spent
+    # the user connected Bluesky: the accounts they follow are accounts they know too, and
+    # the accounts those follow are the user's circle (one getFollows page per anchor)
+    found, spent = asyncio.run(run(viewer=w.did("me")))
+    by_did = {m.did: m for m in found}
+    yan, kim = by_did[w.did("yan")], by_did[w.did("kim")]
     assert (yan.tier, yan.support) == ("likely", 2)
+    assert (kim.tier, kim.support) == ("likely", 2)
+    assert ("graph_support", (("count", 2),)) in [(r.code, r.params) for r in kim.reasons]
+    assert by_did[w.did("impostor")].tier == "possible"
+    assert spent <= 80, spent
 
 
 def test_the_bot_shows_who_follows_them(
@@ -206,3 +238,68 @@ def test_the_bot_shows_who_follows_them(
     en = translator("en")
     shown = out[out.index(w.handle("zoe")) :]
     assert en.plural("match.reason.graph_support", 4) in shown.split("\n\n")[0]
+
+
+async def _all_cards(chat: Chat) -> list[object]:
+    """/match, then every review page the user can turn to ("next")."""
+    replies = list(await chat.say("/match"))
+    for _ in range(10):
+        turn = [b.data for r in replies[-1:] if isinstance(r, Text) for row in r.buttons
+                for b in row if b.data.startswith("m:p:")]  # fmt: skip
+        if not turn:
+            return replies
+        replies += await chat.press(turn[0])
+    return replies
+
+
+def _card(replies: list[object], handle: str) -> str:
+    head = f"→ {handle} ("  # not a longer handle that holds this one
+    (found,) = [r.text for r in replies if isinstance(r, Text) and head in r.text]
+    return found
+
+
+async def test_once_the_user_connects_bluesky_their_circle_vouches_and_follow_obeys(
+    settings: Settings, atproto_network: AtprotoNetwork, graph_world: GraphWorld
+) -> None:
+    """As a user: /match, /connect (the bot's own connect step, an app password), /match
+    again, /follow bluesky likely; the follows checked on the PDS. kim is two steps from
+    the user (me -> hub -> hf1, hf2 -> kim): likely only once the user's circle is known.
+    Runs last: it writes follows from the user's account."""
+    net, w = atproto_network, graph_world
+    plc = str(net.info["plc"]).replace("localhost", "127.0.0.1")
+    configured = allow_local(settings).model_copy(
+        update={"bluesky_resolver_url": net.pds_url, "bluesky_plc_url": plc}
+    )
+    services = await Services.start(configured, processes=False)
+    reader = PublicAppView(net.appview_url, resolver_url=net.pds_url, egress=local_egress())
+    services.bluesky = reader
+    try:
+        user = await services.users.get_or_create("telegram", "me")
+        await services.archives.save(user.id, archive(w))
+        chat = Chat(Dispatcher(services, build_registry()), RecordingPlatform(name="telegram"),
+                    user="me")  # fmt: skip
+        before = await _all_cards(chat)
+        kim = _card(before, w.handle("kim"))
+        assert kim.startswith(f"[possible] Bluesky: X @{w.x('kim')} → {w.handle('kim')}"), kim
+        assert "in your circle" not in kim
+
+        password = await asyncio.to_thread(_app_password, net, w.handle("me"))
+        await bluesky_account.connect(services, user.id, w.handle("me"), password)
+        after = await _all_cards(chat)
+        kim = _card(after, w.handle("kim"))
+        assert kim.startswith(f"[likely] Bluesky: X @{w.x('kim')} → {w.handle('kim')}"), kim
+        assert "followed by 2 accounts in your circle" in kim
+        impostor = _card(after, w.handle("impostor"))
+        assert impostor.startswith("[possible]"), impostor
+
+        jobs = runner(services)
+        jobs.options.pace = False
+        assert "on Bluesky" in texts(await start_follow(chat, "/follow bluesky likely"))
+        await jobs.idle()
+        found = await asyncio.to_thread(records, net.pds_url, w.did("me"), "app.bsky.graph.follow")
+        followed = {r["value"]["subject"] for r in found}
+        assert {w.did("kim"), w.did("zoe"), w.did("yan")} <= followed
+        assert w.did("impostor") not in followed
+    finally:
+        await reader.aclose()
+        await services.close()
