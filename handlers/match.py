@@ -29,7 +29,12 @@ from chatbot.safetext import display
 from chatbot.services import Services
 from chatbot.storage.directory import DecisionStore
 from chatbot.storage.reports import ReportStore, from_directory
-from handlers.match_counts import bare_ids_note, matches_or_explain, render_counts
+from handlers.match_counts import (
+    bare_ids_note,
+    circle_hint,
+    matches_or_explain,
+    render_counts,
+)
 from handlers.netchart_view import send_user_chart
 
 PAGE = 5
@@ -84,6 +89,7 @@ async def match(ctx: Context) -> None:
         await ctx.reply(Text("\n".join(lines)))
         return
     lines = [ctx.t("match.counts.title"), *render_counts(ctx.t, found)]
+    lines += await circle_hint(ctx.services, ctx.user.id, ctx.t, found)
     await ctx.reply(Text("\n".join(lines)))
     await send_user_chart(ctx, found)
     if verified(found):

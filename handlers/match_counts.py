@@ -146,6 +146,7 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
         return
     lines = render_counts(ctx.t, found)
     lines += budget_notices(ctx.t, budget)
+    lines += await circle_hint(ctx.services, ctx.user.id, ctx.t, found)
     if not found:
         note = bare_ids_note(ctx.t, parsed)  # nothing found: say why when names lack
         lines += [note, ctx.t("match.found.none")] if note else [ctx.t("match.found.none")]
@@ -158,6 +159,17 @@ async def _match_and_report(ctx: Context, parsed: ParsedArchive) -> None:
     from handlers.netchart_view import send_user_chart  # Pillow: only once there is a chart
 
     await send_user_chart(ctx, found, (len(parsed.following), len(parsed.followers)))
+
+
+async def circle_hint(
+    services: Services, user_id: int, t: Translator, found: list[Match]
+) -> list[str]:
+    """Bluesky matches left "possible" while the user has not connected Bluesky: the
+    accounts they follow there would be their circle (`chatbot.matching.graph`)."""
+    possible = sum(m.network == "bluesky" and m.tier == "possible" for m in found)
+    if not possible or await _own_bluesky_did(services, user_id):
+        return []
+    return [t.plural("match.circle_hint", possible)]
 
 
 def budget_notices(t: Translator, budget: LookupBudget) -> list[str]:

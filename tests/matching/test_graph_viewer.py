@@ -8,6 +8,7 @@ from collections import Counter
 
 from chatbot.archive.model import ParsedArchive, id_array
 from chatbot.conversation import Dispatcher
+from chatbot.i18n import translator
 from chatbot.networks.types import BlueskyProfile
 from chatbot.platforms.base import RecordingPlatform
 from chatbot.services import Services
@@ -38,6 +39,9 @@ async def test_the_users_own_follows_corroborate(
     await net_services.archives.save(user.id, parsed)
     before = await _shown(net_services, net_dispatcher)
     assert "Bluesky: 1 possible" in before and "in your circle" not in before
+    # the user is told what connecting would change, in their language
+    assert translator("en").plural("match.circle_hint", 1) in before
+    assert "Connect your Bluesky account (/connect bluesky)" in before
     assert net.calls.get("get_follows", 0) == 0
     await net_services.accounts.save(
         user.id, "bluesky", handle=ME.handle, service_url="https://pds.example", secret="s",
@@ -46,6 +50,7 @@ async def test_the_users_own_follows_corroborate(
     after = await _shown_fresh(net_services, net_dispatcher)
     assert "Bluesky: 1 likely" in after
     assert "followed by 3 accounts in your circle" in after
+    assert "/connect bluesky" not in after  # connected, and nothing left possible
     # a run: one page of the user's own follows, one page of each anchor's follows (the
     # circle), one of the row the graph lifted; at most two runs
     assert 1 <= net.calls["get_follows"] <= 2 * (1 + len(PALS) + 1)
