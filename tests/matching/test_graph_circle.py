@@ -9,6 +9,7 @@ from chatbot.matching import MemoryDirectory, match_archive
 from chatbot.matching import graph_collect as gc
 from chatbot.matching.model import Match
 from chatbot.networks.types import BlueskyProfile
+from devtools.matchworld_hard import HardParams, build_hard_world
 from devtools.memnet import MemoryBluesky
 from tests.matching.test_graph import _archive
 
@@ -95,3 +96,28 @@ async def test_the_circle_reads_are_bounded() -> None:
     capped = gc.Collector(net, frozenset(), max_requests=10)
     await capped.widen([m.did for m in many])
     assert capped.requests == 10
+
+
+async def test_on_the_harder_world_the_circle_finds_more_people_and_no_copy() -> None:
+    """The same small world with and without the circle (`CIRCLE` off: the graph as it
+    was before it), the user without a connected account: more real people likely, every
+    row /follow takes unasked still right."""
+    world = build_hard_world(
+        HardParams(seed=5, communities=20, following=300, followers=200, strangers=800)
+    )
+
+    async def unasked(circle: bool) -> list[Match]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(gc, "CIRCLE", circle)
+            found = await match_archive(
+                world.archive, world.directory, world.bluesky, None, decisions={}
+            )
+        return [m for m in found if m.tier in ("verified", "likely")]
+
+    def right(rows: list[Match]) -> int:
+        return sum(m.target in world.truth.get((m.x_id, m.network), ()) for m in rows)
+
+    before, after = await unasked(False), await unasked(True)
+    assert right(after) >= right(before) + 50  # 15 -> 110 when written
+    assert right(after) == len(after)  # no copy, no namesake, nobody else
+    assert not any(m.target in world.impostor_targets for m in after)
