@@ -77,8 +77,14 @@ class Chat:
         return seen
 
     def new_replies(self) -> list[Reply]:
-        mine = [reply for chat, reply in self.platform.sent if chat == self.chat]
-        new, self._seen = mine[self._seen :], len(mine)
+        """This chat's replies since the last call: only what was sent since is scanned (a
+        scan of every reply ever sent made a looping chat quadratic, and the event loop
+        it shares with the bot slow for everyone)."""
+        sent = self.platform.sent
+        if self._seen > len(sent):  # the platform's record was reset
+            self._seen = 0
+        new = [reply for chat, reply in sent[self._seen :] if chat == self.chat]
+        self._seen = len(sent)
         return new
 
 
