@@ -38,7 +38,7 @@ async def _match(
 
 async def test_accounts_the_anchors_follow_lift_a_real_person_two_steps_away() -> None:
     """kim moved to another handle with "formerly @kim on Twitter"; none of the user's
-    contacts follow her, but two accounts the user's own follows follow do."""
+    contacts follow her, but two accounts that the hub (whom the user follows) follows do."""
     kim = BlueskyProfile("did:plc:kim", "kim-new.bsky.social", "Kim", "formerly @kim on Twitter")
     net = _net(kim)
     net.follow(FILLERS[0].did, kim.did)
