@@ -26,10 +26,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from chatbot.archive.model import Owner, ParsedArchive, id_array
-from chatbot.matching.candidates import search_queries
 from chatbot.matching.scoring import Identity
-from chatbot.matching.text import bsky_social_handles, handle_variants
+from chatbot.matching.text import handle_prefix, handle_variants
+from chatbot.networks.types import BlueskyProfile
 from devtools.matchworld import World, WorldParams, XPerson, _Builder
+from devtools.matchworld_truth import mark_findable
 from devtools.memnet import MemoryBluesky, MemoryOembed
 
 GENUINE_EN = [
@@ -141,7 +142,7 @@ def build_hard_world(params: HardParams | None = None) -> World:
         muted=id_array(()),
         handles=handles,
     )
-    _mark_findable(world, {w.x_id for w in blocked})
+    mark_findable(world, {w.x_id for w in blocked}, shows=_tellable)
     return world
 
 
@@ -255,26 +256,8 @@ def _circles(b: _Builder, dids: list[str], size: int) -> None:
                 b.bsky.follow(did, other)
 
 
-def _mark_findable(world: World, excluded: set[int]) -> None:
-    """Findable = a usable directory link, or: the archive names the X account, its real
-    Bluesky account is reachable by the handle guess or by search, and a person could tell
-    it is them (the X name as handle, or a genuine cross-link), whatever our parser reads."""
-    contacts = (set(world.archive.following) | set(world.archive.followers)) - excluded
-    for (x_id, network), targets in world.truth.items():
-        if x_id not in contacts:
-            continue
-        entries = world.directory.by_id.get(x_id, [])
-        if any(e.usable and e.network == network and e.target in targets for e in entries):
-            world.findable_directory.add((x_id, network))
-            continue
-        own = world.archive.handles.get(x_id)
-        who = world.people[x_id]
-        if not own or who.handle is None:
-            continue
-        identity = Identity(x_id, own=own)
-        guessed = {h for name in identity.names for h in bsky_social_handles(name)}
-        searched = {p.did for q in search_queries(identity) for p in world.bluesky.search(q)}
-        reachable = who.handle in guessed or who.did in searched
-        own_name = who.handle.split(".", 1)[0] in handle_variants(who.name)
-        if reachable and (own_name or x_id in world.genuine_link):
-            world.findable_handle.add((x_id, network))
+def _tellable(world: World, x_id: int, profile: BlueskyProfile, identity: Identity) -> bool:
+    """A person could tell it is them (the X name as handle, or a genuine cross-link),
+    whatever our parser reads."""
+    own_name = handle_prefix(profile.handle) in handle_variants(world.people[x_id].name)
+    return own_name or x_id in world.genuine_link

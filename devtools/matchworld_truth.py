@@ -7,18 +7,31 @@ Bluesky profile is reachable by the handle guess or by search and shows a signal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chatbot.matching.candidates import search_queries
 from chatbot.matching.scoring import Identity, bio_claims, handle_matches
 from chatbot.matching.text import bsky_social_handles
+from chatbot.networks.types import BlueskyProfile
 
 if TYPE_CHECKING:
     from devtools.matchworld import World
 
+# does this profile show a person that it is the X account? (world, x_id, profile, identity)
+Shows = Callable[["World", int, BlueskyProfile, Identity], bool]
 
-def mark_findable(world: World, excluded: set[int]) -> None:
-    """Which (x_id, network) a perfect matcher could find through the directory or a handle."""
+
+def our_signals(world: World, x_id: int, profile: BlueskyProfile, identity: Identity) -> bool:
+    """A signal our reader knows: a bio claim, or the X name as handle."""
+    return bool(bio_claims(profile, identity)) or any(
+        handle_matches(profile.handle, name) for name in identity.names
+    )
+
+
+def mark_findable(world: World, excluded: set[int], shows: Shows = our_signals) -> None:
+    """Which (x_id, network) a perfect matcher could find through the directory or a handle
+    (reachable by the handle guess or by search, and `shows` a signal)."""
     contacts = (set(world.archive.following) | set(world.archive.followers)) - excluded
     for (x_id, network), targets in world.truth.items():
         if x_id not in contacts:
@@ -36,8 +49,5 @@ def mark_findable(world: World, excluded: set[int]) -> None:
         for did in targets:
             (profile,) = [p for p in world.bluesky.profiles if p.did == did]
             reachable = profile.handle.lower() in guessed or did in searched
-            if reachable and (
-                bio_claims(profile, identity)
-                or any(handle_matches(profile.handle, name) for name in identity.names)
-            ):
+            if reachable and shows(world, x_id, profile, identity):
                 world.findable_handle.add((x_id, network))
