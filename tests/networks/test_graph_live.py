@@ -21,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from chatbot.accounts import bluesky as bluesky_account
@@ -68,21 +67,7 @@ class GraphWorld:
 
 def follow(net: AtprotoNetwork, who: Account, subject: Account) -> None:
     """A real follow record, written by its owner on the PDS."""
-    response = httpx.post(
-        net.pds_url + "/xrpc/com.atproto.repo.createRecord",
-        headers={"Authorization": f"Bearer {who.access_jwt}"},
-        json={
-            "repo": who.did,
-            "collection": "app.bsky.graph.follow",
-            "record": {
-                "$type": "app.bsky.graph.follow",
-                "subject": subject.did,
-                "createdAt": "2026-12-01T10:00:00.000Z",
-            },
-        },
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
+    net.create_record(who, "app.bsky.graph.follow", subject=subject.did)
 
 
 @pytest.fixture(scope="module")

@@ -167,25 +167,24 @@ class AtprotoNetwork:
     def verify(self, issuer: Account, subject: Account, display_name: str) -> None:
         """`issuer` verifies `subject` (an ``app.bsky.graph.verification`` record in the
         issuer's repo, with the subject's handle and display name as they are now)."""
+        self.create_record(issuer, "app.bsky.graph.verification", subject=subject.did,
+                           handle=subject.handle, displayName=display_name)  # fmt: skip
+
+    def create_record(self, owner: Account, collection: str, **fields: object) -> None:
+        """A record in `owner`'s repo, written by its owner on the PDS (``createdAt``: now)."""
         record = {
-            "$type": "app.bsky.graph.verification",
-            "subject": subject.did,
-            "handle": subject.handle,
-            "displayName": display_name,
+            "$type": collection,
+            **fields,
             "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
         }
         response = httpx.post(
             self.pds_url + "/xrpc/com.atproto.repo.createRecord",
-            headers={"Authorization": f"Bearer {issuer.access_jwt}"},
-            json={
-                "repo": issuer.did,
-                "collection": "app.bsky.graph.verification",
-                "record": record,
-            },
+            headers={"Authorization": f"Bearer {owner.access_jwt}"},
+            json={"repo": owner.did, "collection": collection, "record": record},
             timeout=30,
         )
         if response.status_code != 200:
-            raise AtprotoUnavailable(f"verification by {issuer.handle}: {response.text}")
+            raise AtprotoUnavailable(f"{collection} by {owner.handle}: {response.text}")
 
     def create_account(
         self, name: str, *, display_name: str | None = None, description: str | None = None
